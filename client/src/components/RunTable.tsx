@@ -1,0 +1,115 @@
+import { For, createMemo, createSignal, onCleanup } from 'solid-js'
+import {
+  createColumnHelper,
+  createSortedRowModel,
+  createTable,
+  rowSortingFeature,
+  sortFns,
+  tableFeatures,
+  type SortingState,
+} from '@tanstack/solid-table'
+import type { RunSummary } from '../../../protocol/index.ts'
+import { colorFor } from '../colors.ts'
+import { formatAgo, formatDuration, formatMetric } from '../format.ts'
+
+const features = tableFeatures({ rowSortingFeature, sortedRowModel: createSortedRowModel(), sortFns })
+const helper = createColumnHelper<typeof features, RunSummary>()
+
+const MAX_PARAM_COLUMNS = 4
+const MAX_METRIC_COLUMNS = 4
+
+function numericSortValue(v: RunSummary['metrics'][string] | undefined): number {
+  if (!v) return Number.NEGATIVE_INFINITY
+  return typeof v.value === 'number' ? v.value : Number.NEGATIVE_INFINITY
+}
+
+export function RunTable(props: { runs: RunSummary[]; metricKeys: string[]; paramKeys: string[] }) {
+  const [now, setNow] = createSignal(Date.now())
+  const clock = setInterval(() => setNow(Date.now()), 1000)
+  onCleanup(() => clearInterval(clock))
+  const [sorting, setSorting] = createSignal<SortingState>([])
+
+  const columns = createMemo(() => helper.columns([
+    helper.accessor('name', {
+      header: 'Run',
+      cell: (info) => (
+        <span class="run-name">
+          <i class="swatch" style={{ background: colorFor(info.row.original.runId) }} />
+          {info.getValue() || info.row.original.runId.slice(0, 8)}
+        </span>
+      ),
+    }),
+    helper.accessor('status', {
+      header: 'Status',
+      cell: (info) => <span class={`status status-${info.getValue().toLowerCase()}`}>{info.getValue()}</span>,
+    }),
+    helper.accessor((r) => r.startTime ?? 0, { id: 'start', header: 'Started', cell: (info) => formatAgo(info.row.original.startTime, now()) }),
+    helper.accessor((r) => (r.startTime === null ? 0 : (r.endTime ?? now()) - r.startTime), {
+      id: 'duration',
+      header: 'Duration',
+      cell: (info) => formatDuration(info.row.original.startTime === null ? null : (info.row.original.endTime ?? now()) - info.row.original.startTime),
+    }),
+    ...props.paramKeys.slice(0, MAX_PARAM_COLUMNS).map((key) =>
+      helper.accessor((r) => r.params[key] ?? '', { id: `params.${key}`, header: key }),
+    ),
+    ...props.metricKeys.slice(0, MAX_METRIC_COLUMNS).map((key) =>
+      helper.accessor((r) => numericSortValue(r.metrics[key]), {
+        id: `metrics.${key}`,
+        header: key,
+        cell: (info) => formatMetric(info.row.original.metrics[key]?.value),
+      }),
+    ),
+  ]))
+
+  const table = createTable({
+    features,
+    get columns() {
+      return columns()
+    },
+    get data() {
+      return props.runs
+    },
+    get state() {
+      return { sorting: sorting() }
+    },
+    onSortingChange: setSorting,
+  })
+
+  return (
+    <div class="table-wrap">
+      <table class="runs" data-testid="run-table">
+        <thead>
+          <For each={table.getHeaderGroups()}>
+            {(group) => (
+              <tr>
+                <For each={group.headers}>
+                  {(header) => (
+                    <th onClick={header.column.getToggleSortingHandler()} classList={{ sortable: header.column.getCanSort() }}>
+                      <table.FlexRender header={header} />
+                      {{ asc: ' ▲', desc: ' ▼' }[header.column.getIsSorted() as string] ?? ''}
+                    </th>
+                  )}
+                </For>
+              </tr>
+            )}
+          </For>
+        </thead>
+        <tbody>
+          <For each={table.getRowModel().rows}>
+            {(row) => (
+              <tr data-run-id={row.original.runId}>
+                <For each={row.getAllCells()}>
+                  {(cell) => (
+                    <td>
+                      <table.FlexRender cell={cell} />
+                    </td>
+                  )}
+                </For>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </div>
+  )
+}

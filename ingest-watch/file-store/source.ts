@@ -1,0 +1,374 @@
+// Reads an MLflow file store once, then tails it with chokidar. Metric files
+// are append-only: a byte offset per file means each byte is parsed once, and
+// a partial last line waits for its newline.
+import { open, readFile, readdir, stat } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { watch, type FSWatcher } from 'chokidar'
+import type { EventSink, StoreEvent, StoreSource } from '../events.ts'
+import { MetaYamlError, parseExperimentMeta, parseRunMeta } from '../meta-yaml.ts'
+import { completeLinesEnd, parseMetricLines } from '../metric-lines.ts'
+import { classifyStorePath, type StorePath } from './layout.ts'
+
+export interface FileStoreOptions {
+  /** One line per problem; the source never throws on bad store content. */
+  log?: (message: string) => void
+  /** Waits before re-reading a meta.yaml that was empty or half written (MLflow's own retry). */
+  metaRetryDelaysMs?: number[]
+}
+
+interface MetricFileState {
+  runId: string
+  key: string
+  offset: number
+  /** 1-based number of the next line to parse, for error messages. */
+  line: number
+}
+
+const FLUSH_EVENTS = 2000
+const SCAN_CONCURRENCY = 8
+
+export class FileStoreSource implements StoreSource {
+  private readonly log: (message: string) => void
+  private readonly retryDelays: number[]
+  private sink: EventSink = () => {}
+  private watcher: FSWatcher | undefined
+  private pending: StoreEvent[] = []
+  private flushing: Promise<void> = Promise.resolve()
+  private readonly metricFiles = new Map<string, MetricFileState>()
+  private readonly knownRuns = new Set<string>()
+  /** Paths whose problems were already logged: one line per bad file, not per event. */
+  private readonly reported = new Set<string>()
+  /** Relative paths waiting to be (re)read, in arrival order, each once. */
+  private readonly queue = new Set<string>()
+  private readonly removedDirs = new Set<string>()
+  private scanned = false
+  private draining: Promise<void> | undefined
+  private closed = false
+  private counts = { runs: 0, points: 0 }
+
+  constructor(
+    readonly root: string,
+    options: FileStoreOptions = {},
+  ) {
+    this.log = options.log ?? ((m) => console.error(`runwatch: ${m}`))
+    this.retryDelays = options.metaRetryDelaysMs ?? [100, 200]
+  }
+
+  async start(sink: EventSink): Promise<void> {
+    this.sink = sink
+    // Watch before scanning so nothing written during the scan is missed;
+    // whatever the watcher reports meanwhile is re-read after the scan, and
+    // re-reading is idempotent (offsets, upserts).
+    const watcher = watch(this.root, {
+      ignoreInitial: true,
+      ignored: (path) => classifyStorePath(this.relative(path)).kind === 'ignored',
+    })
+    this.watcher = watcher
+    watcher.on('add', (p) => this.enqueue(p))
+    watcher.on('change', (p) => this.enqueue(p))
+    watcher.on('addDir', (p) => this.enqueue(p))
+    watcher.on('unlinkDir', (p) => this.enqueueRemoval(p))
+    watcher.on('error', (err) => this.log(`watching ${this.root}: ${(err as Error).message}`))
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
+
+    await this.scan()
+    this.scanned = true
+    this.kick()
+    await this.draining
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await this.watcher?.close()
+    await this.draining
+  }
+
+  /** Resolves when every change reported so far has been read and handed to the sink. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining
+  }
+
+  // ---- initial scan -------------------------------------------------------
+
+  private async scan(): Promise<void> {
+    const started = Date.now()
+    let lastReport = started
+    const runDirs: { experimentId: string; runId: string }[] = []
+    for (const exp of await this.listDirs('')) {
+      const where = classifyStorePath(exp)
+      if (where.kind !== 'experiment-dir') continue
+      if (!(await this.readExperiment(where.experimentId))) continue
+      for (const run of await this.listDirs(exp)) {
+        const w = classifyStorePath(`${exp}/${run}`)
+        if (w.kind === 'run-dir') runDirs.push({ experimentId: w.experimentId, runId: w.runId })
+      }
+    }
+    let next = 0
+    const worker = async () => {
+      while (next < runDirs.length && !this.closed) {
+        const { experimentId, runId } = runDirs[next++]!
+        await this.scanRun(experimentId, runId)
+        if (this.pending.length >= FLUSH_EVENTS) await this.flush()
+        if (Date.now() - lastReport > 2000) {
+          lastReport = Date.now()
+          this.logProgress(started)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker))
+    await this.flush()
+    if (runDirs.length > 0 || Date.now() - started > 2000) this.logProgress(started, 'indexed')
+  }
+
+  private logProgress(started: number, verb = 'indexing'): void {
+    const s = (Date.now() - started) / 1000
+    const rate = Math.round(this.counts.points / Math.max(s, 0.001))
+    this.log(
+      `${verb} ${this.root}: ${this.counts.runs} runs, ${this.counts.points} points in ${s.toFixed(1)} s (${rate} points/s)`,
+    )
+  }
+
+  private async scanRun(experimentId: string, runId: string): Promise<void> {
+    const runDir = `${experimentId}/${runId}`
+    if (!(await this.readRun(experimentId, runId))) return
+    for (const section of ['params', 'tags', 'metrics'] as const) {
+      for (const key of await this.listFilesDeep(`${runDir}/${section}`)) {
+        await this.handle(classifyStorePath(`${runDir}/${section}/${key}`))
+      }
+    }
+  }
+
+  // ---- tail ---------------------------------------------------------------
+
+  private relative(absolute: string): string {
+    const rel = relative(this.root, absolute)
+    return sep === '/' ? rel : rel.split(sep).join('/')
+  }
+
+  private enqueue(absolute: string): void {
+    const rel = this.relative(absolute)
+    this.removedDirs.delete(rel)
+    this.queue.add(rel)
+    this.kick()
+  }
+
+  private enqueueRemoval(absolute: string): void {
+    const rel = this.relative(absolute)
+    this.removedDirs.add(rel)
+    this.queue.add(rel)
+    this.kick()
+  }
+
+  private kick(): void {
+    if (!this.scanned || this.draining || this.closed || this.queue.size === 0) return
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined
+      this.kick()
+    })
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.size > 0 && !this.closed) {
+      const rel: string = this.queue.values().next().value!
+      this.queue.delete(rel)
+      const where = classifyStorePath(rel)
+      if (this.removedDirs.delete(rel)) this.handleRemoval(where, rel)
+      else await this.handle(where)
+      if (this.queue.size === 0 || this.pending.length >= FLUSH_EVENTS) await this.flush()
+    }
+  }
+
+  private handleRemoval(where: StorePath, rel: string): void {
+    if (where.kind !== 'run-dir') return
+    for (const path of this.metricFiles.keys()) if (path.startsWith(`${rel}/`)) this.metricFiles.delete(path)
+    this.knownRuns.delete(where.runId)
+    this.emit({ type: 'run-removed', runId: where.runId })
+  }
+
+  private async handle(where: StorePath): Promise<void> {
+    switch (where.kind) {
+      case 'experiment-dir':
+      case 'experiment-meta':
+        await this.readExperiment(where.experimentId)
+        return
+      case 'run-dir':
+      case 'run-meta':
+        await this.readRun(where.experimentId, where.runId)
+        return
+      case 'metric':
+        if (!this.knownRuns.has(where.runId)) await this.readRun(where.experimentId, where.runId)
+        await this.readMetricTail(where.experimentId, where.runId, where.key)
+        return
+      case 'param':
+      case 'tag': {
+        const rel = `${where.experimentId}/${where.runId}/${where.kind}s/${where.key}`
+        const value = await this.readText(rel)
+        if (value === undefined) return
+        this.emit({ type: where.kind === 'param' ? 'params' : 'tags', runId: where.runId, values: { [where.key]: value } })
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  // ---- readers ------------------------------------------------------------
+
+  private async readExperiment(experimentId: string): Promise<boolean> {
+    const rel = `${experimentId}/meta.yaml`
+    const text = await this.readText(rel)
+    if (text === undefined) return false
+    try {
+      this.emit({ type: 'experiment', experiment: parseExperimentMeta(text) })
+      return true
+    } catch (err) {
+      this.reportOnce(rel, `skipping experiment: ${(err as Error).message}`)
+      return false
+    }
+  }
+
+  /** Reads a run's meta.yaml, retrying a half-written file; never drops a known run. */
+  private async readRun(experimentId: string, runId: string): Promise<boolean> {
+    const rel = `${experimentId}/${runId}/meta.yaml`
+    for (let attempt = 0; ; attempt++) {
+      const text = await this.readText(rel, attempt < this.retryDelays.length)
+      if (text === undefined) return false
+      try {
+        const runNameTag = await this.readText(`${experimentId}/${runId}/tags/mlflow.runName`, true)
+        const run = parseRunMeta(text, runNameTag)
+        if (!this.knownRuns.has(run.runId)) this.counts.runs++
+        this.knownRuns.add(run.runId)
+        this.emit({ type: 'run', run })
+        return true
+      } catch (err) {
+        if (!(err instanceof MetaYamlError)) throw err
+        const delay = this.retryDelays[attempt]
+        if (delay === undefined) {
+          this.reportOnce(rel, `skipping run meta.yaml: ${err.message}`)
+          return false
+        }
+        await new Promise((r) => setTimeout(r, delay))
+      }
+    }
+  }
+
+  private async readMetricTail(experimentId: string, runId: string, key: string): Promise<void> {
+    const rel = `${experimentId}/${runId}/metrics/${key}`
+    let state = this.metricFiles.get(rel)
+    if (!state) {
+      state = { runId, key, offset: 0, line: 1 }
+      this.metricFiles.set(rel, state)
+    }
+    let bytes: Buffer
+    try {
+      const fh = await open(join(this.root, rel), 'r')
+      try {
+        const { size } = await fh.stat()
+        if (size < state.offset) {
+          // Truncated or replaced: the file is the truth, read it again.
+          this.log(`${rel} shrank from ${state.offset} to ${size} bytes; re-reading it`)
+          state.offset = 0
+          state.line = 1
+        }
+        if (size === state.offset) return
+        bytes = Buffer.allocUnsafe(size - state.offset)
+        const { bytesRead } = await fh.read(bytes, 0, bytes.length, state.offset)
+        bytes = bytes.subarray(0, bytesRead)
+      } finally {
+        await fh.close()
+      }
+    } catch (err) {
+      this.reportOnce(rel, `cannot read metric file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+      return
+    }
+    const end = completeLinesEnd(bytes)
+    if (end === 0) return
+    const text = bytes.subarray(0, end).toString('utf8')
+    const parsed = parseMetricLines(text, state.line)
+    state.offset += end
+    state.line += countNewlines(bytes, end)
+    if (parsed.bad.length > 0) {
+      const first = parsed.bad[0]!
+      const more = parsed.bad.length > 1 ? ` (and ${parsed.bad.length - 1} more bad lines)` : ''
+      this.reportOnce(rel, `line ${first.line}: ${first.reason}; skipped${more}`)
+    }
+    if (parsed.value.length === 0) return
+    this.counts.points += parsed.value.length
+    this.emit({
+      type: 'metrics',
+      batch: {
+        runId,
+        key,
+        timestamp: Float64Array.from(parsed.timestamp),
+        value: Float64Array.from(parsed.value),
+        step: Float64Array.from(parsed.step),
+      },
+    })
+  }
+
+  /** undefined when the file is missing (quietly if `quiet`) or unreadable. */
+  private async readText(rel: string, quiet = false): Promise<string | undefined> {
+    try {
+      return await readFile(join(this.root, rel), 'utf8')
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (!(quiet || code === 'ENOENT')) this.reportOnce(rel, `cannot read: ${code ?? (err as Error).message}`)
+      return undefined
+    }
+  }
+
+  private async listDirs(rel: string): Promise<string[]> {
+    try {
+      const entries = await readdir(join(this.root, rel), { withFileTypes: true })
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name)
+    } catch (err) {
+      this.reportOnce(rel || '.', `cannot list: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+      return []
+    }
+  }
+
+  /** Files under a folder, as '/'-joined paths relative to it (keys may nest). */
+  private async listFilesDeep(rel: string): Promise<string[]> {
+    const dir = join(this.root, rel)
+    try {
+      if (!(await stat(dir)).isDirectory()) return []
+      const entries = await readdir(dir, { withFileTypes: true, recursive: true })
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT') this.reportOnce(rel, `cannot list: ${code ?? (err as Error).message}`)
+      return []
+    }
+  }
+
+  // ---- events -------------------------------------------------------------
+
+  private emit(event: StoreEvent): void {
+    this.pending.push(event)
+  }
+
+  /** Hands pending events to the sink; calls are chained so the sink never runs twice at once. */
+  private flush(): Promise<void> {
+    if (this.pending.length === 0) return this.flushing
+    const events = this.pending
+    this.pending = []
+    this.flushing = this.flushing
+      .then(() => this.sink(events))
+      .catch((err: unknown) => this.log(`could not hand ${events.length} events on: ${(err as Error).message}`))
+    return this.flushing
+  }
+
+  private reportOnce(rel: string, message: string): void {
+    if (this.reported.has(rel)) return
+    this.reported.add(rel)
+    this.log(`${join(this.root, rel)}: ${message}`)
+  }
+}
+
+function countNewlines(bytes: Uint8Array, end: number): number {
+  let n = 0
+  for (let i = 0; i < end; i++) if (bytes[i] === 10) n++
+  return n
+}

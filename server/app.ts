@@ -1,0 +1,63 @@
+// The Hono application: own API, live socket, and the built client.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { upgradeWebSocket } from '@hono/node-server'
+import { serveStatic } from '@hono/node-server/serve-static'
+import { Hono } from 'hono'
+import type { WebSocket } from 'ws'
+import type { LiveClient, LiveHub } from './live/hub.ts'
+import { apiRoutes, type ApiContext } from './routes/api.ts'
+
+export interface AppOptions extends ApiContext {
+  hub: LiveHub
+  /** Folder of the built client (index.html and assets); not served when absent. */
+  clientDir?: string
+}
+
+export function createApp(options: AppOptions): Hono {
+  const app = new Hono()
+  app.route('/api', apiRoutes(options))
+  app.onError((err, c) => {
+    options.hub.log(`${c.req.method} ${c.req.path} failed: ${err.message}`)
+    return c.json({ error: { code: 'INTERNAL_ERROR', message: 'the server could not answer this request' } }, 500)
+  })
+
+  app.get(
+    '/ws',
+    upgradeWebSocket(() => {
+      let client: LiveClient | undefined
+      return {
+        onOpen: (_event, ws) => {
+          const raw = ws.raw as WebSocket
+          client = options.hub.connect({
+            send: (text) => raw.send(text),
+            get bufferedAmount() {
+              return raw.bufferedAmount
+            },
+            close: (code, reason) => raw.close(code, reason),
+          })
+        },
+        onMessage: (event) => {
+          client?.receive(typeof event.data === 'string' ? event.data : Buffer.from(event.data as ArrayBuffer).toString('utf8'))
+        },
+        onClose: () => client?.disconnect(),
+        onError: () => client?.disconnect(),
+      }
+    }),
+  )
+
+  const dir = options.clientDir
+  if (dir && existsSync(join(dir, 'index.html'))) {
+    app.use('/assets/*', async (c, next) => {
+      await next()
+      // Vite puts a content hash in every asset name.
+      if (c.res.ok) c.header('Cache-Control', 'public, max-age=31536000, immutable')
+    })
+    app.use('*', serveStatic({ root: dir }))
+    // Client-side routes (/wall, /runs/…) get the app shell.
+    app.get('*', serveStatic({ root: dir, path: 'index.html' }))
+  } else {
+    app.get('/', (c) => c.text('runwatch: the client is not built; run `npm run build`.', 503))
+  }
+  return app
+}

@@ -1,0 +1,301 @@
+// DuckDB index of one store, fed by store events in batches. Writes happen on
+// one connection, one batch at a time (the caller serializes them); reads use
+// a small pool of other connections and see only committed batches.
+import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
+import type { ExperimentRecord, MetricBatch, RunRecord, StoreEvent } from '../../ingest-watch/events.ts'
+import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
+import { toWire } from '../../protocol/index.ts'
+import { SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
+
+export interface RunQuery {
+  experimentIds?: string[]
+  runIds?: string[]
+  includeDeleted?: boolean
+}
+
+export interface SeriesQuery {
+  experimentIds?: string[]
+  runIds?: string[]
+  keys?: string[]
+}
+
+export interface Series extends SeriesColumns {
+  runId: string
+  key: string
+}
+
+/** What one applied batch changed, for the live hub. */
+export interface AppliedChanges {
+  changedRunIds: string[]
+  removedRunIds: string[]
+  batches: MetricBatch[]
+}
+
+type Row = Record<string, unknown>
+
+export class RunIndex {
+  private readonly idle: DuckDBConnection[] = []
+  private readonly runExperiment = new Map<string, string>()
+  private pointCount = 0
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+  ) {}
+
+  static async open(): Promise<RunIndex> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: '2',
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    })
+    const writer = await instance.connect()
+    await writer.run(SCHEMA_SQL)
+    return new RunIndex(instance, writer)
+  }
+
+  close(): void {
+    for (const c of this.idle) c.closeSync()
+    this.writer.closeSync()
+    this.instance.closeSync()
+  }
+
+  experimentOf(runId: string): string | undefined {
+    return this.runExperiment.get(runId)
+  }
+
+  get points(): number {
+    return this.pointCount
+  }
+
+  get runs(): number {
+    return this.runExperiment.size
+  }
+
+  // ---- writes ---------------------------------------------------------------
+
+  async apply(events: StoreEvent[]): Promise<AppliedChanges> {
+    const experiments = new Map<string, ExperimentRecord>()
+    const runs = new Map<string, RunRecord>()
+    const params = new Map<string, [string, string, string]>()
+    const tags = new Map<string, [string, string, string]>()
+    const batches: MetricBatch[] = []
+    const removed = new Set<string>()
+    for (const e of events) {
+      switch (e.type) {
+        case 'experiment': experiments.set(e.experiment.experimentId, e.experiment); break
+        case 'run': runs.set(e.run.runId, e.run); removed.delete(e.run.runId); break
+        case 'params': for (const [k, v] of Object.entries(e.values)) params.set(`${e.runId}\u0000${k}`, [e.runId, k, v]); break
+        case 'tags': for (const [k, v] of Object.entries(e.values)) tags.set(`${e.runId}\u0000${k}`, [e.runId, k, v]); break
+        case 'metrics': batches.push(e.batch); break
+        case 'run-removed': removed.add(e.runId); runs.delete(e.runId); break
+      }
+    }
+    const w = this.writer
+    await w.run('BEGIN TRANSACTION')
+    try {
+      await this.upsert('experiments', experiments.values(), (a, x) => {
+        a.appendVarchar(x.experimentId); a.appendVarchar(x.name); a.appendVarchar(x.artifactLocation)
+        a.appendVarchar(x.lifecycleStage); appendMillis(a, x.creationTime); appendMillis(a, x.lastUpdateTime)
+      })
+      await this.upsert('runs', runs.values(), (a, r) => {
+        a.appendVarchar(r.runId); a.appendVarchar(r.experimentId); a.appendVarchar(r.name); a.appendVarchar(r.status)
+        appendMillis(a, r.startTime); appendMillis(a, r.endTime); a.appendVarchar(r.lifecycleStage)
+        a.appendVarchar(r.userId); a.appendVarchar(r.artifactUri)
+      })
+      const appendKeyValue = (a: DuckDBAppender, [run, k, v]: [string, string, string]) => {
+        a.appendVarchar(run); a.appendVarchar(k); a.appendVarchar(v)
+      }
+      await this.upsert('params', params.values(), appendKeyValue)
+      await this.upsert('tags', tags.values(), appendKeyValue)
+      if (batches.length > 0) {
+        const a = await w.createAppender('points')
+        for (const b of batches) {
+          for (let i = 0; i < b.value.length; i++) {
+            a.appendVarchar(b.runId); a.appendVarchar(b.key)
+            a.appendBigInt(BigInt(b.step[i]!)); a.appendBigInt(BigInt(b.timestamp[i]!)); a.appendDouble(b.value[i]!)
+            a.endRow()
+          }
+          this.pointCount += b.value.length
+        }
+        a.closeSync()
+      }
+      if (removed.size > 0) {
+        const ids = { ids: listValue([...removed]) }
+        for (const t of ['runs', 'params', 'tags', 'points']) {
+          await w.run(`DELETE FROM ${t} WHERE list_contains($ids, run_id)`, ids)
+        }
+      }
+      await w.run('COMMIT')
+    } catch (err) {
+      await w.run('ROLLBACK')
+      throw err
+    }
+    for (const r of runs.values()) this.runExperiment.set(r.runId, r.experimentId)
+    for (const id of removed) this.runExperiment.delete(id)
+    const changed = new Set<string>(runs.keys())
+    for (const [run] of params.values()) changed.add(run)
+    for (const [run] of tags.values()) changed.add(run)
+    return { changedRunIds: [...changed], removedRunIds: [...removed], batches }
+  }
+
+  private async upsert<T>(
+    table: (typeof UPSERTED_TABLES)[number],
+    rows: Iterable<T>,
+    append: (a: DuckDBAppender, row: T) => void,
+  ): Promise<void> {
+    const a = await this.writer.createAppender(`${table}_stage`)
+    let n = 0
+    for (const row of rows) {
+      append(a, row)
+      a.endRow()
+      n++
+    }
+    a.closeSync()
+    if (n === 0) return
+    await this.writer.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${table}_stage; DELETE FROM ${table}_stage`)
+  }
+
+  // ---- reads ----------------------------------------------------------------
+
+  private async read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const conn = this.idle.pop() ?? (await this.instance.connect())
+    try {
+      return await fn(conn)
+    } finally {
+      if (this.idle.length < 4) this.idle.push(conn)
+      else conn.closeSync()
+    }
+  }
+
+  private rows(sql: string, values: Record<string, unknown> = {}): Promise<Row[]> {
+    return this.read(async (c) => (await c.runAndReadAll(sql, values as never)).getRowObjectsJS() as Row[])
+  }
+
+  async experiments(): Promise<ExperimentSummary[]> {
+    const rows = await this.rows(`
+      SELECT e.experiment_id, e.name, e.lifecycle_stage,
+             e.creation_time::DOUBLE AS creation_time, e.last_update_time::DOUBLE AS last_update_time,
+             count(r.run_id)::INTEGER AS run_count,
+             coalesce(count_if(r.status = 'RUNNING'), 0)::INTEGER AS running_count,
+             max(r.start_time)::DOUBLE AS last_run_start
+      FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.experiment_id AND r.lifecycle_stage = 'active'
+      WHERE e.lifecycle_stage = 'active'
+      GROUP BY ALL ORDER BY e.name`)
+    return rows.map((r) => ({
+      experimentId: r.experiment_id as string,
+      name: r.name as string,
+      lifecycleStage: r.lifecycle_stage as ExperimentSummary['lifecycleStage'],
+      creationTime: r.creation_time as number | null,
+      lastUpdateTime: r.last_update_time as number | null,
+      runCount: r.run_count as number,
+      runningCount: r.running_count as number,
+      lastRunStart: r.last_run_start as number | null,
+    }))
+  }
+
+  /** Runs with their params, tags and latest metrics (MLflow's latest: max of (step, timestamp, value)). */
+  async runSummaries(q: RunQuery = {}): Promise<RunSummary[]> {
+    const { where, values } = runWhere(q, 'r')
+    const runs = await this.rows(
+      `SELECT run_id, experiment_id, name, status, start_time::DOUBLE AS start_time, end_time::DOUBLE AS end_time,
+              lifecycle_stage, user_id
+       FROM runs r WHERE ${where} ORDER BY start_time DESC NULLS LAST, run_id`,
+      values,
+    )
+    const byId = new Map<string, RunSummary>()
+    for (const r of runs) {
+      byId.set(r.run_id as string, {
+        runId: r.run_id as string,
+        experimentId: r.experiment_id as string,
+        name: r.name as string,
+        status: r.status as RunSummary['status'],
+        startTime: r.start_time as number | null,
+        endTime: r.end_time as number | null,
+        lifecycleStage: r.lifecycle_stage as RunSummary['lifecycleStage'],
+        userId: r.user_id as string,
+        params: {},
+        tags: {},
+        metrics: {},
+      })
+    }
+    if (byId.size === 0) return []
+    const scoped = `run_id IN (SELECT run_id FROM runs r WHERE ${where})`
+    const [params, tags, latest] = await Promise.all([
+      this.rows(`SELECT run_id, key, value FROM params WHERE ${scoped}`, values),
+      this.rows(`SELECT run_id, key, value FROM tags WHERE ${scoped}`, values),
+      this.rows(
+        `SELECT run_id, key, m.v AS value, m.s::DOUBLE AS step, m.t::DOUBLE AS timestamp FROM (
+           SELECT run_id, key, max({'s': step, 't': timestamp, 'v': value}) AS m FROM points WHERE ${scoped} GROUP BY ALL)`,
+        values,
+      ),
+    ])
+    for (const p of params) byId.get(p.run_id as string)!.params[p.key as string] = p.value as string
+    for (const t of tags) byId.get(t.run_id as string)!.tags[t.key as string] = t.value as string
+    for (const m of latest) {
+      byId.get(m.run_id as string)!.metrics[m.key as string] = {
+        value: toWire(m.value as number),
+        step: m.step as number,
+        timestamp: m.timestamp as number,
+      }
+    }
+    return [...byId.values()]
+  }
+
+  async metricHistory(runId: string, key: string): Promise<MetricHistoryResponse> {
+    const [series] = await this.series({ runIds: [runId], keys: [key] })
+    return series ?? { runId, key, step: [], timestamp: [], value: [] }
+  }
+
+  /** Every point of the matching series, ordered by step then timestamp, one entry per (run, key). */
+  async series(q: SeriesQuery): Promise<Series[]> {
+    const { where, values } = runWhere(q, 'r')
+    if (q.keys?.length === 0) return []
+    const keyClause = q.keys ? 'AND list_contains($keys, p.key)' : ''
+    const cols = await this.read(async (c) => {
+      const result = await c.runAndReadAll(
+        `SELECT p.run_id, p.key, p.step::DOUBLE AS step, p.timestamp::DOUBLE AS timestamp, p.value
+         FROM points p JOIN runs r USING (run_id)
+         WHERE ${where} ${keyClause}
+         ORDER BY p.run_id, p.key, p.step, p.timestamp`,
+        { ...values, ...(q.keys ? { keys: listValue(q.keys) } : {}) } as never,
+      )
+      return result.getColumnsJS() as [string[], string[], number[], number[], number[]]
+    })
+    const [runIds, keys, steps, timestamps, vals] = cols
+    const out: Series[] = []
+    let current: Series | undefined
+    for (let i = 0; i < runIds.length; i++) {
+      if (!current || current.runId !== runIds[i] || current.key !== keys[i]) {
+        current = { runId: runIds[i]!, key: keys[i]!, step: [], timestamp: [], value: [] }
+        out.push(current)
+      }
+      current.step.push(steps[i]!)
+      current.timestamp.push(timestamps[i]!)
+      current.value.push(toWire(vals[i]!))
+    }
+    return out
+  }
+}
+
+function appendMillis(a: DuckDBAppender, v: number | null): void {
+  if (v === null) a.appendNull()
+  else a.appendBigInt(BigInt(Math.trunc(v)))
+}
+
+function runWhere(q: RunQuery, alias: string): { where: string; values: Record<string, unknown> } {
+  const clauses: string[] = []
+  const values: Record<string, unknown> = {}
+  if (!q.includeDeleted) clauses.push(`${alias}.lifecycle_stage = 'active'`)
+  for (const [name, column] of [['experimentIds', 'experiment_id'], ['runIds', 'run_id']] as const) {
+    const ids = q[name]
+    if (!ids) continue
+    // An empty list matches nothing (and DuckDB cannot type an empty list parameter).
+    if (ids.length === 0) clauses.push('false')
+    else {
+      clauses.push(`list_contains($${name}, ${alias}.${column})`)
+      values[name] = listValue(ids)
+    }
+  }
+  return { where: clauses.length ? clauses.join(' AND ') : 'true', values }
+}

@@ -1,0 +1,20 @@
+// The DuckDB index: derived from the store, rebuilt at every start. Each
+// upserted table has a `_stage` twin without keys, bulk-loaded by an appender
+// and merged with one INSERT OR REPLACE.
+export const SCHEMA_SQL = `
+CREATE TABLE experiments (
+  experiment_id VARCHAR PRIMARY KEY, name VARCHAR, artifact_location VARCHAR,
+  lifecycle_stage VARCHAR, creation_time BIGINT, last_update_time BIGINT);
+CREATE TABLE runs (
+  run_id VARCHAR PRIMARY KEY, experiment_id VARCHAR, name VARCHAR, status VARCHAR,
+  start_time BIGINT, end_time BIGINT, lifecycle_stage VARCHAR, user_id VARCHAR, artifact_uri VARCHAR);
+CREATE TABLE params (run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key));
+CREATE TABLE tags (run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key));
+CREATE TABLE points (run_id VARCHAR, key VARCHAR, step BIGINT, timestamp BIGINT, value DOUBLE);
+CREATE TABLE experiments_stage AS SELECT * FROM experiments LIMIT 0;
+CREATE TABLE runs_stage AS SELECT * FROM runs LIMIT 0;
+CREATE TABLE params_stage AS SELECT * FROM params LIMIT 0;
+CREATE TABLE tags_stage AS SELECT * FROM tags LIMIT 0;
+`
+
+export const UPSERTED_TABLES = ['experiments', 'runs', 'params', 'tags'] as const

@@ -1,0 +1,183 @@
+// Fan-out of index changes to WebSocket subscribers. A subscription's
+// snapshot is taken on the same serial queue as index writes, so the deltas a
+// client receives after `synced` continue the snapshot exactly.
+import type { MetricBatch } from '../../ingest-watch/events.ts'
+import type { ClientMessage, RunSummary, ServerMessage, SubscribeMessage } from '../../protocol/index.ts'
+import { toWire } from '../../protocol/index.ts'
+import type { RunIndex } from '../index/run-index.ts'
+import type { SerialQueue } from '../serial-queue.ts'
+
+/** The part of a WebSocket the hub needs; `ws` sockets and test doubles fit. */
+export interface LiveSocket {
+  send(text: string): void
+  readonly bufferedAmount: number
+  close(code: number, reason: string): void
+}
+
+export interface LiveChanges {
+  upsert: RunSummary[]
+  remove: string[]
+  batches: MetricBatch[]
+}
+
+interface Subscription {
+  sub: string
+  experimentIds: Set<string> | undefined
+  metrics: Set<string> | undefined
+}
+
+/** Past this many unsent bytes a client is told to reconnect instead of growing server memory. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
+const MAX_SUBSCRIPTIONS = 64
+
+export class LiveHub {
+  private readonly clients = new Set<LiveClient>()
+
+  constructor(
+    readonly index: RunIndex,
+    readonly queue: SerialQueue,
+    readonly log: (message: string) => void = () => {},
+  ) {}
+
+  get clientCount(): number {
+    return this.clients.size
+  }
+
+  connect(socket: LiveSocket): LiveClient {
+    const client = new LiveClient(this, socket)
+    this.clients.add(client)
+    return client
+  }
+
+  forget(client: LiveClient): void {
+    this.clients.delete(client)
+  }
+
+  /** Called on the serial queue right after the index applied a batch. */
+  publish(changes: LiveChanges): void {
+    for (const client of this.clients) client.deliver(changes)
+  }
+}
+
+export class LiveClient {
+  private readonly subs = new Map<string, Subscription>()
+  private closed = false
+
+  constructor(
+    private readonly hub: LiveHub,
+    private readonly socket: LiveSocket,
+  ) {}
+
+  receive(text: string): void {
+    let msg: ClientMessage
+    try {
+      msg = JSON.parse(text) as ClientMessage
+    } catch {
+      return this.send({ type: 'error', code: 'BAD_MESSAGE', message: 'frame is not valid JSON' })
+    }
+    if (msg === null || typeof msg !== 'object') {
+      return this.send({ type: 'error', code: 'BAD_MESSAGE', message: 'frame must be a JSON object' })
+    }
+    if (msg.type === 'subscribe') return this.subscribe(msg)
+    if (msg.type === 'unsubscribe') {
+      this.subs.delete(String(msg.sub))
+      return
+    }
+    this.send({
+      type: 'error',
+      code: 'BAD_MESSAGE',
+      message: `unknown message type ${JSON.stringify((msg as { type?: unknown }).type ?? null)}; expected subscribe or unsubscribe`,
+    })
+  }
+
+  disconnect(): void {
+    this.closed = true
+    this.subs.clear()
+    this.hub.forget(this)
+  }
+
+  private subscribe(msg: SubscribeMessage): void {
+    const sub = msg.sub
+    const problem =
+      typeof sub !== 'string' || sub === '' ? 'subscribe needs a non-empty string "sub"'
+      : !isStringList(msg.experimentIds) ? '"experimentIds" must be a list of strings'
+      : !isStringList(msg.metrics) ? '"metrics" must be a list of strings'
+      : msg.filter !== undefined && (typeof msg.filter !== 'string' || msg.filter.trim() !== '') ? 'filters on live subscriptions are not supported yet'
+      : !this.subs.has(sub) && this.subs.size >= MAX_SUBSCRIPTIONS ? `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`
+      : undefined
+    if (problem) return this.send({ type: 'error', ...(typeof sub === 'string' ? { sub } : {}), code: 'BAD_SUBSCRIBE', message: problem })
+
+    const subscription: Subscription = {
+      sub,
+      experimentIds: msg.experimentIds ? new Set(msg.experimentIds) : undefined,
+      metrics: msg.metrics ? new Set(msg.metrics) : undefined,
+    }
+    this.subs.delete(sub)
+    const { index, queue } = this.hub
+    void queue
+      .run(async () => {
+        if (this.closed) return
+        const scope = { experimentIds: msg.experimentIds }
+        const [runs, series] = await Promise.all([
+          index.runSummaries(scope),
+          index.series({ ...scope, keys: msg.metrics }),
+        ])
+        this.send({ type: 'runs', sub, upsert: runs, remove: [] })
+        for (const s of series) this.send({ type: 'points', sub, ...s })
+        this.send({ type: 'synced', sub })
+        this.subs.set(sub, subscription)
+      })
+      .catch((err: unknown) => {
+        this.hub.log(`subscription ${sub} failed: ${(err as Error).message}`)
+        this.send({ type: 'error', sub, code: 'INTERNAL', message: 'could not read the index for this subscription' })
+      })
+  }
+
+  deliver(changes: LiveChanges): void {
+    if (this.closed || this.subs.size === 0) return
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.shed()
+    const index = this.hub.index
+    for (const s of this.subs.values()) {
+      const upsert: RunSummary[] = []
+      const remove: string[] = [...changes.remove]
+      for (const run of changes.upsert) {
+        if (s.experimentIds && !s.experimentIds.has(run.experimentId)) continue
+        if (run.lifecycleStage === 'deleted') remove.push(run.runId)
+        else upsert.push(run)
+      }
+      if (upsert.length > 0 || remove.length > 0) this.send({ type: 'runs', sub: s.sub, upsert, remove })
+      for (const b of changes.batches) {
+        if (s.metrics && !s.metrics.has(b.key)) continue
+        if (s.experimentIds) {
+          const exp = index.experimentOf(b.runId)
+          if (exp === undefined || !s.experimentIds.has(exp)) continue
+        }
+        this.send({
+          type: 'points',
+          sub: s.sub,
+          runId: b.runId,
+          key: b.key,
+          step: Array.from(b.step),
+          timestamp: Array.from(b.timestamp),
+          value: Array.from(b.value, toWire),
+        })
+      }
+    }
+  }
+
+  /** A client that cannot keep up is dropped with a reason; it reconnects and resubscribes. */
+  private shed(): void {
+    this.hub.log(`dropping a live client with ${this.socket.bufferedAmount} unsent bytes`)
+    this.disconnect()
+    this.socket.close(1013, 'client too slow; reconnect and resubscribe')
+  }
+
+  private send(msg: ServerMessage): void {
+    if (this.closed) return
+    this.socket.send(JSON.stringify(msg))
+  }
+}
+
+function isStringList(v: unknown): v is string[] | undefined {
+  return v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+}

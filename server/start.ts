@@ -1,0 +1,86 @@
+// Starts runwatch on one store: index, live hub, HTTP + WebSocket server, and
+// the store reader. Used by the CLI, the tests and the benchmarks.
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { WebSocketServer } from 'ws'
+import { FileStoreSource } from '../ingest-watch/file-store/source.ts'
+import type { StoreSource } from '../ingest-watch/events.ts'
+import type { StoreLocation } from '../ingest-watch/store-uri.ts'
+import { createApp } from './app.ts'
+import { RunIndex } from './index/run-index.ts'
+import { LiveHub } from './live/hub.ts'
+import { indexingSink } from './pipeline.ts'
+import { SerialQueue } from './serial-queue.ts'
+
+export interface StartOptions {
+  store: StoreLocation
+  host: string
+  port: number
+  demo?: boolean
+  clientDir?: string
+  log?: (message: string) => void
+}
+
+export interface RunningServer {
+  url: string
+  index: RunIndex
+  hub: LiveHub
+  source: StoreSource
+  close(): Promise<void>
+}
+
+export class StartError extends Error {}
+
+/** Largest frame a client may send; subscribe messages are small. */
+const MAX_CLIENT_FRAME_BYTES = 1024 * 1024
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const log = options.log ?? ((m: string) => console.error(`runwatch: ${m}`))
+  if (options.store.kind === 'sqlite') {
+    throw new StartError(
+      `SQLite stores are not supported yet (${options.store.path}); point runwatch at a file store (./mlruns) for now`,
+    )
+  }
+  const index = await RunIndex.open()
+  const queue = new SerialQueue()
+  const hub = new LiveHub(index, queue, log)
+  const app = createApp({
+    index,
+    hub,
+    clientDir: options.clientDir,
+    store: { kind: options.store.kind, path: options.store.path, demo: options.demo ?? false },
+  })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES })
+  const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host, websocket: { server: wss } })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', reject)
+    })
+  } catch (err) {
+    index.close()
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') throw new StartError(`port ${options.port} on ${options.host} is already in use; choose another with --port`)
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartError(`cannot bind to host ${options.host}: no such local address`)
+    if (code === 'EACCES') throw new StartError(`no permission to listen on port ${options.port}; choose a port above 1023`)
+    throw err
+  }
+  const { port } = server.address() as AddressInfo
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+
+  const source = new FileStoreSource(options.store.path, { log })
+  await source.start(indexingSink(index, hub, queue))
+
+  return {
+    url: `http://${host}:${port}`,
+    index,
+    hub,
+    source,
+    async close() {
+      await source.close()
+      for (const ws of wss.clients) ws.terminate()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await queue.run(async () => index.close())
+    },
+  }
+}
