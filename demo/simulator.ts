@@ -117,9 +117,9 @@ export class DemoSimulator {
       lr,
       batchSize,
       pointsPerSecond: Math.round(1600 / batchSize) * this.speed,
-      maxSteps: 600 + ((seed * 31) % 900),
+      maxSteps: 2000 + ((seed * 31) % 3000),
       fate,
-      failAt: 250 + (seed % 150),
+      failAt: 600 + (seed % 300),
       step: 0,
       due: 0,
       stallUntil: 0,
@@ -128,7 +128,7 @@ export class DemoSimulator {
   }
 
   private advance(run: SimRun, dt: number, now: number): void {
-    if (run.fate === 'stall' && run.step >= 200 && run.stallUntil === 0) run.stallUntil = now + 90_000 / this.speed
+    if (run.fate === 'stall' && run.step >= 500 && run.stallUntil === 0) run.stallUntil = now + 90_000 / this.speed
     if (now < run.stallUntil) return
     run.due += dt * run.pointsPerSecond
     const n = Math.floor(run.due)
@@ -174,8 +174,8 @@ export class DemoSimulator {
     const noise = (noise01(run.seed, step) - 0.5) * 0.06 * (1 + 2 / (1 + step / 50))
     const base = floor + 2.2 * Math.exp(-rate * step / 600) + noise
     if (run.fate !== 'diverge' || step < run.failAt) return Math.max(base, 0.01)
-    const blowUp = base * Math.exp((step - run.failAt) / 12)
-    return blowUp > 1e6 ? NaN : blowUp
+    const blowUp = base * Math.exp((step - run.failAt) / 40)
+    return blowUp > 50 ? NaN : blowUp
   }
 }
 

@@ -1,5 +1,7 @@
-// Reads MLflow's `meta.yaml` files. PyYAML writes YAML 1.1, so parse in 1.1
-// mode; ids are kept as strings whatever YAML thinks they are.
+// Reads MLflow's `meta.yaml` files. PyYAML writes YAML 1.1, whose implicit
+// types differ from 1.2 (an unquoted `1e5` is a string in 1.1). Every field's
+// type is known, so scalars are read as text (the failsafe schema) and typed
+// here: ids and names stay exactly as written.
 import { parse } from 'yaml'
 import type { LifecycleStage, RunStatus } from '../protocol/index.ts'
 import type { ExperimentRecord, RunRecord } from './events.ts'
@@ -14,8 +16,7 @@ function parseMapping(text: string): Record<string, unknown> {
   if (text.trim() === '') throw new MetaYamlError('file is empty')
   let doc: unknown
   try {
-    // intAsBigInt keeps 18-digit ids exact if a writer left them unquoted.
-    doc = parse(text, { version: '1.1', intAsBigInt: true })
+    doc = parse(text, { version: '1.1', schema: 'failsafe' })
   } catch (err) {
     throw new MetaYamlError(`not valid YAML: ${(err as Error).message.split('\n')[0]}`)
   }
@@ -25,16 +26,15 @@ function parseMapping(text: string): Record<string, unknown> {
   return doc as Record<string, unknown>
 }
 
+/** YAML 1.1 spellings of null, as PyYAML writes None. */
+const NULLS = new Set(['', '~', 'null', 'Null', 'NULL'])
+
 function str(v: unknown): string {
-  if (v === null || v === undefined) return ''
-  return String(v)
+  return typeof v === 'string' && !NULLS.has(v) ? v : ''
 }
 
 function millis(v: unknown): number | null {
-  if (typeof v === 'bigint') return Number(v)
-  if (typeof v === 'number' && Number.isFinite(v)) return v
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v)
-  return null
+  return typeof v === 'string' && /^[-+]?\d+$/.test(v) ? Number(v) : null
 }
 
 function stage(v: unknown): LifecycleStage {
@@ -42,10 +42,10 @@ function stage(v: unknown): LifecycleStage {
 }
 
 function runStatus(v: unknown): RunStatus {
-  if (v === null || v === undefined) return 'RUNNING'
-  const n = typeof v === 'bigint' ? Number(v) : v
-  if (typeof n === 'number' && RUN_STATUS[n]) return RUN_STATUS[n]
-  if (typeof n === 'string' && Object.values(RUN_STATUS).includes(n as RunStatus)) return n as RunStatus
+  if (typeof v !== 'string' || NULLS.has(v)) return 'RUNNING'
+  const byCode = /^\d+$/.test(v) ? RUN_STATUS[Number(v)] : undefined
+  if (byCode) return byCode
+  if (Object.values(RUN_STATUS).includes(v as RunStatus)) return v as RunStatus
   throw new MetaYamlError(`unknown run status ${JSON.stringify(String(v))}`)
 }
 

@@ -137,7 +137,6 @@ export function App() {
     history.replaceState(null, '', url)
   })
 
-  const runName = (runId: string) => runs[runId]?.name || runId.slice(0, 8)
   const running = createMemo(() => runList().filter((r) => r.status === 'RUNNING').length)
 
   return (
@@ -187,7 +186,7 @@ export function App() {
             </label>
           </div>
           <Show when={chartKey()} keyed fallback={<div class="empty">No metrics logged yet.</div>}>
-            {(key) => <LiveChart buffer={buffer} metricKey={key} logScale={logScale()} runName={runName} />}
+            {(key) => <LiveChart buffer={buffer} metricKey={key} logScale={logScale()} />}
           </Show>
         </section>
         <Show

@@ -6,6 +6,9 @@ export const NON_EXPERIMENT_DIRS = new Set(['.trash', 'models'])
 /** Folders of an experiment that are not runs. */
 export const NON_RUN_DIRS = new Set(['tags', 'datasets', 'traces', 'models'])
 
+export const RUN_SECTIONS = ['metrics', 'params', 'tags'] as const
+export type RunSection = (typeof RUN_SECTIONS)[number]
+
 const RUN_ID = /^[0-9a-zA-Z_-]{1,64}$/
 
 export type StorePath =
@@ -13,6 +16,8 @@ export type StorePath =
   | { kind: 'experiment-meta'; experimentId: string }
   | { kind: 'run-dir'; experimentId: string; runId: string }
   | { kind: 'run-meta'; experimentId: string; runId: string }
+  /** A run's metrics/, params/ or tags/ folder itself. */
+  | { kind: 'run-section'; experimentId: string; runId: string; section: RunSection }
   | { kind: 'metric'; experimentId: string; runId: string; key: string }
   | { kind: 'param'; experimentId: string; runId: string; key: string }
   | { kind: 'tag'; experimentId: string; runId: string; key: string }
@@ -32,7 +37,9 @@ export function classifyStorePath(relative: string): StorePath {
   if (section === undefined) return { kind: 'run-dir', ...ids }
   if (section === 'meta.yaml' && rest.length === 0) return { kind: 'run-meta', ...ids }
   if (section === 'artifacts' || section === 'inputs' || section === 'outputs') return { kind: 'ignored' }
-  if (rest.length === 0) return { kind: 'other' }
+  if (rest.length === 0) {
+    return (RUN_SECTIONS as readonly string[]).includes(section) ? { kind: 'run-section', ...ids, section: section as RunSection } : { kind: 'other' }
+  }
   const key = rest.join('/')
   if (section === 'metrics') return { kind: 'metric', ...ids, key }
   if (section === 'params') return { kind: 'param', ...ids, key }

@@ -1,13 +1,16 @@
-// Reads an MLflow file store once, then tails it with chokidar. Metric files
-// are append-only: a byte offset per file means each byte is parsed once, and
-// a partial last line waits for its newline.
+// Reads an MLflow file store once, then tails it. chokidar follows the
+// structure (experiments and run folders appearing, moving, going); one
+// fs.watch per run folder and per metrics/params/tags folder reports every
+// write. Metric files are append-only: a byte offset per file means each byte
+// is parsed once, and a partial last line waits for its newline.
 import { open, readFile, readdir, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { EventSink, StoreEvent, StoreSource } from '../events.ts'
 import { MetaYamlError, parseExperimentMeta, parseRunMeta } from '../meta-yaml.ts'
 import { completeLinesEnd, parseMetricLines } from '../metric-lines.ts'
-import { classifyStorePath, type StorePath } from './layout.ts'
+import { DirWatchers } from './dir-watchers.ts'
+import { classifyStorePath, RUN_SECTIONS, type StorePath } from './layout.ts'
 
 export interface FileStoreOptions {
   /** One line per problem; the source never throws on bad store content. */
@@ -17,8 +20,6 @@ export interface FileStoreOptions {
 }
 
 interface MetricFileState {
-  runId: string
-  key: string
   offset: number
   /** 1-based number of the next line to parse, for error messages. */
   line: number
@@ -31,7 +32,8 @@ export class FileStoreSource implements StoreSource {
   private readonly log: (message: string) => void
   private readonly retryDelays: number[]
   private sink: EventSink = () => {}
-  private watcher: FSWatcher | undefined
+  private chokidar: FSWatcher | undefined
+  private readonly dirs: DirWatchers
   private pending: StoreEvent[] = []
   private flushing: Promise<void> = Promise.resolve()
   private readonly metricFiles = new Map<string, MetricFileState>()
@@ -44,7 +46,7 @@ export class FileStoreSource implements StoreSource {
   private scanned = false
   private draining: Promise<void> | undefined
   private closed = false
-  private counts = { runs: 0, points: 0 }
+  private readonly counts = { runs: 0, points: 0 }
 
   constructor(
     readonly root: string,
@@ -52,40 +54,45 @@ export class FileStoreSource implements StoreSource {
   ) {
     this.log = options.log ?? ((m) => console.error(`runwatch: ${m}`))
     this.retryDelays = options.metaRetryDelaysMs ?? [100, 200]
+    this.dirs = new DirWatchers(root, (dir, name) => this.enqueue(`${dir}/${name}`), this.log)
   }
 
   async start(sink: EventSink): Promise<void> {
     this.sink = sink
     // Watch before scanning so nothing written during the scan is missed;
-    // whatever the watcher reports meanwhile is re-read after the scan, and
-    // re-reading is idempotent (offsets, upserts).
+    // whatever is reported meanwhile is re-read after the scan, and re-reading
+    // is idempotent (offsets, upserts).
     const watcher = watch(this.root, {
       ignoreInitial: true,
+      depth: 1,
       ignored: (path) => classifyStorePath(this.relative(path)).kind === 'ignored',
     })
-    this.watcher = watcher
-    watcher.on('add', (p) => this.enqueue(p))
-    watcher.on('change', (p) => this.enqueue(p))
-    watcher.on('addDir', (p) => this.enqueue(p))
-    watcher.on('unlinkDir', (p) => this.enqueueRemoval(p))
+    this.chokidar = watcher
+    watcher.on('add', (p) => this.enqueue(this.relative(p)))
+    watcher.on('change', (p) => this.enqueue(this.relative(p)))
+    watcher.on('addDir', (p) => this.enqueue(this.relative(p)))
+    watcher.on('unlinkDir', (p) => this.enqueueRemoval(this.relative(p)))
     watcher.on('error', (err) => this.log(`watching ${this.root}: ${(err as Error).message}`))
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
 
     await this.scan()
     this.scanned = true
     this.kick()
-    await this.draining
+    await this.idle()
   }
 
   async close(): Promise<void> {
     this.closed = true
-    await this.watcher?.close()
+    this.dirs.closeAll()
+    await this.chokidar?.close()
     await this.draining
+    await this.flushing
   }
 
   /** Resolves when every change reported so far has been read and handed to the sink. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining
+    await this.flushing
   }
 
   // ---- initial scan -------------------------------------------------------
@@ -94,11 +101,11 @@ export class FileStoreSource implements StoreSource {
     const started = Date.now()
     let lastReport = started
     const runDirs: { experimentId: string; runId: string }[] = []
-    for (const exp of await this.listDirs('')) {
+    for (const exp of (await this.listTree('', false)).dirs) {
       const where = classifyStorePath(exp)
       if (where.kind !== 'experiment-dir') continue
       if (!(await this.readExperiment(where.experimentId))) continue
-      for (const run of await this.listDirs(exp)) {
+      for (const run of (await this.listTree(exp, false)).dirs) {
         const w = classifyStorePath(`${exp}/${run}`)
         if (w.kind === 'run-dir') runDirs.push({ experimentId: w.experimentId, runId: w.runId })
       }
@@ -107,7 +114,7 @@ export class FileStoreSource implements StoreSource {
     const worker = async () => {
       while (next < runDirs.length && !this.closed) {
         const { experimentId, runId } = runDirs[next++]!
-        await this.scanRun(experimentId, runId)
+        await this.openRun(experimentId, runId)
         if (this.pending.length >= FLUSH_EVENTS) await this.flush()
         if (Date.now() - lastReport > 2000) {
           lastReport = Date.now()
@@ -128,14 +135,20 @@ export class FileStoreSource implements StoreSource {
     )
   }
 
-  private async scanRun(experimentId: string, runId: string): Promise<void> {
+  /** Watches a run's folders, then reads all of it: a write after the watch starts is never missed. */
+  private async openRun(experimentId: string, runId: string): Promise<void> {
     const runDir = `${experimentId}/${runId}`
+    this.dirs.watch(runDir)
+    for (const section of RUN_SECTIONS) this.dirs.watch(`${runDir}/${section}`)
     if (!(await this.readRun(experimentId, runId))) return
-    for (const section of ['params', 'tags', 'metrics'] as const) {
-      for (const key of await this.listFilesDeep(`${runDir}/${section}`)) {
-        await this.handle(classifyStorePath(`${runDir}/${section}/${key}`))
-      }
-    }
+    for (const section of RUN_SECTIONS) await this.openFolder(`${runDir}/${section}`)
+  }
+
+  /** Watches a metrics/params/tags folder and its subfolders (nested keys) and reads every file in it. */
+  private async openFolder(rel: string): Promise<void> {
+    const { files, dirs } = await this.listTree(rel, true)
+    for (const dir of dirs) this.dirs.watch(`${rel}/${dir}`)
+    for (const file of files) await this.handle(classifyStorePath(`${rel}/${file}`))
   }
 
   // ---- tail ---------------------------------------------------------------
@@ -145,15 +158,13 @@ export class FileStoreSource implements StoreSource {
     return sep === '/' ? rel : rel.split(sep).join('/')
   }
 
-  private enqueue(absolute: string): void {
-    const rel = this.relative(absolute)
+  private enqueue(rel: string): void {
     this.removedDirs.delete(rel)
     this.queue.add(rel)
     this.kick()
   }
 
-  private enqueueRemoval(absolute: string): void {
-    const rel = this.relative(absolute)
+  private enqueueRemoval(rel: string): void {
     this.removedDirs.add(rel)
     this.queue.add(rel)
     this.kick()
@@ -161,10 +172,12 @@ export class FileStoreSource implements StoreSource {
 
   private kick(): void {
     if (!this.scanned || this.draining || this.closed || this.queue.size === 0) return
-    this.draining = this.drain().finally(() => {
-      this.draining = undefined
-      this.kick()
-    })
+    this.draining = this.drain()
+      .catch((err: unknown) => this.log(`reading changes failed: ${(err as Error).message}`))
+      .finally(() => {
+        this.draining = undefined
+        this.kick()
+      })
   }
 
   private async drain(): Promise<void> {
@@ -180,6 +193,7 @@ export class FileStoreSource implements StoreSource {
 
   private handleRemoval(where: StorePath, rel: string): void {
     if (where.kind !== 'run-dir') return
+    this.dirs.unwatchTree(rel)
     for (const path of this.metricFiles.keys()) if (path.startsWith(`${rel}/`)) this.metricFiles.delete(path)
     this.knownRuns.delete(where.runId)
     this.emit({ type: 'run-removed', runId: where.runId })
@@ -192,19 +206,33 @@ export class FileStoreSource implements StoreSource {
         await this.readExperiment(where.experimentId)
         return
       case 'run-dir':
+        await this.openRun(where.experimentId, where.runId)
+        return
       case 'run-meta':
         await this.readRun(where.experimentId, where.runId)
         return
-      case 'metric':
-        if (!this.knownRuns.has(where.runId)) await this.readRun(where.experimentId, where.runId)
-        await this.readMetricTail(where.experimentId, where.runId, where.key)
+      case 'run-section': {
+        const rel = `${where.experimentId}/${where.runId}/${where.section}`
+        this.dirs.watch(rel)
+        await this.openFolder(rel)
         return
+      }
+      case 'metric':
       case 'param':
       case 'tag': {
         const rel = `${where.experimentId}/${where.runId}/${where.kind}s/${where.key}`
-        const value = await this.readText(rel)
-        if (value === undefined) return
-        this.emit({ type: where.kind === 'param' ? 'params' : 'tags', runId: where.runId, values: { [where.key]: value } })
+        if (await this.isFolder(rel)) {
+          this.dirs.watch(rel)
+          await this.openFolder(rel)
+        } else if (where.kind === 'metric') {
+          if (!this.knownRuns.has(where.runId)) await this.readRun(where.experimentId, where.runId)
+          await this.readMetricTail(rel, where.runId, where.key)
+        } else {
+          const value = await this.readText(rel)
+          if (value !== undefined) {
+            this.emit({ type: where.kind === 'param' ? 'params' : 'tags', runId: where.runId, values: { [where.key]: value } })
+          }
+        }
         return
       }
       default:
@@ -252,11 +280,10 @@ export class FileStoreSource implements StoreSource {
     }
   }
 
-  private async readMetricTail(experimentId: string, runId: string, key: string): Promise<void> {
-    const rel = `${experimentId}/${runId}/metrics/${key}`
+  private async readMetricTail(rel: string, runId: string, key: string): Promise<void> {
     let state = this.metricFiles.get(rel)
     if (!state) {
-      state = { runId, key, offset: 0, line: 1 }
+      state = { offset: 0, line: 1 }
       this.metricFiles.set(rel, state)
     }
     let bytes: Buffer
@@ -266,7 +293,7 @@ export class FileStoreSource implements StoreSource {
         const { size } = await fh.stat()
         if (size < state.offset) {
           // Truncated or replaced: the file is the truth, read it again.
-          this.log(`${rel} shrank from ${state.offset} to ${size} bytes; re-reading it`)
+          this.log(`${join(this.root, rel)} shrank from ${state.offset} to ${size} bytes; reading it again`)
           state.offset = 0
           state.line = 1
         }
@@ -278,7 +305,9 @@ export class FileStoreSource implements StoreSource {
         await fh.close()
       }
     } catch (err) {
-      this.reportOnce(rel, `cannot read metric file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') this.metricFiles.delete(rel)
+      else this.reportOnce(rel, `cannot read metric file: ${code ?? (err as Error).message}`)
       return
     }
     const end = completeLinesEnd(bytes)
@@ -317,29 +346,28 @@ export class FileStoreSource implements StoreSource {
     }
   }
 
-  private async listDirs(rel: string): Promise<string[]> {
+  private async isFolder(rel: string): Promise<boolean> {
     try {
-      const entries = await readdir(join(this.root, rel), { withFileTypes: true })
-      return entries.filter((e) => e.isDirectory()).map((e) => e.name)
-    } catch (err) {
-      this.reportOnce(rel || '.', `cannot list: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-      return []
+      return (await stat(join(this.root, rel))).isDirectory()
+    } catch {
+      return false
     }
   }
 
-  /** Files under a folder, as '/'-joined paths relative to it (keys may nest). */
-  private async listFilesDeep(rel: string): Promise<string[]> {
+  /** Files and folders under `rel` as '/'-joined relative paths (all levels when `deep`). */
+  private async listTree(rel: string, deep: boolean): Promise<{ files: string[]; dirs: string[] }> {
     const dir = join(this.root, rel)
     try {
-      if (!(await stat(dir)).isDirectory()) return []
-      const entries = await readdir(dir, { withFileTypes: true, recursive: true })
-      return entries
-        .filter((e) => e.isFile())
-        .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
+      const entries = await readdir(dir, { withFileTypes: true, recursive: deep })
+      const name = (e: { parentPath: string; name: string }) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/')
+      return {
+        files: entries.filter((e) => e.isFile()).map(name),
+        dirs: entries.filter((e) => e.isDirectory()).map(name),
+      }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT') this.reportOnce(rel, `cannot list: ${code ?? (err as Error).message}`)
-      return []
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.reportOnce(rel || '.', `cannot list: ${code ?? (err as Error).message}`)
+      return { files: [], dirs: [] }
     }
   }
 

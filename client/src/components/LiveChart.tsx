@@ -27,13 +27,23 @@ function toPoints(data: SeriesData, from = 0): Point[] {
   return out
 }
 
-export function LiveChart(props: { buffer: SeriesBuffer; metricKey: string; logScale: boolean; runName: (runId: string) => string }) {
+export function LiveChart(props: { buffer: SeriesBuffer; metricKey: string; logScale: boolean }) {
   let el!: HTMLDivElement
   let chart: IChartApiBase<number> | undefined
   const lines = new Map<string, ISeriesApi<'Line', number>>()
 
   const dark = matchMedia('(prefers-color-scheme: dark)').matches
-  const updateCount = () => el.setAttribute('data-points', String(props.buffer.pointCount))
+  // Until zoom and pan arrive, the panel always shows every step; refitting once per frame is enough.
+  let fitQueued = false
+  const afterChange = () => {
+    el.setAttribute('data-points', String(props.buffer.pointCount))
+    if (fitQueued) return
+    fitQueued = true
+    requestAnimationFrame(() => {
+      fitQueued = false
+      chart?.timeScale().fitContent()
+    })
+  }
 
   const lineFor = (runId: string) => {
     let line = lines.get(runId)
@@ -41,7 +51,6 @@ export function LiveChart(props: { buffer: SeriesBuffer; metricKey: string; logS
       line = chart!.addSeries(LineSeries, {
         color: colorFor(runId),
         lineWidth: 2,
-        title: props.runName(runId),
         lastValueVisible: false,
         priceLineVisible: false,
         priceFormat: { type: 'custom', formatter: (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4)), minMove: 1e-9 },
@@ -55,7 +64,7 @@ export function LiveChart(props: { buffer: SeriesBuffer; metricKey: string; logS
     for (const line of lines.values()) chart!.removeSeries(line)
     lines.clear()
     for (const [runId, data] of props.buffer.entries()) lineFor(runId).setData(toPoints(data))
-    updateCount()
+    afterChange()
   }
 
   onMount(() => {
@@ -81,7 +90,7 @@ export function LiveChart(props: { buffer: SeriesBuffer; metricKey: string; logS
         const start = change.replacedLast ? change.from - 1 : change.from
         for (let i = start; i < data.step.length; i++) line.update(toPoint(data.step[i]!, data.value[i]!))
       }
-      updateCount()
+      afterChange()
     })
     onCleanup(() => {
       stop()

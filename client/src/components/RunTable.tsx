@@ -49,16 +49,32 @@ export function RunTable(props: { runs: RunSummary[]; metricKeys: string[]; para
       header: 'Duration',
       cell: (info) => formatDuration(info.row.original.startTime === null ? null : (info.row.original.endTime ?? now()) - info.row.original.startTime),
     }),
-    ...props.paramKeys.slice(0, MAX_PARAM_COLUMNS).map((key) =>
-      helper.accessor((r) => r.params[key] ?? '', { id: `params.${key}`, header: key }),
-    ),
-    ...props.metricKeys.slice(0, MAX_METRIC_COLUMNS).map((key) =>
-      helper.accessor((r) => numericSortValue(r.metrics[key]), {
-        id: `metrics.${key}`,
-        header: key,
-        cell: (info) => formatMetric(info.row.original.metrics[key]?.value),
+    ...(props.paramKeys.length === 0 ? [] : [
+      helper.group({
+        id: 'params',
+        header: 'Parameters',
+        columns: helper.columns(
+          props.paramKeys.slice(0, MAX_PARAM_COLUMNS).map((key) =>
+            helper.accessor((r) => r.params[key] ?? '', { id: `params.${key}`, header: key }),
+          ),
+        ),
       }),
-    ),
+    ]),
+    ...(props.metricKeys.length === 0 ? [] : [
+      helper.group({
+        id: 'metrics',
+        header: 'Metrics (latest)',
+        columns: helper.columns(
+          props.metricKeys.slice(0, MAX_METRIC_COLUMNS).map((key) =>
+            helper.accessor((r) => numericSortValue(r.metrics[key]), {
+              id: `metrics.${key}`,
+              header: key,
+              cell: (info) => formatMetric(info.row.original.metrics[key]?.value),
+            }),
+          ),
+        ),
+      }),
+    ]),
   ]))
 
   const table = createTable({
@@ -84,8 +100,12 @@ export function RunTable(props: { runs: RunSummary[]; metricKeys: string[]; para
               <tr>
                 <For each={group.headers}>
                   {(header) => (
-                    <th onClick={header.column.getToggleSortingHandler()} classList={{ sortable: header.column.getCanSort() }}>
-                      <table.FlexRender header={header} />
+                    <th
+                      colSpan={header.colSpan}
+                      onClick={header.isPlaceholder ? undefined : header.column.getToggleSortingHandler()}
+                      classList={{ sortable: !header.isPlaceholder && header.subHeaders.length === 0, group: header.subHeaders.length > 0 }}
+                    >
+                      {header.isPlaceholder ? null : <table.FlexRender header={header} />}
                       {{ asc: ' ▲', desc: ' ▼' }[header.column.getIsSorted() as string] ?? ''}
                     </th>
                   )}

@@ -1,0 +1,140 @@
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
+import type { StoreEvent } from '../ingest-watch/events.ts'
+import { FileStoreSource } from '../ingest-watch/file-store/source.ts'
+import { copyFixtureFileStore, MLFLOW_VERSIONS, tempDir } from './helpers/fixtures.ts'
+import { waitFor } from './helpers/wait.ts'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn()
+})
+
+async function open(root: string) {
+  const events: StoreEvent[] = []
+  const logs: string[] = []
+  const source = new FileStoreSource(root, { log: (m) => logs.push(m), metaRetryDelaysMs: [100, 200] })
+  cleanups.push(() => source.close())
+  await source.start((batch) => {
+    events.push(...batch)
+  })
+  const points = (runId: string, key: string) => {
+    const out: [number, number, number][] = []
+    for (const e of events) {
+      if (e.type !== 'metrics' || e.batch.runId !== runId || e.batch.key !== key) continue
+      for (let i = 0; i < e.batch.value.length; i++) out.push([e.batch.timestamp[i]!, e.batch.value[i]!, e.batch.step[i]!])
+    }
+    return out
+  }
+  return { source, events, logs, points }
+}
+
+function scratch() {
+  const dir = tempDir()
+  cleanups.push(dir.remove)
+  return dir.path
+}
+
+describe.each(MLFLOW_VERSIONS)('initial scan of a store written by %s', (version) => {
+  it('finds every experiment, run, param, tag and point', async () => {
+    const root = copyFixtureFileStore(version, scratch())
+    const { events, logs } = await open(root)
+    const experiments = events.flatMap((e) => (e.type === 'experiment' ? [e.experiment] : []))
+    const runs = events.flatMap((e) => (e.type === 'run' ? [e.run] : []))
+    expect(experiments.map((e) => e.name).sort()).toEqual(['Default', 'demo-cnn', 'demo-transformer'])
+    expect(new Set(runs.map((r) => r.runId)).size).toBe(20)
+    expect(runs.find((r) => r.name === 'run-13')?.status).toBe('RUNNING')
+    const params = events.filter((e) => e.type === 'params').length
+    expect(params).toBe(20 * 3)
+    const points = events.reduce((n, e) => n + (e.type === 'metrics' ? e.batch.value.length : 0), 0)
+    expect(points).toBe(20 * 2 * 500)
+    expect(logs.filter((l) => !l.startsWith('indexed'))).toEqual([])
+  })
+})
+
+describe('live tail of a file store', () => {
+  it('picks up appended lines exactly once, holding back a half-written line', async () => {
+    const root = join(scratch(), 'mlruns')
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('tail')
+    const run = w.createRun(exp, { name: 'r1' })
+    w.logMetric(run, 'loss', [{ timestamp: 1000, value: 1, step: 0 }])
+    const { source, points } = await open(root)
+    expect(points(run, 'loss')).toEqual([[1000, 1, 0]])
+
+    const file = w.metricPath(run, 'loss')
+    const expected: [number, number, number][] = [[1000, 1, 0]]
+    for (let step = 1; step <= 200; step++) {
+      const line = `${1000 + step} ${1 / (step + 1)} ${step}\n`
+      expected.push([1000 + step, 1 / (step + 1), step])
+      // Cut some lines in two writes, as a writer flushing mid-line would.
+      if (step % 7 === 0) {
+        appendFileSync(file, line.slice(0, 5))
+        await new Promise((r) => setTimeout(r, 5))
+        appendFileSync(file, line.slice(5))
+      } else appendFileSync(file, line)
+      if (step % 50 === 0) await new Promise((r) => setTimeout(r, 30))
+    }
+    await waitFor(() => points(run, 'loss').length >= expected.length, 'all appended points')
+    await new Promise((r) => setTimeout(r, 200))
+    await source.idle()
+    expect(points(run, 'loss')).toEqual(expected)
+  })
+
+  it('sees new runs and metric files, a status change, and a purged run', async () => {
+    const root = join(scratch(), 'mlruns')
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('live')
+    const { events, points } = await open(root)
+
+    const run = w.createRun(exp, { name: 'late', params: { lr: '0.1' } })
+    w.logMetric(run, 'nested/acc', [{ timestamp: 5, value: 0.5, step: 0 }])
+    await waitFor(() => points(run, 'nested/acc').length === 1, 'the new run\'s nested metric')
+    expect(events.some((e) => e.type === 'run' && e.run.runId === run && e.run.name === 'late')).toBe(true)
+    expect(events.some((e) => e.type === 'params' && e.runId === run && e.values.lr === '0.1')).toBe(true)
+
+    w.endRun(run, 'FINISHED', 99)
+    await waitFor(() => events.some((e) => e.type === 'run' && e.run.runId === run && e.run.status === 'FINISHED' && e.run.endTime === 99), 'FINISHED')
+
+    w.purgeRun(run)
+    await waitFor(() => events.some((e) => e.type === 'run-removed' && e.runId === run), 'run-removed')
+  })
+
+  it('retries a half-written meta.yaml instead of dropping the run', async () => {
+    const root = join(scratch(), 'mlruns')
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('retry')
+    const run = w.createRun(exp, { name: 'r' })
+    const { events, logs } = await open(root)
+    const metaPath = join(w.runDir({ experimentId: exp, runId: run }), 'meta.yaml')
+    const full = (await import('node:fs')).readFileSync(metaPath, 'utf8').replace('status: 1', 'status: 3')
+    writeFileSync(metaPath, full.slice(0, 20))
+    await new Promise((r) => setTimeout(r, 60))
+    writeFileSync(metaPath, full)
+    await waitFor(() => events.some((e) => e.type === 'run' && e.run.runId === run && e.run.status === 'FINISHED'), 'the rewritten run')
+    expect(logs.filter((l) => l.includes('meta.yaml'))).toEqual([])
+  })
+
+  it('logs a bad metric line once with its path and line, and keeps reading the good ones', async () => {
+    const root = join(scratch(), 'mlruns')
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('bad')
+    const run = w.createRun(exp, { name: 'r' })
+    const file = w.metricPath(run, 'loss')
+    writeFileSync(file, '1 0.5 0\n2 0.4 1 oops\n3 0.3 2\n')
+    const broken = join(root, exp, 'not-a-run')
+    mkdirSync(broken)
+    writeFileSync(join(broken, 'meta.yaml'), '{{{ not yaml')
+    const { logs, points } = await open(root)
+    expect(points(run, 'loss')).toEqual([[1, 0.5, 0], [3, 0.3, 2]])
+    appendFileSync(file, 'garbage\n4 0.2 3\n')
+    await waitFor(() => points(run, 'loss').length === 3, 'the line after the garbage')
+    const lossLogs = logs.filter((l) => l.includes(file))
+    expect(lossLogs).toHaveLength(1)
+    expect(lossLogs[0]).toMatch(/line 2: expected 2, 3 or 5 fields/)
+    expect(logs.some((l) => l.includes(join(broken, 'meta.yaml')))).toBe(true)
+    rmSync(broken, { recursive: true })
+  })
+})
