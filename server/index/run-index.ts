@@ -262,7 +262,8 @@ export class RunIndex {
       )
       return result.getColumnsJS() as [string[], string[], number[], number[], number[]]
     })
-    const [runIds, keys, steps, timestamps, vals] = cols
+    // An empty result has no column arrays at all.
+    const [runIds = [], keys = [], steps = [], timestamps = [], vals = []] = cols
     const out: Series[] = []
     let current: Series | undefined
     for (let i = 0; i < runIds.length; i++) {

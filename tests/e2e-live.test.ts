@@ -1,0 +1,99 @@
+// The whole path a user relies on: a metric line appended to a file in an
+// MLflow store reaches a WebSocket client of the real server process.
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { WebSocket } from 'ws'
+import { afterEach, describe, expect, it } from 'vitest'
+import { LiveConnection, type WebSocketLike } from '../client/src/live/connection.ts'
+import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
+import { fromWire, type PointsMessage, type RunsMessage, type ServerMessage } from '../protocol/index.ts'
+import { tempDir } from './helpers/fixtures.ts'
+import { startRunwatch, type RunwatchProcess } from './helpers/runwatch-process.ts'
+import { waitFor } from './helpers/wait.ts'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn()
+})
+
+async function setup() {
+  const dir = tempDir()
+  cleanups.push(dir.remove)
+  const root = join(dir.path, 'mlruns')
+  const writer = new MlflowFileStoreWriter(root)
+  const exp = writer.createExperiment('e2e')
+  const run = writer.createRun(exp, { name: 'first', params: { lr: '0.01' } })
+  writer.logMetric(run, 'loss', [
+    { timestamp: 1000, value: 2.5, step: 0 },
+    { timestamp: 1001, value: 2.0, step: 1 },
+  ])
+  const server: RunwatchProcess & { url: string } = await startRunwatch([root, '--port', '0'], dir.path)
+  cleanups.push(() => server.stop())
+  const messages: ServerMessage[] = []
+  const conn = new LiveConnection({
+    url: server.url.replace('http', 'ws') + '/ws',
+    onMessage: (m) => messages.push(m),
+    createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+  })
+  cleanups.push(() => conn.close())
+  return { writer, exp, run, server, messages, conn }
+}
+
+const points = (messages: ServerMessage[], runId: string, key: string) =>
+  messages
+    .filter((m): m is PointsMessage => m.type === 'points' && m.runId === runId && m.key === key)
+    .flatMap((m) => m.step.map((s, i) => [s, fromWire(m.value[i]!)]))
+
+describe('live path: store file → ingest → DuckDB → /ws', () => {
+  it('sends the current state, then synced, then each appended point exactly once', async () => {
+    const { writer, exp, run, messages, conn } = await setup()
+    conn.subscribe({ sub: 's1', experimentIds: [exp], metrics: ['loss'] })
+    await waitFor(() => messages.some((m) => m.type === 'synced'), 'synced')
+    const runs = messages.find((m): m is RunsMessage => m.type === 'runs')!
+    expect(runs.upsert.map((r) => [r.name, r.status, r.params.lr])).toEqual([['first', 'RUNNING', '0.01']])
+    expect(points(messages, run, 'loss')).toEqual([[0, 2.5], [1, 2.0]])
+
+    appendFileSync(writer.metricPath(run, 'loss'), '1002 1.5 2\n')
+    await waitFor(() => points(messages, run, 'loss').length === 3, 'the appended point')
+    appendFileSync(writer.metricPath(run, 'loss'), '1003 nan 3\n1004 1.25 4\n')
+    await waitFor(() => points(messages, run, 'loss').length === 5, 'two more points')
+    await new Promise((r) => setTimeout(r, 300))
+    const got = points(messages, run, 'loss')
+    expect(got.slice(0, 3)).toEqual([[0, 2.5], [1, 2.0], [2, 1.5]])
+    expect(got[3]![0]).toBe(3)
+    expect(got[3]![1]).toBeNaN()
+    expect(got[4]).toEqual([4, 1.25])
+  })
+
+  it('shows a new run and a finished run live, and only the subscribed metric', async () => {
+    const { writer, exp, messages, conn } = await setup()
+    conn.subscribe({ sub: 's1', experimentIds: [exp], metrics: ['loss'] })
+    await waitFor(() => messages.some((m) => m.type === 'synced'), 'synced')
+    const second = writer.createRun(exp, { name: 'second' })
+    writer.logMetric(second, 'acc', [{ timestamp: 5, value: 0.5, step: 0 }])
+    writer.logMetric(second, 'loss', [{ timestamp: 5, value: 0.7, step: 0 }])
+    await waitFor(() => points(messages, second, 'loss').length === 1, 'the new run\'s loss')
+    writer.endRun(second, 'FINISHED')
+    await waitFor(
+      () => messages.some((m) => m.type === 'runs' && m.upsert.some((r) => r.runId === second && r.status === 'FINISHED')),
+      'the run finishing',
+    )
+    expect(points(messages, second, 'acc')).toEqual([])
+  })
+
+  it('answers a bad message with an error frame and keeps the connection', async () => {
+    const { server } = await setup()
+    const ws = new WebSocket(server.url.replace('http', 'ws') + '/ws')
+    cleanups.push(() => ws.close())
+    const frames: ServerMessage[] = []
+    ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as ServerMessage))
+    await new Promise((r) => ws.once('open', r))
+    ws.send('not json')
+    ws.send(JSON.stringify({ type: 'nope' }))
+    ws.send(JSON.stringify({ type: 'subscribe', sub: 'x', metrics: 'loss' }))
+    await waitFor(() => frames.length === 3, 'three error frames')
+    expect(frames.map((f) => f.type === 'error' && f.code)).toEqual(['BAD_MESSAGE', 'BAD_MESSAGE', 'BAD_SUBSCRIBE'])
+    ws.send(JSON.stringify({ type: 'subscribe', sub: 'ok' }))
+    await waitFor(() => frames.some((f) => f.type === 'synced' && f.sub === 'ok'), 'a good subscription after the bad ones')
+  })
+})

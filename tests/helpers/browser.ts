@@ -1,0 +1,27 @@
+// Debian's Chromium driven by playwright-core; never a downloaded browser.
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+export const CHROMIUM = process.env.RUNWATCH_CHROMIUM ?? '/usr/bin/chromium'
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  })
+}
+
+/** A page that records console errors and uncaught exceptions. */
+export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  const errors: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text())
+  })
+  page.on('pageerror', (e) => errors.push(String(e)))
+  await page.goto(url)
+  return { page, errors }
+}
+
+export async function chartPoints(page: Page): Promise<number> {
+  return Number((await page.getAttribute('[data-testid=live-chart]', 'data-points')) ?? 0)
+}

@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { MetricBatch, RunRecord, StoreEvent } from '../ingest-watch/events.ts'
+import { RunIndex } from '../server/index/run-index.ts'
+
+const open: RunIndex[] = []
+afterEach(() => open.splice(0).forEach((i) => i.close()))
+async function index(): Promise<RunIndex> {
+  const i = await RunIndex.open()
+  open.push(i)
+  return i
+}
+
+const run = (runId: string, over: Partial<RunRecord> = {}): StoreEvent => ({
+  type: 'run',
+  run: {
+    runId, experimentId: '427061849284301234', name: runId, status: 'RUNNING', startTime: 1, endTime: null,
+    lifecycleStage: 'active', userId: 'u', artifactUri: '', ...over,
+  },
+})
+const metrics = (runId: string, key: string, rows: [ts: number, value: number, step: number][]): StoreEvent => ({
+  type: 'metrics',
+  batch: {
+    runId, key,
+    timestamp: Float64Array.from(rows.map((r) => r[0])),
+    value: Float64Array.from(rows.map((r) => r[1])),
+    step: Float64Array.from(rows.map((r) => r[2])),
+  } satisfies MetricBatch,
+})
+
+describe('DuckDB run index', () => {
+  it('keeps 18-digit experiment ids exact and counts runs per experiment', async () => {
+    const idx = await index()
+    await idx.apply([
+      { type: 'experiment', experiment: { experimentId: '427061849284301234', name: 'e', artifactLocation: '', lifecycleStage: 'active', creationTime: 5, lastUpdateTime: 5 } },
+      run('a', { startTime: 10 }), run('b', { startTime: 20, status: 'FINISHED' }),
+    ])
+    expect(await idx.experiments()).toEqual([
+      { experimentId: '427061849284301234', name: 'e', lifecycleStage: 'active', creationTime: 5, lastUpdateTime: 5, runCount: 2, runningCount: 1, lastRunStart: 20 },
+    ])
+  })
+
+  it("takes MLflow's latest value: the largest (step, timestamp, value), NaN included", async () => {
+    const idx = await index()
+    await idx.apply([run('a'), metrics('a', 'loss', [[10, 0.5, 1], [5, NaN, 2], [4, 9, 2], [100, 1, -1]])])
+    await idx.apply([metrics('a', 'acc', [[1, 0.1, 0]]), metrics('a', 'acc', [[2, 0.2, 0]])])
+    const [summary] = await idx.runSummaries()
+    expect(summary!.metrics).toEqual({ loss: { value: 'NaN', step: 2, timestamp: 5 }, acc: { value: 0.2, step: 0, timestamp: 2 } })
+  })
+
+  it('applies later events over earlier ones: status, params, tags; removal drops everything', async () => {
+    const idx = await index()
+    await idx.apply([run('a'), { type: 'params', runId: 'a', values: { lr: '0.1' } }, { type: 'tags', runId: 'a', values: { t: 'x' } }])
+    const changes = await idx.apply([run('a', { status: 'FINISHED', endTime: 9 }), { type: 'tags', runId: 'a', values: { t: 'y' } }])
+    expect(changes.changedRunIds).toEqual(['a'])
+    const [a] = await idx.runSummaries()
+    expect(a).toMatchObject({ status: 'FINISHED', endTime: 9, params: { lr: '0.1' }, tags: { t: 'y' } })
+    await idx.apply([metrics('a', 'loss', [[1, 1, 0]]), { type: 'run-removed', runId: 'a' }])
+    expect(await idx.runSummaries()).toEqual([])
+    expect((await idx.metricHistory('a', 'loss')).step).toEqual([])
+    expect(idx.experimentOf('a')).toBeUndefined()
+  })
+
+  it('returns a metric history in step order, columnar, with non-finite values as strings', async () => {
+    const idx = await index()
+    await idx.apply([run('a'), metrics('a', 'loss', [[3, Infinity, 2], [1, 1, 0], [2, -Infinity, 1]])])
+    expect(await idx.metricHistory('a', 'loss')).toEqual({ runId: 'a', key: 'loss', step: [0, 1, 2], timestamp: [1, 2, 3], value: [1, '-Infinity', 'Infinity'] })
+  })
+
+  it('hides deleted runs unless asked', async () => {
+    const idx = await index()
+    await idx.apply([run('a'), run('b', { lifecycleStage: 'deleted' })])
+    expect((await idx.runSummaries()).map((r) => r.runId)).toEqual(['a'])
+    expect((await idx.runSummaries({ includeDeleted: true })).map((r) => r.runId).sort()).toEqual(['a', 'b'])
+    expect(await idx.runSummaries({ experimentIds: [] })).toEqual([])
+  })
+})
