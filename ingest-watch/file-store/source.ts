@@ -3,7 +3,8 @@
 // fs.watch per run folder and per metrics/params/tags folder reports every
 // write. Metric files are append-only: a byte offset per file means each byte
 // is parsed once, and a partial last line waits for its newline.
-import { open, readFile, readdir, stat } from 'node:fs/promises'
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { EventSink, StoreEvent, StoreSource } from '../events.ts'
@@ -27,6 +28,7 @@ interface MetricFileState {
 
 const FLUSH_EVENTS = 2000
 const SCAN_CONCURRENCY = 8
+const TAIL_CONCURRENCY = 16
 
 export class FileStoreSource implements StoreSource {
   private readonly log: (message: string) => void
@@ -43,6 +45,7 @@ export class FileStoreSource implements StoreSource {
   /** Relative paths waiting to be (re)read, in arrival order, each once. */
   private readonly queue = new Set<string>()
   private readonly removedDirs = new Set<string>()
+  private readonly reading = new Map<string, { again: boolean }>()
   private scanned = false
   private draining: Promise<void> | undefined
   private closed = false
@@ -148,7 +151,10 @@ export class FileStoreSource implements StoreSource {
   private async openFolder(rel: string): Promise<void> {
     const { files, dirs } = await this.listTree(rel, true)
     for (const dir of dirs) this.dirs.watch(`${rel}/${dir}`)
-    for (const file of files) await this.handle(classifyStorePath(`${rel}/${file}`))
+    for (const file of files) {
+      const where = classifyStorePath(`${rel}/${file}`)
+      if (where.kind === 'metric' || where.kind === 'param' || where.kind === 'tag') await this.readKeyFile(where)
+    }
   }
 
   // ---- tail ---------------------------------------------------------------
@@ -180,14 +186,46 @@ export class FileStoreSource implements StoreSource {
       })
   }
 
+  /** Reads everything reported so far, several files at a time, then hands the events on as one batch. */
   private async drain(): Promise<void> {
     while (this.queue.size > 0 && !this.closed) {
-      const rel: string = this.queue.values().next().value!
-      this.queue.delete(rel)
-      const where = classifyStorePath(rel)
-      if (this.removedDirs.delete(rel)) this.handleRemoval(where, rel)
-      else await this.handle(where)
-      if (this.queue.size === 0 || this.pending.length >= FLUSH_EVENTS) await this.flush()
+      const batch = [...this.queue]
+      this.queue.clear()
+      let next = 0
+      const worker = async () => {
+        while (next < batch.length && !this.closed) {
+          const rel = batch[next++]!
+          const where = classifyStorePath(rel)
+          if (this.removedDirs.delete(rel)) this.handleRemoval(where, rel)
+          else await this.handle(where)
+          if (this.pending.length >= FLUSH_EVENTS) await this.flush()
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(TAIL_CONCURRENCY, batch.length) }, worker))
+      await this.flush()
+    }
+  }
+
+  /**
+   * Runs `read` for one path at a time: a request while it runs makes it run
+   * once more afterwards instead of twice at once (two reads from the same
+   * offset would emit the same points twice).
+   */
+  private async exclusive(path: string, read: () => Promise<void>): Promise<void> {
+    const running = this.reading.get(path)
+    if (running) {
+      running.again = true
+      return
+    }
+    const state = { again: false }
+    this.reading.set(path, state)
+    try {
+      do {
+        state.again = false
+        await read()
+      } while (state.again && !this.closed)
+    } finally {
+      this.reading.delete(path)
     }
   }
 
@@ -220,19 +258,12 @@ export class FileStoreSource implements StoreSource {
       case 'metric':
       case 'param':
       case 'tag': {
-        const rel = `${where.experimentId}/${where.runId}/${where.kind}s/${where.key}`
-        if (await this.isFolder(rel)) {
+        // A name reported by a folder watch may be a new subfolder (a nested key).
+        const rel = keyPath(where)
+        if (isFolder(join(this.root, rel))) {
           this.dirs.watch(rel)
           await this.openFolder(rel)
-        } else if (where.kind === 'metric') {
-          if (!this.knownRuns.has(where.runId)) await this.readRun(where.experimentId, where.runId)
-          await this.readMetricTail(rel, where.runId, where.key)
-        } else {
-          const value = await this.readText(rel)
-          if (value !== undefined) {
-            this.emit({ type: where.kind === 'param' ? 'params' : 'tags', runId: where.runId, values: { [where.key]: value } })
-          }
-        }
+        } else await this.readKeyFile(where)
         return
       }
       default:
@@ -240,11 +271,24 @@ export class FileStoreSource implements StoreSource {
     }
   }
 
+  private async readKeyFile(where: Extract<StorePath, { kind: 'metric' | 'param' | 'tag' }>): Promise<void> {
+    const rel = keyPath(where)
+    if (where.kind === 'metric') {
+      if (!this.knownRuns.has(where.runId)) await this.readRun(where.experimentId, where.runId)
+      await this.readMetricTail(rel, where.runId, where.key)
+      return
+    }
+    const value = this.readText(rel)
+    if (value !== undefined) {
+      this.emit({ type: where.kind === 'param' ? 'params' : 'tags', runId: where.runId, values: { [where.key]: value } })
+    }
+  }
+
   // ---- readers ------------------------------------------------------------
 
   private async readExperiment(experimentId: string): Promise<boolean> {
     const rel = `${experimentId}/meta.yaml`
-    const text = await this.readText(rel)
+    const text = this.readText(rel)
     if (text === undefined) return false
     try {
       this.emit({ type: 'experiment', experiment: parseExperimentMeta(text) })
@@ -257,12 +301,20 @@ export class FileStoreSource implements StoreSource {
 
   /** Reads a run's meta.yaml, retrying a half-written file; never drops a known run. */
   private async readRun(experimentId: string, runId: string): Promise<boolean> {
+    let ok = false
+    await this.exclusive(`${experimentId}/${runId}/meta.yaml`, async () => {
+      ok = await this.readRunOnce(experimentId, runId)
+    })
+    return ok || this.knownRuns.has(runId)
+  }
+
+  private async readRunOnce(experimentId: string, runId: string): Promise<boolean> {
     const rel = `${experimentId}/${runId}/meta.yaml`
     for (let attempt = 0; ; attempt++) {
-      const text = await this.readText(rel, attempt < this.retryDelays.length)
+      const text = this.readText(rel, attempt < this.retryDelays.length)
       if (text === undefined) return false
       try {
-        const runNameTag = await this.readText(`${experimentId}/${runId}/tags/mlflow.runName`, true)
+        const runNameTag = this.readText(`${experimentId}/${runId}/tags/mlflow.runName`, true)
         const run = parseRunMeta(text, runNameTag)
         if (!this.knownRuns.has(run.runId)) this.counts.runs++
         this.knownRuns.add(run.runId)
@@ -280,35 +332,39 @@ export class FileStoreSource implements StoreSource {
     }
   }
 
-  private async readMetricTail(rel: string, runId: string, key: string): Promise<void> {
+  private readMetricTail(rel: string, runId: string, key: string): Promise<void> {
+    return this.exclusive(rel, () => this.readMetricOnce(rel, runId, key))
+  }
+
+  private async readMetricOnce(rel: string, runId: string, key: string): Promise<void> {
     let state = this.metricFiles.get(rel)
     if (!state) {
       state = { offset: 0, line: 1 }
       this.metricFiles.set(rel, state)
     }
+    // Appends are small and the store is local: synchronous reads skip a
+    // thread-pool round trip per call, which dominates at thousands of files.
     let bytes: Buffer
+    let fd: number | undefined
     try {
-      const fh = await open(join(this.root, rel), 'r')
-      try {
-        const { size } = await fh.stat()
-        if (size < state.offset) {
-          // Truncated or replaced: the file is the truth, read it again.
-          this.log(`${join(this.root, rel)} shrank from ${state.offset} to ${size} bytes; reading it again`)
-          state.offset = 0
-          state.line = 1
-        }
-        if (size === state.offset) return
-        bytes = Buffer.allocUnsafe(size - state.offset)
-        const { bytesRead } = await fh.read(bytes, 0, bytes.length, state.offset)
-        bytes = bytes.subarray(0, bytesRead)
-      } finally {
-        await fh.close()
+      fd = openSync(join(this.root, rel), 'r')
+      const { size } = fstatSync(fd)
+      if (size < state.offset) {
+        // Truncated or replaced: the file is the truth, read it again.
+        this.log(`${join(this.root, rel)} shrank from ${state.offset} to ${size} bytes; reading it again`)
+        state.offset = 0
+        state.line = 1
       }
+      if (size === state.offset) return
+      bytes = Buffer.allocUnsafe(size - state.offset)
+      bytes = bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, state.offset))
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (code === 'ENOENT') this.metricFiles.delete(rel)
       else this.reportOnce(rel, `cannot read metric file: ${code ?? (err as Error).message}`)
       return
+    } finally {
+      if (fd !== undefined) closeSync(fd)
     }
     const end = completeLinesEnd(bytes)
     if (end === 0) return
@@ -336,21 +392,13 @@ export class FileStoreSource implements StoreSource {
   }
 
   /** undefined when the file is missing (quietly if `quiet`) or unreadable. */
-  private async readText(rel: string, quiet = false): Promise<string | undefined> {
+  private readText(rel: string, quiet = false): string | undefined {
     try {
-      return await readFile(join(this.root, rel), 'utf8')
+      return readFileSync(join(this.root, rel), 'utf8')
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (!(quiet || code === 'ENOENT')) this.reportOnce(rel, `cannot read: ${code ?? (err as Error).message}`)
       return undefined
-    }
-  }
-
-  private async isFolder(rel: string): Promise<boolean> {
-    try {
-      return (await stat(join(this.root, rel))).isDirectory()
-    } catch {
-      return false
     }
   }
 
@@ -392,6 +440,18 @@ export class FileStoreSource implements StoreSource {
     if (this.reported.has(rel)) return
     this.reported.add(rel)
     this.log(`${join(this.root, rel)}: ${message}`)
+  }
+}
+
+function keyPath(where: { experimentId: string; runId: string; kind: 'metric' | 'param' | 'tag'; key: string }): string {
+  return `${where.experimentId}/${where.runId}/${where.kind}s/${where.key}`
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
   }
 }
 

@@ -92,6 +92,12 @@ export class RunIndex {
       }
     }
     const w = this.writer
+    // Points alone (the live case) need no transaction: one appender flush is atomic.
+    const onlyPoints = experiments.size + runs.size + params.size + tags.size + removed.size === 0
+    if (onlyPoints) {
+      await this.appendPoints(batches)
+      return { changedRunIds: [], removedRunIds: [], batches }
+    }
     await w.run('BEGIN TRANSACTION')
     try {
       await this.upsert('experiments', experiments.values(), (a, x) => {
@@ -108,18 +114,7 @@ export class RunIndex {
       }
       await this.upsert('params', params.values(), appendKeyValue)
       await this.upsert('tags', tags.values(), appendKeyValue)
-      if (batches.length > 0) {
-        const a = await w.createAppender('points')
-        for (const b of batches) {
-          for (let i = 0; i < b.value.length; i++) {
-            a.appendVarchar(b.runId); a.appendVarchar(b.key)
-            a.appendBigInt(BigInt(b.step[i]!)); a.appendBigInt(BigInt(b.timestamp[i]!)); a.appendDouble(b.value[i]!)
-            a.endRow()
-          }
-          this.pointCount += b.value.length
-        }
-        a.closeSync()
-      }
+      await this.appendPoints(batches)
       if (removed.size > 0) {
         const ids = { ids: listValue([...removed]) }
         for (const t of ['runs', 'params', 'tags', 'points']) {
@@ -139,20 +134,33 @@ export class RunIndex {
     return { changedRunIds: [...changed], removedRunIds: [...removed], batches }
   }
 
+  private async appendPoints(batches: MetricBatch[]): Promise<void> {
+    if (batches.length === 0) return
+    const a = await this.writer.createAppender('points')
+    for (const b of batches) {
+      for (let i = 0; i < b.value.length; i++) {
+        a.appendVarchar(b.runId); a.appendVarchar(b.key)
+        a.appendBigInt(BigInt(b.step[i]!)); a.appendBigInt(BigInt(b.timestamp[i]!)); a.appendDouble(b.value[i]!)
+        a.endRow()
+      }
+      this.pointCount += b.value.length
+    }
+    a.closeSync()
+  }
+
   private async upsert<T>(
     table: (typeof UPSERTED_TABLES)[number],
     rows: Iterable<T>,
     append: (a: DuckDBAppender, row: T) => void,
   ): Promise<void> {
-    const a = await this.writer.createAppender(`${table}_stage`)
-    let n = 0
+    let a: DuckDBAppender | undefined
     for (const row of rows) {
+      a ??= await this.writer.createAppender(`${table}_stage`)
       append(a, row)
       a.endRow()
-      n++
     }
+    if (!a) return
     a.closeSync()
-    if (n === 0) return
     await this.writer.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${table}_stage; DELETE FROM ${table}_stage`)
   }
 

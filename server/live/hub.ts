@@ -55,7 +55,9 @@ export class LiveHub {
 
   /** Called on the serial queue right after the index applied a batch. */
   publish(changes: LiveChanges): void {
-    for (const client of this.clients) client.deliver(changes)
+    if (this.clients.size === 0) return
+    const points = changes.batches.map((b) => new PreparedPoints(b))
+    for (const client of this.clients) client.deliver(changes, points)
   }
 }
 
@@ -133,7 +135,7 @@ export class LiveClient {
       })
   }
 
-  deliver(changes: LiveChanges): void {
+  deliver(changes: LiveChanges, points: PreparedPoints[]): void {
     if (this.closed || this.subs.size === 0) return
     if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.shed()
     const index = this.hub.index
@@ -146,21 +148,14 @@ export class LiveClient {
         else upsert.push(run)
       }
       if (upsert.length > 0 || remove.length > 0) this.send({ type: 'runs', sub: s.sub, upsert, remove })
-      for (const b of changes.batches) {
+      for (const p of points) {
+        const b = p.batch
         if (s.metrics && !s.metrics.has(b.key)) continue
         if (s.experimentIds) {
           const exp = index.experimentOf(b.runId)
           if (exp === undefined || !s.experimentIds.has(exp)) continue
         }
-        this.send({
-          type: 'points',
-          sub: s.sub,
-          runId: b.runId,
-          key: b.key,
-          step: Array.from(b.step),
-          timestamp: Array.from(b.timestamp),
-          value: Array.from(b.value, toWire),
-        })
+        if (!this.closed) this.socket.send(p.frameFor(s.sub))
       }
     }
   }
@@ -175,6 +170,27 @@ export class LiveClient {
   private send(msg: ServerMessage): void {
     if (this.closed) return
     this.socket.send(JSON.stringify(msg))
+  }
+}
+
+/**
+ * A points frame is the same for every subscriber but for its `sub`: the
+ * columns are serialized once per batch, not once per client.
+ */
+class PreparedPoints {
+  private body: string | undefined
+
+  constructor(readonly batch: MetricBatch) {}
+
+  frameFor(sub: string): string {
+    this.body ??= JSON.stringify({
+      runId: this.batch.runId,
+      key: this.batch.key,
+      step: Array.from(this.batch.step),
+      timestamp: Array.from(this.batch.timestamp),
+      value: Array.from(this.batch.value, toWire),
+    }).slice(1)
+    return `{"type":"points","sub":${JSON.stringify(sub)},${this.body}`
   }
 }
 

@@ -1,0 +1,39 @@
+// Initial index of a generated file store: the real `runwatch` process, from
+// start to its ready line, and its peak memory.
+import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { generateFileStore, type StoreShape } from './generate-store.ts'
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'runwatch.js')
+
+export interface IngestResult {
+  seconds: number
+  peakRssMb: number
+  runs: number
+  points: number
+}
+
+export async function benchIngest(shape: StoreShape): Promise<IngestResult> {
+  const { root, generatedSeconds } = generateFileStore(shape)
+  if (generatedSeconds !== null) console.error(`generated ${root} in ${generatedSeconds.toFixed(1)} s`)
+  const started = performance.now()
+  const child = spawn(process.execPath, [BIN, root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /runwatch listening on (\S+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    child.on('exit', (code) => reject(new Error(`runwatch exited with ${code}: ${stderr}`)))
+  })
+  const seconds = (performance.now() - started) / 1000
+  // VmHWM is the peak resident set of the process so far.
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+  const status = (await (await fetch(`${url}/api/status`)).json()) as { runs: number; points: number }
+  child.kill('SIGTERM')
+  return { seconds, peakRssMb: Number(hwm?.[1] ?? 0) / 1024, runs: status.runs, points: status.points }
+}

@@ -1,0 +1,34 @@
+// `npm run bench`: runs each benchmark and prints a table of figures next to
+// the targets from the issues. Sizes can be lowered for a quick look:
+//   BENCH_RUNS=1000 npm run bench
+import { benchIngest } from './ingest.ts'
+import { benchLiveLatency } from './live-latency.ts'
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+const rows: [string, string, string][] = []
+const row = (name: string, figure: string, target: string) => {
+  rows.push([name, figure, target])
+  console.error(`  ${name}: ${figure}`)
+}
+
+const shape = { runs: env('BENCH_RUNS', 10_000), metrics: 20, points: 100, params: 30, tags: 10 }
+console.error(`ingest: file store of ${shape.runs} runs × ${shape.metrics} metrics × ${shape.points} points, ${shape.params} params, ${shape.tags} tags`)
+const ingest = await benchIngest(shape)
+row(`initial index, file store, ${shape.runs} runs (start → ready line)`, `${ingest.seconds.toFixed(1)} s`, '< 15 s')
+row('peak RSS during that index', `${ingest.peakRssMb.toFixed(0)} MB`, '< 1.5 GB')
+row('indexed', `${ingest.runs} runs, ${ingest.points} points`, `${shape.runs} runs, ${shape.runs * shape.metrics * shape.points} points`)
+
+const live = { runs: env('BENCH_LIVE_RUNS', 100), hz: env('BENCH_LIVE_HZ', 100), clients: env('BENCH_LIVE_CLIENTS', 20), seconds: env('BENCH_LIVE_SECONDS', 10) }
+console.error(`live: ${live.runs} runs × ${live.hz} Hz appended to a file store, ${live.clients} clients, ${live.seconds} s`)
+const latency = await benchLiveLatency(live)
+row(`write → client receipt p50 (${live.runs * live.hz} points/s, ${live.clients} clients)`, `${latency.p50.toFixed(1)} ms`, '< 20 ms')
+row('write → client receipt p99', `${latency.p99.toFixed(1)} ms`, '< 50 ms')
+row('write → client receipt max', `${latency.max.toFixed(1)} ms`, '')
+row('points received by the clients', `${latency.received} of ${latency.expected}`, 'all')
+
+const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['benchmark', 'measured', 'target'][i]!.length))
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+console.log(line(['benchmark', 'measured', 'target']))
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+for (const r of rows) console.log(line(r))
+process.exit(0)
