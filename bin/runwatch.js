@@ -4,4 +4,6 @@ import { register } from 'tsx/esm/api'
 
 register()
 const { main } = await import('../server/cli/main.ts')
-process.exitCode = await main(process.argv.slice(2))
+// Under `npm start -- ./mlruns`, npm runs us in the package folder; a relative
+// store path means the folder the user typed the command in.
+process.exitCode = await main(process.argv.slice(2), process.env.INIT_CWD ?? process.cwd())
