@@ -9,7 +9,7 @@ import { join, relative, sep } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { EventSink, StoreEvent, StoreSource } from '../events.ts'
 import { MetaYamlError, parseExperimentMeta, parseRunMeta } from '../meta-yaml.ts'
-import { completeLinesEnd, parseMetricLines } from '../metric-lines.ts'
+import { completeLinesEnd, parseMetricBytes } from '../metric-lines.ts'
 import { DirWatchers } from './dir-watchers.ts'
 import { classifyStorePath, RUN_SECTIONS, type StorePath } from './layout.ts'
 
@@ -368,8 +368,7 @@ export class FileStoreSource implements StoreSource {
     }
     const end = completeLinesEnd(bytes)
     if (end === 0) return
-    const text = bytes.subarray(0, end).toString('utf8')
-    const parsed = parseMetricLines(text, state.line)
+    const parsed = parseMetricBytes(bytes, end, state.line)
     state.offset += end
     state.line += countNewlines(bytes, end)
     if (parsed.bad.length > 0) {
@@ -384,9 +383,9 @@ export class FileStoreSource implements StoreSource {
       batch: {
         runId,
         key,
-        timestamp: Float64Array.from(parsed.timestamp),
-        value: Float64Array.from(parsed.value),
-        step: Float64Array.from(parsed.step),
+        timestamp: parsed.timestamp,
+        value: parsed.value,
+        step: parsed.step,
       },
     })
   }

@@ -1,7 +1,7 @@
 // DuckDB index of one store, fed by store events in batches. Writes happen on
 // one connection, one batch at a time (the caller serializes them); reads use
 // a small pool of other connections and see only committed batches.
-import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
+import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
 import type { ExperimentRecord, MetricBatch, RunRecord, StoreEvent } from '../../ingest-watch/events.ts'
 import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
 import { toWire } from '../../protocol/index.ts'
@@ -36,6 +36,9 @@ type Row = Record<string, unknown>
 export class RunIndex {
   private readonly idle: DuckDBConnection[] = []
   private readonly runExperiment = new Map<string, string>()
+  /** `${runId}\u0000${key}` → series_id */
+  private readonly seriesIds = new Map<string, number>()
+  private nextSeriesId = 1
   private pointCount = 0
 
   private constructor(
@@ -117,7 +120,11 @@ export class RunIndex {
       await this.appendPoints(batches)
       if (removed.size > 0) {
         const ids = { ids: listValue([...removed]) }
-        for (const t of ['runs', 'params', 'tags', 'points']) {
+        await w.run(
+          `DELETE FROM points WHERE series_id IN (SELECT series_id FROM series WHERE list_contains($ids, run_id))`,
+          ids,
+        )
+        for (const t of ['series', 'runs', 'params', 'tags']) {
           await w.run(`DELETE FROM ${t} WHERE list_contains($ids, run_id)`, ids)
         }
       }
@@ -128,24 +135,53 @@ export class RunIndex {
     }
     for (const r of runs.values()) this.runExperiment.set(r.runId, r.experimentId)
     for (const id of removed) this.runExperiment.delete(id)
+    if (removed.size > 0) {
+      for (const k of this.seriesIds.keys()) if (removed.has(k.slice(0, k.indexOf('\u0000')))) this.seriesIds.delete(k)
+    }
     const changed = new Set<string>(runs.keys())
     for (const [run] of params.values()) changed.add(run)
     for (const [run] of tags.values()) changed.add(run)
     return { changedRunIds: [...changed], removedRunIds: [...removed], batches }
   }
 
+  /** Columnar appends in data chunks: one JS array per column, no per-row calls. */
   private async appendPoints(batches: MetricBatch[]): Promise<void> {
     if (batches.length === 0) return
+    await this.registerSeries(batches)
     const a = await this.writer.createAppender('points')
+    let rows = 0
+    let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = []
+    const flush = () => {
+      const chunk = DuckDBDataChunk.create([INTEGER, DOUBLE, DOUBLE, DOUBLE], rows)
+      chunk.setColumns([ids, steps, times, values])
+      a.appendDataChunk(chunk)
+      rows = 0
+      ids = []; steps = []; times = []; values = []
+    }
     for (const b of batches) {
+      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
       for (let i = 0; i < b.value.length; i++) {
-        a.appendVarchar(b.runId); a.appendVarchar(b.key)
-        a.appendBigInt(BigInt(b.step[i]!)); a.appendBigInt(BigInt(b.timestamp[i]!)); a.appendDouble(b.value[i]!)
-        a.endRow()
+        ids.push(id); steps.push(b.step[i]!); times.push(b.timestamp[i]!); values.push(b.value[i]!)
+        if (++rows === CHUNK_ROWS) flush()
       }
       this.pointCount += b.value.length
     }
+    if (rows > 0) flush()
     a.closeSync()
+  }
+
+  private async registerSeries(batches: MetricBatch[]): Promise<void> {
+    let a: DuckDBAppender | undefined
+    for (const b of batches) {
+      const k = seriesKey(b.runId, b.key)
+      if (this.seriesIds.has(k)) continue
+      const id = this.nextSeriesId++
+      this.seriesIds.set(k, id)
+      a ??= await this.writer.createAppender('series')
+      a.appendInteger(id); a.appendVarchar(b.runId); a.appendVarchar(b.key)
+      a.endRow()
+    }
+    a?.closeSync()
   }
 
   private async upsert<T>(
@@ -234,7 +270,8 @@ export class RunIndex {
       this.rows(`SELECT run_id, key, value FROM tags WHERE ${scoped}`, values),
       this.rows(
         `SELECT run_id, key, m.v AS value, m.s::DOUBLE AS step, m.t::DOUBLE AS timestamp FROM (
-           SELECT run_id, key, max({'s': step, 't': timestamp, 'v': value}) AS m FROM points WHERE ${scoped} GROUP BY ALL)`,
+           SELECT run_id, key, max({'s': step, 't': timestamp, 'v': value}) AS m
+           FROM points JOIN series USING (series_id) WHERE ${scoped} GROUP BY ALL)`,
         values,
       ),
     ])
@@ -259,13 +296,13 @@ export class RunIndex {
   async series(q: SeriesQuery): Promise<Series[]> {
     const { where, values } = runWhere(q, 'r')
     if (q.keys?.length === 0) return []
-    const keyClause = q.keys ? 'AND list_contains($keys, p.key)' : ''
+    const keyClause = q.keys ? 'AND list_contains($keys, s.key)' : ''
     const cols = await this.read(async (c) => {
       const result = await c.runAndReadAll(
-        `SELECT p.run_id, p.key, p.step::DOUBLE AS step, p.timestamp::DOUBLE AS timestamp, p.value
-         FROM points p JOIN runs r USING (run_id)
+        `SELECT s.run_id, s.key, p.step, p.timestamp, p.value
+         FROM points p JOIN series s USING (series_id) JOIN runs r USING (run_id)
          WHERE ${where} ${keyClause}
-         ORDER BY p.run_id, p.key, p.step, p.timestamp`,
+         ORDER BY s.run_id, s.key, p.step, p.timestamp`,
         { ...values, ...(q.keys ? { keys: listValue(q.keys) } : {}) } as never,
       )
       return result.getColumnsJS() as [string[], string[], number[], number[], number[]]
@@ -285,6 +322,13 @@ export class RunIndex {
     }
     return out
   }
+}
+
+/** Rows per data chunk: DuckDB's vector size. */
+const CHUNK_ROWS = 2048
+
+function seriesKey(runId: string, key: string): string {
+  return `${runId}\u0000${key}`
 }
 
 function appendMillis(a: DuckDBAppender, v: number | null): void {

@@ -1,6 +1,8 @@
 // The DuckDB index: derived from the store, rebuilt at every start. Each
 // upserted table has a `_stage` twin without keys, bulk-loaded by an appender
-// and merged with one INSERT OR REPLACE.
+// and merged with one INSERT OR REPLACE. Points name their series by a small
+// integer (run and key live once in `series`), and keep step and timestamp as
+// DOUBLE: exact to 2^53, and appended without a BigInt per value.
 export const SCHEMA_SQL = `
 CREATE TABLE experiments (
   experiment_id VARCHAR PRIMARY KEY, name VARCHAR, artifact_location VARCHAR,
@@ -10,7 +12,8 @@ CREATE TABLE runs (
   start_time BIGINT, end_time BIGINT, lifecycle_stage VARCHAR, user_id VARCHAR, artifact_uri VARCHAR);
 CREATE TABLE params (run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key));
 CREATE TABLE tags (run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key));
-CREATE TABLE points (run_id VARCHAR, key VARCHAR, step BIGINT, timestamp BIGINT, value DOUBLE);
+CREATE TABLE series (series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR);
+CREATE TABLE points (series_id INTEGER, step DOUBLE, timestamp DOUBLE, value DOUBLE);
 CREATE TABLE experiments_stage AS SELECT * FROM experiments LIMIT 0;
 CREATE TABLE runs_stage AS SELECT * FROM runs LIMIT 0;
 CREATE TABLE params_stage AS SELECT * FROM params LIMIT 0;
