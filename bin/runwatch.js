@@ -6,4 +6,6 @@ register()
 const { main } = await import('../server/cli/main.ts')
 // Under `npm start -- ./mlruns`, npm runs us in the package folder; a relative
 // store path means the folder the user typed the command in.
-process.exitCode = await main(process.argv.slice(2), process.env.INIT_CWD ?? process.cwd())
+const viaNpmStart = process.env.npm_lifecycle_event === 'start' && process.env.npm_package_name === 'runwatch'
+const cwd = viaNpmStart && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd()
+process.exitCode = await main(process.argv.slice(2), cwd)
