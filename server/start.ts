@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { WebSocketServer } from 'ws'
 import { FileStoreSource } from '../ingest-watch/file-store/source.ts'
+import { SqliteStoreSource } from '../ingest-watch/sqlite-store/source.ts'
 import type { StoreSource } from '../ingest-watch/events.ts'
 import type { StoreLocation } from '../ingest-watch/store-uri.ts'
 import { createApp } from './app.ts'
@@ -36,11 +37,6 @@ const MAX_CLIENT_FRAME_BYTES = 1024 * 1024
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => console.error(`runwatch: ${m}`))
-  if (options.store.kind === 'sqlite') {
-    throw new StartError(
-      `SQLite stores are not supported yet (${options.store.path}); point runwatch at a file store (./mlruns) for now`,
-    )
-  }
   const index = await RunIndex.open()
   const queue = new SerialQueue()
   const hub = new LiveHub(index, queue, log)
@@ -68,8 +64,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { port } = server.address() as AddressInfo
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
 
-  const source = new FileStoreSource(options.store.path, { log })
-  await source.start(indexingSink(index, hub, queue))
+  const source: StoreSource =
+    options.store.kind === 'sqlite' ? new SqliteStoreSource(options.store.path, { log }) : new FileStoreSource(options.store.path, { log })
+  try {
+    await source.start(indexingSink(index, hub, queue))
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    index.close()
+    throw new StartError(`cannot read ${options.store.path}: ${(err as Error).message}`)
+  }
 
   return {
     url: `http://${host}:${port}`,

@@ -2,7 +2,7 @@ import { createServer } from 'node:net'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { copyFixtureFileStore, tempDir } from './helpers/fixtures.ts'
+import { copyFixtureFileStore, copyFixtureSqliteStore, tempDir } from './helpers/fixtures.ts'
 import { spawnRunwatch, startRunwatch, type RunwatchProcess } from './helpers/runwatch-process.ts'
 
 const running: RunwatchProcess[] = []
@@ -38,6 +38,19 @@ describe('runwatch command', () => {
     expect(body.runs).toBe(20)
   })
 
+  it('serves an SQLite store, and finds ./mlflow.db when there is no ./mlruns', async () => {
+    const dir = scratch()
+    copyFixtureSqliteStore('mlflow-3.6', dir)
+    mkdirSync(join(dir, 'mlruns', '0', '1234'), { recursive: true }) // artifacts only, as MLflow ≥ 3.7 leaves them
+    const p = await startRunwatch(['--port', '0'], dir)
+    running.push(p)
+    const status = (await (await fetch(`${p.url}/api/status`)).json()) as { store: { kind: string; path: string }; runs: number; points: number }
+    expect(status).toMatchObject({ store: { kind: 'sqlite', path: join(dir, 'mlflow.db') }, runs: 20, points: 20_000 })
+    const q = await startRunwatch([`sqlite:///${join(dir, 'mlflow.db')}`, '--port', '0'], '/')
+    running.push(q)
+    expect(((await (await fetch(`${q.url}/api/status`)).json()) as { runs: number }).runs).toBe(20)
+  })
+
   it('starts the live demo in an empty folder and says so', async () => {
     const dir = scratch()
     const p = await startRunwatch(['--port', '0'], dir)
@@ -58,7 +71,8 @@ describe('runwatch command', () => {
   it.each([
     [['/no/such/mlruns'], /store not found: \/no\/such\/mlruns does not exist/],
     [['postgresql://u@db/mlflow'], /unsupported store URI scheme 'postgresql:'/],
-    [['sqlite:///mlflow.db'], /SQLite stores .* not supported yet/],
+    [['sqlite:///mlflow.db'], /cannot read .*mlflow\.db: .* is not an MLflow tracking database \(no experiments, runs, metrics, params, tags table\)/],
+    [['sqlite:///nope.db'], /store not found: .*nope\.db does not exist/],
   ])('refuses %j with one clear sentence and no stack trace', async (args, message) => {
     const dir = scratch()
     writeFileSync(join(dir, 'mlflow.db'), '')

@@ -20,6 +20,9 @@ export function resolveStore(store: string | undefined, demo: boolean, cwd: stri
   if (!existsSync(location.path)) {
     throw new StoreNotFoundError(`store not found: ${location.path} does not exist`)
   }
+  if (location.kind === 'sqlite' && statSync(location.path).isDirectory()) {
+    throw new StoreNotFoundError(`${location.path} is a folder, not an SQLite database file`)
+  }
   if (location.kind === 'file' && !statSync(location.path).isDirectory()) {
     throw new StoreNotFoundError(`${location.path} is a file, not an MLflow file store folder (for a SQLite store use sqlite:///${location.path})`)
   }

@@ -23,3 +23,13 @@ export function copyFixtureFileStore(version: (typeof MLFLOW_VERSIONS)[number], 
   cpSync(fixtureFileStore(version), target, { recursive: true })
   return target
 }
+
+export function fixtureSqliteStore(version: (typeof MLFLOW_VERSIONS)[number]): string {
+  return join(FIXTURES, version, 'sqlite', 'mlflow.db')
+}
+
+export function copyFixtureSqliteStore(version: (typeof MLFLOW_VERSIONS)[number], into: string): string {
+  const target = join(into, 'mlflow.db')
+  cpSync(fixtureSqliteStore(version), target)
+  return target
+}

@@ -1,0 +1,238 @@
+// Reads an MLflow SQL store in SQLite (`mlflow.db`), opened read-only, then
+// follows it: a change to the database file or its journal/WAL triggers a
+// sync that reads only what is new — metrics by rowid, and the small tables
+// (experiments, runs, params, tags) by diffing against what was last seen.
+// Every statement is its own short read transaction, so a training process
+// writing to the file is never kept waiting by runwatch.
+import { watch, type FSWatcher } from 'node:fs'
+import { basename, dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type { EventSink, StoreEvent, StoreSource } from '../events.ts'
+import { toExperiment, toMetricBatches, toRun, type ExperimentRow, type MetricRow, type RunRow } from './rows.ts'
+
+export interface SqliteStoreOptions {
+  log?: (message: string) => void
+  /** Safety net for missed file events: how often PRAGMA data_version is checked. */
+  pollMs?: number
+  /** Params and tags of runs that are not running are re-compared this often. */
+  fullDiffMs?: number
+}
+
+/** Rows per metrics read: one short statement each, yielding to the event loop in between. */
+const METRIC_PAGE = 50_000
+const REQUIRED_TABLES = ['experiments', 'runs', 'metrics', 'params', 'tags']
+
+export class SqliteStoreSource implements StoreSource {
+  private readonly log: (message: string) => void
+  private db: Database.Database | undefined
+  private sink: EventSink = () => {}
+  private watcher: FSWatcher | undefined
+  private poll: NodeJS.Timeout | undefined
+  private pendingSync: NodeJS.Timeout | undefined
+  private syncing: Promise<void> | undefined
+  private again = false
+  private closed = false
+  private lastRowid = 0
+  private dataVersion = -1
+  private lastFullDiff = 0
+  private readonly experiments = new Map<string, string>()
+  private readonly runs = new Map<string, { signature: string; running: boolean }>()
+  private readonly params = new Map<string, string>()
+  private readonly tags = new Map<string, string>()
+  private readonly counts = { runs: 0, points: 0 }
+
+  constructor(
+    readonly path: string,
+    private readonly options: SqliteStoreOptions = {},
+  ) {
+    this.log = options.log ?? ((m) => console.error(`runwatch: ${m}`))
+  }
+
+  async start(sink: EventSink): Promise<void> {
+    this.sink = sink
+    const db = new Database(this.path, { readonly: true, fileMustExist: true })
+    this.db = db
+    const tables = new Set(
+      (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[]),
+    )
+    const missing = REQUIRED_TABLES.filter((t) => !tables.has(t))
+    if (missing.length > 0) {
+      db.close()
+      throw new Error(`${this.path} is not an MLflow tracking database (no ${missing.join(', ')} table)`)
+    }
+    const started = Date.now()
+    await this.syncOnce(true)
+    this.log(`indexed ${this.path}: ${this.counts.runs} runs, ${this.counts.points} points in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+
+    const base = basename(this.path)
+    const names = new Set([base, `${base}-journal`, `${base}-wal`])
+    this.watcher = watch(dirname(this.path), { persistent: false }, (_e, name) => {
+      if (name && names.has(name.toString())) this.schedule()
+    })
+    this.watcher.on('error', (err) => this.log(`watching ${this.path}: ${err.message}`))
+    this.poll = setInterval(() => {
+      if (this.readDataVersion() !== this.dataVersion) this.schedule()
+    }, this.options.pollMs ?? 1000)
+    this.poll.unref()
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    clearInterval(this.poll)
+    clearTimeout(this.pendingSync)
+    this.watcher?.close()
+    await this.syncing
+    this.db?.close()
+  }
+
+  /** Resolves when every change noticed so far has been read and handed on. */
+  async idle(): Promise<void> {
+    while (this.syncing || this.pendingSync) await (this.syncing ?? new Promise((r) => setTimeout(r, 5)))
+  }
+
+  /** Many file events arrive per commit; one sync a few milliseconds later reads them all. */
+  private schedule(): void {
+    if (this.closed || this.pendingSync) return
+    this.pendingSync = setTimeout(() => {
+      this.pendingSync = undefined
+      void this.sync()
+    }, 3)
+  }
+
+  private sync(): Promise<void> {
+    if (this.syncing) {
+      this.again = true
+      return this.syncing
+    }
+    this.syncing = (async () => {
+      try {
+        do {
+          this.again = false
+          await this.syncOnce(false)
+        } while (this.again && !this.closed)
+      } catch (err) {
+        this.log(`reading ${this.path} failed: ${(err as Error).message}; will retry on the next change`)
+      } finally {
+        this.syncing = undefined
+      }
+    })()
+    return this.syncing
+  }
+
+  private readDataVersion(): number {
+    return this.db!.prepare('PRAGMA data_version').pluck().get() as number
+  }
+
+  private async syncOnce(initial: boolean): Promise<void> {
+    const db = this.db!
+    this.dataVersion = this.readDataVersion()
+    const maxRowid = (db.prepare('SELECT max(rowid) FROM metrics').pluck().get() as number | null) ?? 0
+    if (maxRowid < this.lastRowid) {
+      // `mlflow gc` or VACUUM renumbered the metrics: start over.
+      this.log(`${this.path}: metrics were rewritten (largest rowid ${this.lastRowid} → ${maxRowid}); reading the store again`)
+      await this.emit([...this.runs.keys()].map((runId) => ({ type: 'run-removed', runId }) as StoreEvent))
+      this.resetState()
+      initial = true
+    }
+    const now = Date.now()
+    const full = initial || now - this.lastFullDiff >= (this.options.fullDiffMs ?? 5000)
+    if (full) this.lastFullDiff = now
+
+    const events: StoreEvent[] = []
+    this.diffExperiments(events)
+    const touched = this.diffRuns(events)
+    this.diffKeyValues('params', full ? undefined : touched, events)
+    this.diffKeyValues('tags', full ? undefined : touched, events)
+    await this.emit(events)
+    await this.readMetrics()
+  }
+
+  private resetState(): void {
+    this.lastRowid = 0
+    this.experiments.clear()
+    this.runs.clear()
+    this.params.clear()
+    this.tags.clear()
+    this.counts.runs = 0
+    this.counts.points = 0
+  }
+
+  private diffExperiments(events: StoreEvent[]): void {
+    const rows = this.db!.prepare(
+      `SELECT CAST(experiment_id AS TEXT), name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments`,
+    ).raw().all() as ExperimentRow[]
+    for (const row of rows) {
+      const signature = JSON.stringify(row)
+      if (this.experiments.get(row[0]) === signature) continue
+      this.experiments.set(row[0], signature)
+      events.push({ type: 'experiment', experiment: toExperiment(row) })
+    }
+  }
+
+  /** Emits new, changed and vanished runs; returns the runs whose params/tags to re-read. */
+  private diffRuns(events: StoreEvent[]): Set<string> {
+    const rows = this.db!.prepare(
+      `SELECT run_uuid, CAST(experiment_id AS TEXT), name, status, start_time, end_time, lifecycle_stage, user_id, artifact_uri FROM runs`,
+    ).raw().all() as RunRow[]
+    const touched = new Set<string>()
+    const seen = new Set<string>()
+    for (const row of rows) {
+      seen.add(row[0])
+      const signature = JSON.stringify(row)
+      const known = this.runs.get(row[0])
+      const running = row[3] === 'RUNNING'
+      if (running || known?.signature !== signature) touched.add(row[0])
+      if (known?.signature === signature) continue
+      if (!known) this.counts.runs++
+      this.runs.set(row[0], { signature, running })
+      events.push({ type: 'run', run: toRun(row) })
+    }
+    for (const runId of [...this.runs.keys()]) {
+      if (seen.has(runId)) continue
+      this.runs.delete(runId)
+      this.params.delete(runId)
+      this.tags.delete(runId)
+      events.push({ type: 'run-removed', runId })
+    }
+    return touched
+  }
+
+  /** Params or tags of the given runs (all runs when undefined), emitted where they differ from last time. */
+  private diffKeyValues(table: 'params' | 'tags', runIds: Set<string> | undefined, events: StoreEvent[]): void {
+    if (runIds?.size === 0) return
+    const known = table === 'params' ? this.params : this.tags
+    const sql = `SELECT run_uuid, key, value FROM ${table}` + (runIds ? ` WHERE run_uuid IN (SELECT value FROM json_each(?))` : '') + ' ORDER BY run_uuid, key'
+    const stmt = this.db!.prepare(sql).raw()
+    const rows = (runIds ? stmt.all(JSON.stringify([...runIds])) : stmt.all()) as [string, string, string | null][]
+    const byRun = new Map<string, Record<string, string>>()
+    for (const [runId, key, value] of rows) {
+      let values = byRun.get(runId)
+      if (!values) byRun.set(runId, (values = {}))
+      values[key] = value ?? ''
+    }
+    for (const [runId, values] of byRun) {
+      const signature = JSON.stringify(values)
+      if (known.get(runId) === signature) continue
+      known.set(runId, signature)
+      events.push({ type: table, runId, values })
+    }
+  }
+
+  private async readMetrics(): Promise<void> {
+    const stmt = this.db!.prepare(
+      `SELECT rowid, run_uuid, key, timestamp, value, step, is_nan FROM metrics WHERE rowid > ? ORDER BY rowid LIMIT ${METRIC_PAGE}`,
+    ).raw()
+    for (;;) {
+      const rows = stmt.all(this.lastRowid) as MetricRow[]
+      if (rows.length === 0) return
+      this.lastRowid = rows[rows.length - 1]![0]
+      this.counts.points += rows.length
+      await this.emit(toMetricBatches(rows).map((batch) => ({ type: 'metrics', batch }) as StoreEvent))
+      if (rows.length < METRIC_PAGE || this.closed) return
+    }
+  }
+
+  private async emit(events: StoreEvent[]): Promise<void> {
+    if (events.length > 0) await this.sink(events)
+  }
+}
