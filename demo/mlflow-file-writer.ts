@@ -139,6 +139,35 @@ export class MlflowFileStoreWriter {
     this.writeKeyFile(this.runDir(this.meta(runId)), 'tags', key, value)
   }
 
+  deleteTag(runId: string, key: string): void {
+    rmSync(join(this.runDir(this.meta(runId)), 'tags', key))
+  }
+
+  setExperimentTag(experimentId: string, key: string, value: string): void {
+    const path = join(this.root, experimentId, 'tags', key)
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(path, value)
+  }
+
+  /** What `mlflow.log_input(dataset, context=…)` leaves in a file store. */
+  logInput(runId: string, dataset: { name: string; digest: string; sourceType?: string }, context?: string): void {
+    const meta = this.meta(runId)
+    const datasetId = randomBytes(16).toString('hex')
+    const datasetDir = join(this.root, meta.experimentId, 'datasets', datasetId)
+    mkdirSync(datasetDir, { recursive: true })
+    writeFileSync(
+      join(datasetDir, 'meta.yaml'),
+      pyYamlDump({ digest: dataset.digest, name: dataset.name, profile: null, schema: null, source: '{}', source_type: dataset.sourceType ?? 'local' }),
+    )
+    const inputDir = join(this.runDir(meta), 'inputs', randomBytes(16).toString('hex'))
+    mkdirSync(inputDir, { recursive: true })
+    const tags = context ? `tags:\n  mlflow.data.context: ${context}\n` : 'tags: {}\n'
+    writeFileSync(
+      join(inputDir, 'meta.yaml'),
+      `destination_id: ${datasetId}\ndestination_type: RUN\nsource_id: ${datasetId}\nsource_type: DATASET\n${tags}`,
+    )
+  }
+
   /** Appends one line per point, as MLflow's log_metric / log_batch do. */
   logMetric(runId: string, key: string, points: MetricPoint[]): void {
     if (points.length === 0) return

@@ -32,12 +32,28 @@ export interface MetricBatch {
   step: Float64Array
 }
 
+/** A dataset a run used, as `mlflow.log_input` records it. */
+export interface DatasetInput {
+  name: string
+  digest: string
+  sourceType: string
+  /** The `mlflow.data.context` input tag: training, validation, … */
+  context: string | null
+}
+
 export type StoreEvent =
   | { type: 'experiment'; experiment: ExperimentRecord }
+  /** The experiment's complete set of tags. */
+  | { type: 'experiment-tags'; experimentId: string; values: Record<string, string> }
+  /** The experiment is gone from the store (its folder or row was purged). */
+  | { type: 'experiment-removed'; experimentId: string }
   | { type: 'run'; run: RunRecord }
   | { type: 'params'; runId: string; values: Record<string, string> }
-  | { type: 'tags'; runId: string; values: Record<string, string> }
+  /** Tags set (`values`) and deleted (`removed`, as `MlflowClient.delete_tag` does). */
+  | { type: 'tags'; runId: string; values: Record<string, string>; removed?: string[] }
   | { type: 'metrics'; batch: MetricBatch }
+  /** The run's complete list of dataset inputs. */
+  | { type: 'inputs'; runId: string; inputs: DatasetInput[] }
   /** The run's folder or rows are gone (`mlflow gc`). */
   | { type: 'run-removed'; runId: string }
 

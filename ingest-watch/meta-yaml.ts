@@ -4,7 +4,7 @@
 // here: ids and names stay exactly as written.
 import { parse } from 'yaml'
 import type { LifecycleStage, RunStatus } from '../protocol/index.ts'
-import type { ExperimentRecord, RunRecord } from './events.ts'
+import type { DatasetInput, ExperimentRecord, RunRecord } from './events.ts'
 
 const RUN_STATUS: Record<number, RunStatus> = {
   1: 'RUNNING', 2: 'SCHEDULED', 3: 'FINISHED', 4: 'FAILED', 5: 'KILLED',
@@ -79,4 +79,19 @@ export function parseRunMeta(text: string, runNameTag?: string): RunRecord {
     userId: str(m.user_id),
     artifactUri: str(m.artifact_uri),
   }
+}
+
+/** `<run>/inputs/<id>/meta.yaml`: which dataset (`source_id`) a run used, and in what context. */
+export function parseRunInputMeta(text: string): { datasetId: string; context: string | null } | undefined {
+  const m = parseMapping(text)
+  if (str(m.source_type) !== 'DATASET') return undefined
+  const tags = m.tags !== null && typeof m.tags === 'object' ? (m.tags as Record<string, unknown>) : {}
+  const context = str(tags['mlflow.data.context'])
+  return { datasetId: str(m.source_id), context: context || null }
+}
+
+/** `<experiment>/datasets/<id>/meta.yaml`. */
+export function parseDatasetMeta(text: string, context: string | null): DatasetInput {
+  const m = parseMapping(text)
+  return { name: str(m.name), digest: str(m.digest), sourceType: str(m.source_type), context }
 }

@@ -30,6 +30,14 @@ export interface ExperimentSummary {
   runningCount: number
   /** Latest start time of any of its runs, for "most recent activity". */
   lastRunStart: number | null
+  tags: Record<string, string>
+}
+
+export interface DatasetInputSummary {
+  name: string
+  digest: string
+  sourceType: string
+  context: string | null
 }
 
 export interface LatestMetric {
@@ -50,6 +58,8 @@ export interface RunSummary {
   params: Record<string, string>
   tags: Record<string, string>
   metrics: Record<string, LatestMetric>
+  /** Dataset inputs, when the run logged any. */
+  inputs?: DatasetInputSummary[]
 }
 
 /** One metric series of one run, columnar. */

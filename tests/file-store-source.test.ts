@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
@@ -136,5 +137,102 @@ describe('live tail of a file store', () => {
     expect(lossLogs[0]).toMatch(/line 2: expected 2, 3 or 5 fields/)
     expect(logs.some((l) => l.includes(join(broken, 'meta.yaml')))).toBe(true)
     rmSync(broken, { recursive: true })
+  })
+})
+
+describe('file store: deleted experiments, tags and dataset inputs', () => {
+  it('reads experiments in .trash as deleted, and follows moves into and out of .trash without duplicating points', async () => {
+    const root = join(scratch(), 'mlruns')
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('trashy')
+    const run = w.createRun(exp, { name: 'r' })
+    w.logMetric(run, 'loss', [{ timestamp: 1, value: 1, step: 0 }, { timestamp: 2, value: 0.5, step: 1 }])
+    const gone = w.createExperiment('gone')
+    mkdirSync(join(root, '.trash'))
+    renameSync(join(root, gone), join(root, '.trash', gone))
+    writeFileSync(join(root, '.trash', gone, 'meta.yaml'), readFileSync(join(root, '.trash', gone, 'meta.yaml'), 'utf8').replace('lifecycle_stage: active', 'lifecycle_stage: deleted'))
+    const { events } = await open(root)
+    const stageOf = (id: string) => events.filter((e) => e.type === 'experiment' && e.experiment.experimentId === id).map((e) => e.type === 'experiment' && e.experiment.lifecycleStage).at(-1)
+    expect(stageOf(gone)).toBe('deleted')
+
+    // mlflow experiments delete: the folder moves to .trash with a deleted meta.yaml.
+    const meta = join(root, exp, 'meta.yaml')
+    writeFileSync(meta, readFileSync(meta, 'utf8').replace('lifecycle_stage: active', 'lifecycle_stage: deleted'))
+    renameSync(join(root, exp), join(root, '.trash', exp))
+    await waitFor(() => stageOf(exp) === 'deleted', 'the experiment deleted')
+    // …and restore.
+    const trashed = join(root, '.trash', exp, 'meta.yaml')
+    writeFileSync(trashed, readFileSync(trashed, 'utf8').replace('lifecycle_stage: deleted', 'lifecycle_stage: active'))
+    renameSync(join(root, '.trash', exp), join(root, exp))
+    await waitFor(() => stageOf(exp) === 'active', 'the experiment restored')
+    appendFileSync(w.metricPath(run, 'loss'), '3 0.25 2\n')
+    const steps = () => {
+      // Replays the events as the index does: a run-removed drops what came before.
+      let list: number[] = []
+      for (const e of events) {
+        if (e.type === 'run-removed' && e.runId === run) list = []
+        if (e.type === 'metrics' && e.batch.runId === run) list.push(...e.batch.step)
+      }
+      return list
+    }
+    await waitFor(() => steps().length === 3, 'the point appended after the restore')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(steps()).toEqual([0, 1, 2])
+    expect(events.some((e) => e.type === 'experiment-removed')).toBe(false)
+    rmSync(join(root, '.trash', gone), { recursive: true })
+    await waitFor(() => events.some((e) => e.type === 'experiment-removed' && e.experimentId === gone), 'the purged experiment to go')
+  })
+
+  it('reads experiment tags, run tag deletions and dataset inputs', async () => {
+    const root = join(scratch(), 'mlruns')
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('tagged')
+    w.setExperimentTag(exp, 'team', 'vision')
+    const run = w.createRun(exp, { name: 'r', tags: { stage: 'dev' } })
+    w.logInput(run, { name: 'cifar10', digest: 'abc123' }, 'training')
+    const { events } = await open(root)
+    expect(events.find((e) => e.type === 'experiment-tags')).toEqual({ type: 'experiment-tags', experimentId: exp, values: { team: 'vision' } })
+    expect(events.find((e) => e.type === 'inputs')).toEqual({ type: 'inputs', runId: run, inputs: [{ name: 'cifar10', digest: 'abc123', sourceType: 'local', context: 'training' }] })
+    w.deleteTag(run, 'stage')
+    await waitFor(() => events.some((e) => e.type === 'tags' && e.runId === run && e.removed?.includes('stage')), 'the tag deletion')
+    w.setExperimentTag(exp, 'team', 'nlp')
+    await waitFor(() => events.some((e) => e.type === 'experiment-tags' && e.values.team === 'nlp'), 'the experiment tag change')
+  })
+})
+
+describe('file store: bad input is reported once and skipped, the rest is read', () => {
+  it('survives a 10 MB line, a 20 MB line, binary junk, a FIFO, a symlink loop and a malformed meta.yaml', async () => {
+    const root = join(scratch(), 'mlruns')
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('hostile')
+    const run = w.createRun(exp, { name: 'r' })
+    const metrics = join(w.runDir({ experimentId: exp, runId: run }), 'metrics')
+    writeFileSync(join(metrics, 'long'), `1 0.5 0\n${'x'.repeat(10 * 1024 * 1024)}\n2 0.25 1\n`)
+    writeFileSync(join(metrics, 'longer'), `1 0.5 0\n${'7'.repeat(20 * 1024 * 1024)}\n2 0.25 1\n`)
+    writeFileSync(join(metrics, 'junk'), Buffer.concat([Buffer.from('1 1 0\n'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), Buffer.from('\n2 2 1\n')]))
+    execFileSync('mkfifo', [join(metrics, 'fifo')])
+    symlinkSync(metrics, join(metrics, 'loop'))
+    symlinkSync(join(metrics, 'self'), join(metrics, 'self'))
+    const broken = w.createRun(exp, { name: 'broken' })
+    writeFileSync(join(w.runDir({ experimentId: exp, runId: broken }), 'meta.yaml'), 'run_id: [unclosed\n')
+    w.logMetric(run, 'fine', [{ timestamp: 1, value: 3, step: 0 }])
+
+    const { logs, points, source } = await open(root)
+    expect(points(run, 'long').map((p) => p[2])).toEqual([0, 1])
+    expect(points(run, 'longer').map((p) => p[2])).toEqual([0, 1])
+    expect(points(run, 'junk').map((p) => p[1])).toEqual([1, 2])
+    expect(points(run, 'fine')).toEqual([[1, 3, 0]])
+    const about = (name: string) => logs.filter((l) => l.includes(`${join(metrics, name)}:`))
+    expect(about('long')).toHaveLength(1)
+    expect(about('long')[0]).toMatch(/line 2: expected 2, 3 or 5 fields, found 1/)
+    expect(about('longer')).toHaveLength(1)
+    expect(about('longer')[0]).toMatch(/line 2: longer than \d+ bytes; skipped/)
+    expect(about('junk')).toHaveLength(1)
+    expect(about('fifo')).toEqual([expect.stringMatching(/not a regular file; skipped/)])
+    expect(logs.filter((l) => l.includes(`${broken}/meta.yaml`))).toHaveLength(1)
+    // Still alive and tailing.
+    w.logMetric(run, 'fine', [{ timestamp: 2, value: 4, step: 1 }])
+    await waitFor(() => points(run, 'fine').length === 2, 'a point after all that')
+    await source.idle()
   })
 })

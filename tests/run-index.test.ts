@@ -35,8 +35,13 @@ describe('DuckDB run index', () => {
       run('a', { startTime: 10 }), run('b', { startTime: 20, status: 'FINISHED' }),
     ])
     expect(await idx.experiments()).toEqual([
-      { experimentId: '427061849284301234', name: 'e', lifecycleStage: 'active', creationTime: 5, lastUpdateTime: 5, runCount: 2, runningCount: 1, lastRunStart: 20 },
+      { experimentId: '427061849284301234', name: 'e', lifecycleStage: 'active', creationTime: 5, lastUpdateTime: 5, runCount: 2, runningCount: 1, lastRunStart: 20, tags: {} },
     ])
+    await idx.apply([{ type: 'experiment-tags', experimentId: '427061849284301234', values: { team: 'a', kind: 'b' } }])
+    await idx.apply([{ type: 'experiment-tags', experimentId: '427061849284301234', values: { team: 'c' } }])
+    expect((await idx.experiments())[0]!.tags).toEqual({ team: 'c' })
+    await idx.apply([{ type: 'experiment-removed', experimentId: '427061849284301234' }])
+    expect(await idx.experiments()).toEqual([])
   })
 
   it("takes MLflow's latest value: the largest (step, timestamp, value), NaN included", async () => {
@@ -50,10 +55,17 @@ describe('DuckDB run index', () => {
   it('applies later events over earlier ones: status, params, tags; removal drops everything', async () => {
     const idx = await index()
     await idx.apply([run('a'), { type: 'params', runId: 'a', values: { lr: '0.1' } }, { type: 'tags', runId: 'a', values: { t: 'x' } }])
-    const changes = await idx.apply([run('a', { status: 'FINISHED', endTime: 9 }), { type: 'tags', runId: 'a', values: { t: 'y' } }])
+    const changes = await idx.apply([run('a', { status: 'FINISHED', endTime: 9 }), { type: 'tags', runId: 'a', values: { t: 'y', u: '1' } }])
     expect(changes.changedRunIds).toEqual(['a'])
     const [a] = await idx.runSummaries()
-    expect(a).toMatchObject({ status: 'FINISHED', endTime: 9, params: { lr: '0.1' }, tags: { t: 'y' } })
+    expect(a).toMatchObject({ status: 'FINISHED', endTime: 9, params: { lr: '0.1' }, tags: { t: 'y', u: '1' } })
+    await idx.apply([
+      { type: 'tags', runId: 'a', values: {}, removed: ['t'] },
+      { type: 'inputs', runId: 'a', inputs: [{ name: 'train', digest: 'd1', sourceType: 'local', context: 'training' }] },
+    ])
+    const [b] = await idx.runSummaries()
+    expect(b!.tags).toEqual({ u: '1' })
+    expect(b!.inputs).toEqual([{ name: 'train', digest: 'd1', sourceType: 'local', context: 'training' }])
     await idx.apply([metrics('a', 'loss', [[1, 1, 0]]), { type: 'run-removed', runId: 'a' }])
     expect(await idx.runSummaries()).toEqual([])
     expect((await idx.metricHistory('a', 'loss')).step).toEqual([])

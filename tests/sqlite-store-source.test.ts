@@ -16,7 +16,7 @@ afterEach(async () => {
 
 async function openSqlite(path: string) {
   const logs: string[] = []
-  const source = new SqliteStoreSource(path, { log: (m) => logs.push(m), pollMs: 50 })
+  const source = new SqliteStoreSource(path, { log: (m) => logs.push(m), pollMs: 50, fullDiffMs: 300 })
   cleanups.push(() => source.close())
   return { source, ...(await collect(source, logs)) }
 }
@@ -41,9 +41,10 @@ describe.each(MLFLOW_VERSIONS)('the two readers on stores written by %s', (versi
     cleanups.push(() => fileSource.close())
     const fromFiles = await collect(fileSource, logs)
     const fromSqlite = await openSqlite(scratchDb(version))
-    const a = logicalContent(fromFiles.events) as { runs: Record<string, unknown> }
-    const b = logicalContent(fromSqlite.events) as { runs: Record<string, unknown> }
+    const a = logicalContent(fromFiles.events) as { runs: Record<string, unknown>; experiments: Record<string, unknown> }
+    const b = logicalContent(fromSqlite.events) as { runs: Record<string, unknown>; experiments: Record<string, unknown> }
     expect(Object.keys(b.runs).sort()).toHaveLength(20)
+    expect(b.experiments['demo-transformer']).toEqual({ kind: 'transformer', team: 'ml' })
     expect(b).toEqual(a)
   })
 })
@@ -78,6 +79,22 @@ describe('SQLite store reader', () => {
     w.prepare(`DELETE FROM params WHERE run_uuid = 'newrun'`).run()
     w.prepare(`DELETE FROM runs WHERE run_uuid = 'newrun'`).run()
     await waitFor(() => events.some((e) => e.type === 'run-removed' && e.runId === 'newrun'), 'run-removed')
+  })
+
+  it('follows tag deletions, experiment tags and dataset inputs', async () => {
+    const path = scratchDb()
+    const { events } = await openSqlite(path)
+    const w = writer(path)
+    const run = w.prepare(`SELECT run_uuid FROM runs WHERE name = 'run-03'`).pluck().get() as string
+    w.prepare(`DELETE FROM tags WHERE run_uuid = ? AND key = 'seed'`).run(run)
+    await waitFor(() => events.some((e) => e.type === 'tags' && e.runId === run && e.removed?.includes('seed')), 'the tag deletion')
+    w.prepare(`INSERT INTO experiment_tags (key, value, experiment_id) VALUES ('owner', 'ana', 1)`).run()
+    w.prepare(`INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source) VALUES ('d1', 1, 'cifar10', 'abc', 'local', '{}')`).run()
+    w.prepare(`INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id) VALUES ('i1', 'DATASET', 'd1', 'RUN', ?)`).run(run)
+    w.prepare(`INSERT INTO input_tags (input_uuid, name, value) VALUES ('i1', 'mlflow.data.context', 'training')`).run()
+    await waitFor(() => events.some((e) => e.type === 'experiment-tags' && e.experimentId === '1' && e.values.owner === 'ana'), 'the experiment tag')
+    await waitFor(() => events.some((e) => e.type === 'inputs' && e.runId === run), 'the dataset input')
+    expect(events.find((e) => e.type === 'inputs')).toEqual({ type: 'inputs', runId: run, inputs: [{ name: 'cifar10', digest: 'abc', sourceType: 'local', context: 'training' }] })
   })
 
   it('reads everything again after gc and VACUUM shrink the metrics table', async () => {

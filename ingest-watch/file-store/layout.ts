@@ -1,48 +1,78 @@
 // Where things live in an MLflow file store, as a pure function of the path
-// relative to the store root (always with '/' separators).
+// relative to the store root (always with '/' separators). Deleted
+// experiments live, whole, under `.trash/`; every experiment-scoped path
+// carries the folder it was found in (`expDir`).
 
-/** Folders of the root that are not experiments. */
-export const NON_EXPERIMENT_DIRS = new Set(['.trash', 'models'])
+/** Folders of the root that are not experiments (besides `.trash`, which holds deleted ones). */
+export const NON_EXPERIMENT_DIRS = new Set(['models'])
 /** Folders of an experiment that are not runs. */
 export const NON_RUN_DIRS = new Set(['tags', 'datasets', 'traces', 'models'])
-
 export const RUN_SECTIONS = ['metrics', 'params', 'tags'] as const
 export type RunSection = (typeof RUN_SECTIONS)[number]
+export const TRASH = '.trash'
 
-const RUN_ID = /^[0-9a-zA-Z_-]{1,64}$/
+const ID = /^[0-9a-zA-Z_-]{1,64}$/
+
+interface InExperiment {
+  experimentId: string
+  /** The experiment's folder: `<id>` or `.trash/<id>`. */
+  expDir: string
+}
+interface InRun extends InExperiment {
+  runId: string
+}
 
 export type StorePath =
-  | { kind: 'experiment-dir'; experimentId: string }
-  | { kind: 'experiment-meta'; experimentId: string }
-  | { kind: 'run-dir'; experimentId: string; runId: string }
-  | { kind: 'run-meta'; experimentId: string; runId: string }
+  | ({ kind: 'experiment-dir' } & InExperiment)
+  | ({ kind: 'experiment-meta' } & InExperiment)
+  | ({ kind: 'experiment-tags-dir' } & InExperiment)
+  | ({ kind: 'experiment-tag'; key: string } & InExperiment)
+  | ({ kind: 'run-dir' } & InRun)
+  | ({ kind: 'run-meta' } & InRun)
   /** A run's metrics/, params/ or tags/ folder itself. */
-  | { kind: 'run-section'; experimentId: string; runId: string; section: RunSection }
-  | { kind: 'metric'; experimentId: string; runId: string; key: string }
-  | { kind: 'param'; experimentId: string; runId: string; key: string }
-  | { kind: 'tag'; experimentId: string; runId: string; key: string }
-  /** A folder the reader never needs to look into (artifacts, .trash, models…). */
+  | ({ kind: 'run-section'; section: RunSection } & InRun)
+  | ({ kind: 'metric' | 'param' | 'tag'; key: string } & InRun)
+  /** Anything under a run's inputs/ folder (dataset inputs). */
+  | ({ kind: 'run-inputs' } & InRun)
+  | { kind: 'trash-dir' }
+  /** A folder or file the reader never needs to look into (artifacts, models, traces…). */
   | { kind: 'ignored' }
   | { kind: 'other' }
 
 export function classifyStorePath(relative: string): StorePath {
   if (relative === '' || relative === '.') return { kind: 'other' }
   const parts = relative.split('/')
-  const [exp, run, section, ...rest] = parts as [string, string?, string?, ...string[]]
-  if (NON_EXPERIMENT_DIRS.has(exp) || exp.startsWith('.')) return { kind: 'ignored' }
-  if (run === undefined) return { kind: 'experiment-dir', experimentId: exp }
-  if (run === 'meta.yaml' && section === undefined) return { kind: 'experiment-meta', experimentId: exp }
-  if (NON_RUN_DIRS.has(run) || !RUN_ID.test(run)) return run === 'tags' ? { kind: 'other' } : { kind: 'ignored' }
-  const ids = { experimentId: exp, runId: run }
-  if (section === undefined) return { kind: 'run-dir', ...ids }
-  if (section === 'meta.yaml' && rest.length === 0) return { kind: 'run-meta', ...ids }
-  if (section === 'artifacts' || section === 'inputs' || section === 'outputs') return { kind: 'ignored' }
+  let offset = 0
+  if (parts[0] === TRASH) {
+    if (parts.length === 1) return { kind: 'trash-dir' }
+    offset = 1
+  }
+  const [exp, run, section, ...rest] = parts.slice(offset) as [string, string?, string?, ...string[]]
+  if (NON_EXPERIMENT_DIRS.has(exp) || exp.startsWith('.') || !ID.test(exp)) return { kind: 'ignored' }
+  const inExp: InExperiment = { experimentId: exp, expDir: offset ? `${TRASH}/${exp}` : exp }
+  if (run === undefined) return { kind: 'experiment-dir', ...inExp }
+  if (run === 'meta.yaml') return section === undefined ? { kind: 'experiment-meta', ...inExp } : { kind: 'other' }
+  if (run === 'tags') {
+    if (section === undefined) return { kind: 'experiment-tags-dir', ...inExp }
+    return { kind: 'experiment-tag', ...inExp, key: [section, ...rest].join('/') }
+  }
+  if (NON_RUN_DIRS.has(run) || !ID.test(run)) return { kind: 'ignored' }
+  const inRun: InRun = { ...inExp, runId: run }
+  if (section === undefined) return { kind: 'run-dir', ...inRun }
+  if (section === 'meta.yaml') return rest.length === 0 ? { kind: 'run-meta', ...inRun } : { kind: 'other' }
+  if (section === 'inputs') return { kind: 'run-inputs', ...inRun }
+  if (section === 'artifacts' || section === 'outputs') return { kind: 'ignored' }
   if (rest.length === 0) {
-    return (RUN_SECTIONS as readonly string[]).includes(section) ? { kind: 'run-section', ...ids, section: section as RunSection } : { kind: 'other' }
+    return (RUN_SECTIONS as readonly string[]).includes(section) ? { kind: 'run-section', ...inRun, section: section as RunSection } : { kind: 'other' }
   }
   const key = rest.join('/')
-  if (section === 'metrics') return { kind: 'metric', ...ids, key }
-  if (section === 'params') return { kind: 'param', ...ids, key }
-  if (section === 'tags') return { kind: 'tag', ...ids, key }
+  if (section === 'metrics') return { kind: 'metric', ...inRun, key }
+  if (section === 'params') return { kind: 'param', ...inRun, key }
+  if (section === 'tags') return { kind: 'tag', ...inRun, key }
   return { kind: 'other' }
+}
+
+/** True for paths inside a run folder: those are followed by per-folder watches, not chokidar. */
+export function isInsideRun(where: StorePath): boolean {
+  return 'runId' in where && where.kind !== 'run-dir'
 }

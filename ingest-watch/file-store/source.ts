@@ -1,17 +1,19 @@
 // Reads an MLflow file store once, then tails it. chokidar follows the
-// structure (experiments and run folders appearing, moving, going); one
-// fs.watch per run folder and per metrics/params/tags folder reports every
-// write. Metric files are append-only: a byte offset per file means each byte
-// is parsed once, and a partial last line waits for its newline.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
+// structure (experiments and run folders appearing, moving to and from
+// `.trash`, going); one fs.watch per run folder and per metrics/params/tags
+// folder reports every write. Metric files are append-only: a byte offset per
+// (run, key) means each byte is parsed once — also after the experiment moves
+// — and a partial last line waits for its newline.
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
-import type { EventSink, StoreEvent, StoreSource } from '../events.ts'
-import { MetaYamlError, parseExperimentMeta, parseRunMeta } from '../meta-yaml.ts'
+import type { DatasetInput, EventSink, StoreEvent, StoreSource } from '../events.ts'
+import { MetaYamlError, parseDatasetMeta, parseExperimentMeta, parseRunInputMeta, parseRunMeta } from '../meta-yaml.ts'
 import { completeLinesEnd, parseMetricBytes } from '../metric-lines.ts'
 import { DirWatchers } from './dir-watchers.ts'
-import { classifyStorePath, RUN_SECTIONS, type StorePath } from './layout.ts'
+import { readRegularFile } from './read-file.ts'
+import { classifyStorePath, isInsideRun, RUN_SECTIONS, TRASH, type StorePath } from './layout.ts'
 
 export interface FileStoreOptions {
   /** One line per problem; the source never throws on bad store content. */
@@ -24,11 +26,24 @@ interface MetricFileState {
   offset: number
   /** 1-based number of the next line to parse, for error messages. */
   line: number
+  /** Inside a line longer than MAX_READ_BYTES, dropping bytes up to its end. */
+  skipping: boolean
 }
+
+interface RunLocation {
+  experimentId: string
+  /** `<expDir>/<runId>` relative to the root. */
+  dir: string
+}
+
+type KeyFile = Extract<StorePath, { kind: 'metric' | 'param' | 'tag' }>
+type RunPath = Extract<StorePath, { runId: string }>
 
 const FLUSH_EVENTS = 2000
 const SCAN_CONCURRENCY = 8
 const TAIL_CONCURRENCY = 16
+/** Largest single read: a huge metric file is parsed in pieces of this size. */
+const MAX_READ_BYTES = 16 * 1024 * 1024
 
 export class FileStoreSource implements StoreSource {
   private readonly log: (message: string) => void
@@ -38,8 +53,11 @@ export class FileStoreSource implements StoreSource {
   private readonly dirs: DirWatchers
   private pending: StoreEvent[] = []
   private flushing: Promise<void> = Promise.resolve()
+  /** `${runId}\u0000${key}` → read position, kept when the run's folder moves. */
   private readonly metricFiles = new Map<string, MetricFileState>()
-  private readonly knownRuns = new Set<string>()
+  private readonly runs = new Map<string, RunLocation>()
+  /** experimentId → its folder (`<id>` or `.trash/<id>`). */
+  private readonly experiments = new Map<string, string>()
   /** Paths whose problems were already logged: one line per bad file, not per event. */
   private readonly reported = new Set<string>()
   /** Relative paths waiting to be (re)read, in arrival order, each once. */
@@ -67,8 +85,11 @@ export class FileStoreSource implements StoreSource {
     // is idempotent (offsets, upserts).
     const watcher = watch(this.root, {
       ignoreInitial: true,
-      depth: 1,
-      ignored: (path) => classifyStorePath(this.relative(path)).kind === 'ignored',
+      depth: 2,
+      ignored: (path) => {
+        const where = classifyStorePath(this.relative(path))
+        return where.kind === 'ignored' || isInsideRun(where)
+      },
     })
     this.chokidar = watcher
     watcher.on('add', (p) => this.enqueue(this.relative(p)))
@@ -103,21 +124,23 @@ export class FileStoreSource implements StoreSource {
   private async scan(): Promise<void> {
     const started = Date.now()
     let lastReport = started
-    const runDirs: { experimentId: string; runId: string }[] = []
-    for (const exp of (await this.listTree('', false)).dirs) {
-      const where = classifyStorePath(exp)
-      if (where.kind !== 'experiment-dir') continue
-      if (!(await this.readExperiment(where.experimentId))) continue
-      for (const run of (await this.listTree(exp, false)).dirs) {
-        const w = classifyStorePath(`${exp}/${run}`)
-        if (w.kind === 'run-dir') runDirs.push({ experimentId: w.experimentId, runId: w.runId })
+    const runDirs: RunPath[] = []
+    const expDirs = [
+      ...(await this.listTree('', false)).dirs,
+      ...(await this.listTree(TRASH, false)).dirs.map((d) => `${TRASH}/${d}`),
+    ]
+    for (const expDir of expDirs) {
+      const where = classifyStorePath(expDir)
+      if (where.kind !== 'experiment-dir' || !(await this.openExperiment(where))) continue
+      for (const run of (await this.listTree(expDir, false)).dirs) {
+        const w = classifyStorePath(`${expDir}/${run}`)
+        if (w.kind === 'run-dir') runDirs.push(w)
       }
     }
     let next = 0
     const worker = async () => {
       while (next < runDirs.length && !this.closed) {
-        const { experimentId, runId } = runDirs[next++]!
-        await this.openRun(experimentId, runId)
+        await this.openRun(runDirs[next++]!)
         if (this.pending.length >= FLUSH_EVENTS) await this.flush()
         if (Date.now() - lastReport > 2000) {
           lastReport = Date.now()
@@ -138,13 +161,23 @@ export class FileStoreSource implements StoreSource {
     )
   }
 
+  /** Reads an experiment's meta.yaml and tags and watches its tags folder. */
+  private async openExperiment(where: { experimentId: string; expDir: string }): Promise<boolean> {
+    if (!this.readExperiment(where)) return false
+    this.dirs.watch(`${where.expDir}/tags`)
+    this.readExperimentTags(where)
+    return true
+  }
+
   /** Watches a run's folders, then reads all of it: a write after the watch starts is never missed. */
-  private async openRun(experimentId: string, runId: string): Promise<void> {
-    const runDir = `${experimentId}/${runId}`
+  private async openRun(where: RunPath): Promise<void> {
+    const runDir = `${where.expDir}/${where.runId}`
     this.dirs.watch(runDir)
     for (const section of RUN_SECTIONS) this.dirs.watch(`${runDir}/${section}`)
-    if (!(await this.readRun(experimentId, runId))) return
+    this.dirs.watch(`${runDir}/inputs`)
+    if (!(await this.readRun(where))) return
     for (const section of RUN_SECTIONS) await this.openFolder(`${runDir}/${section}`)
+    this.readInputs(where)
   }
 
   /** Watches a metrics/params/tags folder and its subfolders (nested keys) and reads every file in it. */
@@ -207,50 +240,85 @@ export class FileStoreSource implements StoreSource {
   }
 
   /**
-   * Runs `read` for one path at a time: a request while it runs makes it run
+   * Runs `read` for one key at a time: a request while it runs makes it run
    * once more afterwards instead of twice at once (two reads from the same
    * offset would emit the same points twice).
    */
-  private async exclusive(path: string, read: () => Promise<void>): Promise<void> {
-    const running = this.reading.get(path)
+  private async exclusive(key: string, read: () => Promise<void>): Promise<void> {
+    const running = this.reading.get(key)
     if (running) {
       running.again = true
       return
     }
     const state = { again: false }
-    this.reading.set(path, state)
+    this.reading.set(key, state)
     try {
       do {
         state.again = false
         await read()
       } while (state.again && !this.closed)
     } finally {
-      this.reading.delete(path)
+      this.reading.delete(key)
     }
   }
 
+  /**
+   * A folder went away. A run or experiment is only dropped when it exists
+   * nowhere else: moving an experiment to `.trash` and back shows up as a
+   * removal here and an addition there, in either order.
+   */
   private handleRemoval(where: StorePath, rel: string): void {
-    if (where.kind !== 'run-dir') return
-    this.dirs.unwatchTree(rel)
-    for (const path of this.metricFiles.keys()) if (path.startsWith(`${rel}/`)) this.metricFiles.delete(path)
-    this.knownRuns.delete(where.runId)
-    this.emit({ type: 'run-removed', runId: where.runId })
+    if (where.kind === 'run-dir') {
+      const run = this.runs.get(where.runId)
+      if (run?.dir === rel && !existsSync(join(this.root, rel))) this.removeRun(where.runId)
+    } else if (where.kind === 'experiment-dir') {
+      for (const [runId, run] of this.runs) {
+        if (run.dir.startsWith(`${rel}/`) && !existsSync(join(this.root, run.dir))) this.removeRun(runId)
+      }
+      if (this.experiments.get(where.experimentId) === rel && !this.locateExperiment(where.experimentId)) {
+        this.experiments.delete(where.experimentId)
+        this.emit({ type: 'experiment-removed', experimentId: where.experimentId })
+      }
+    }
+  }
+
+  private removeRun(runId: string): void {
+    const run = this.runs.get(runId)
+    if (!run) return
+    this.dirs.unwatchTree(run.dir)
+    for (const k of this.metricFiles.keys()) if (k.startsWith(`${runId}\u0000`)) this.metricFiles.delete(k)
+    this.runs.delete(runId)
+    this.emit({ type: 'run-removed', runId })
+  }
+
+  private locateExperiment(experimentId: string): string | undefined {
+    for (const dir of [experimentId, `${TRASH}/${experimentId}`]) {
+      if (existsSync(join(this.root, dir, 'meta.yaml'))) return dir
+    }
+    return undefined
   }
 
   private async handle(where: StorePath): Promise<void> {
     switch (where.kind) {
       case 'experiment-dir':
       case 'experiment-meta':
-        await this.readExperiment(where.experimentId)
+        await this.openExperiment(where)
+        return
+      case 'experiment-tags-dir':
+      case 'experiment-tag':
+        this.readExperimentTags(where)
         return
       case 'run-dir':
-        await this.openRun(where.experimentId, where.runId)
+        await this.openRun(where)
         return
       case 'run-meta':
-        await this.readRun(where.experimentId, where.runId)
+        await this.readRun(where)
+        return
+      case 'run-inputs':
+        this.readInputs(where)
         return
       case 'run-section': {
-        const rel = `${where.experimentId}/${where.runId}/${where.section}`
+        const rel = `${where.expDir}/${where.runId}/${where.section}`
         this.dirs.watch(rel)
         await this.openFolder(rel)
         return
@@ -271,27 +339,16 @@ export class FileStoreSource implements StoreSource {
     }
   }
 
-  private async readKeyFile(where: Extract<StorePath, { kind: 'metric' | 'param' | 'tag' }>): Promise<void> {
-    const rel = keyPath(where)
-    if (where.kind === 'metric') {
-      if (!this.knownRuns.has(where.runId)) await this.readRun(where.experimentId, where.runId)
-      await this.readMetricTail(rel, where.runId, where.key)
-      return
-    }
-    const value = this.readText(rel)
-    if (value !== undefined) {
-      this.emit({ type: where.kind === 'param' ? 'params' : 'tags', runId: where.runId, values: { [where.key]: value } })
-    }
-  }
-
   // ---- readers ------------------------------------------------------------
 
-  private async readExperiment(experimentId: string): Promise<boolean> {
-    const rel = `${experimentId}/meta.yaml`
+  private readExperiment(where: { experimentId: string; expDir: string }): boolean {
+    const rel = `${where.expDir}/meta.yaml`
     const text = this.readText(rel)
     if (text === undefined) return false
     try {
-      this.emit({ type: 'experiment', experiment: parseExperimentMeta(text) })
+      const experiment = parseExperimentMeta(text)
+      this.experiments.set(experiment.experimentId, where.expDir)
+      this.emit({ type: 'experiment', experiment })
       return true
     } catch (err) {
       this.reportOnce(rel, `skipping experiment: ${(err as Error).message}`)
@@ -299,25 +356,52 @@ export class FileStoreSource implements StoreSource {
     }
   }
 
-  /** Reads a run's meta.yaml, retrying a half-written file; never drops a known run. */
-  private async readRun(experimentId: string, runId: string): Promise<boolean> {
-    let ok = false
-    await this.exclusive(`${experimentId}/${runId}/meta.yaml`, async () => {
-      ok = await this.readRunOnce(experimentId, runId)
-    })
-    return ok || this.knownRuns.has(runId)
+  private readExperimentTags(where: { experimentId: string; expDir: string }): void {
+    const keys = filesBelow(join(this.root, where.expDir, 'tags'))
+    if (keys === undefined) return
+    const values: Record<string, string> = {}
+    for (const key of keys) {
+      const value = this.readText(`${where.expDir}/tags/${key}`)
+      if (value !== undefined) values[key] = value
+    }
+    this.emit({ type: 'experiment-tags', experimentId: where.experimentId, values })
   }
 
-  private async readRunOnce(experimentId: string, runId: string): Promise<boolean> {
-    const rel = `${experimentId}/${runId}/meta.yaml`
+  private async readKeyFile(where: KeyFile): Promise<void> {
+    const rel = keyPath(where)
+    if (where.kind === 'metric') {
+      if (!this.runs.has(where.runId)) await this.readRun(where)
+      await this.readMetricTail(rel, where.runId, where.key)
+      return
+    }
+    const value = this.readText(rel)
+    if (value !== undefined) {
+      this.emit({ type: where.kind === 'param' ? 'params' : 'tags', runId: where.runId, values: { [where.key]: value } })
+    } else if (where.kind === 'tag' && this.runs.get(where.runId)?.dir === `${where.expDir}/${where.runId}` && !existsSync(join(this.root, rel))) {
+      this.emit({ type: 'tags', runId: where.runId, values: {}, removed: [where.key] })
+    }
+  }
+
+  /** Reads a run's meta.yaml, retrying a half-written file; never drops a known run. */
+  private async readRun(where: RunPath): Promise<boolean> {
+    let ok = false
+    await this.exclusive(`run\u0000${where.runId}`, async () => {
+      ok = await this.readRunOnce(where)
+    })
+    return ok || this.runs.has(where.runId)
+  }
+
+  private async readRunOnce(where: RunPath): Promise<boolean> {
+    const dir = `${where.expDir}/${where.runId}`
+    const rel = `${dir}/meta.yaml`
     for (let attempt = 0; ; attempt++) {
       const text = this.readText(rel, attempt < this.retryDelays.length)
       if (text === undefined) return false
       try {
-        const runNameTag = this.readText(`${experimentId}/${runId}/tags/mlflow.runName`, true)
+        const runNameTag = this.readText(`${dir}/tags/mlflow.runName`, true)
         const run = parseRunMeta(text, runNameTag)
-        if (!this.knownRuns.has(run.runId)) this.counts.runs++
-        this.knownRuns.add(run.runId)
+        if (!this.runs.has(run.runId)) this.counts.runs++
+        this.runs.set(run.runId, { experimentId: run.experimentId, dir })
         this.emit({ type: 'run', run })
         return true
       } catch (err) {
@@ -332,68 +416,107 @@ export class FileStoreSource implements StoreSource {
     }
   }
 
+  /** A run's dataset inputs: `<run>/inputs/<id>/meta.yaml` naming a dataset in `<experiment>/datasets/`. */
+  private readInputs(where: RunPath): void {
+    const inputsDir = `${where.expDir}/${where.runId}/inputs`
+    let ids: string[]
+    try {
+      ids = readdirSync(join(this.root, inputsDir))
+    } catch {
+      return
+    }
+    const inputs: DatasetInput[] = []
+    for (const id of ids) {
+      const rel = `${inputsDir}/${id}/meta.yaml`
+      const text = this.readText(rel, true)
+      if (text === undefined) continue
+      try {
+        const input = parseRunInputMeta(text)
+        if (!input) continue
+        const datasetRel = `${where.expDir}/datasets/${input.datasetId}/meta.yaml`
+        const dataset = this.readText(datasetRel)
+        if (dataset !== undefined) inputs.push(parseDatasetMeta(dataset, input.context))
+      } catch (err) {
+        this.reportOnce(rel, `skipping dataset input: ${(err as Error).message}`)
+      }
+    }
+    if (inputs.length > 0) this.emit({ type: 'inputs', runId: where.runId, inputs })
+  }
+
   private readMetricTail(rel: string, runId: string, key: string): Promise<void> {
-    return this.exclusive(rel, () => this.readMetricOnce(rel, runId, key))
+    return this.exclusive(`${runId}\u0000${key}`, () => this.readMetricOnce(rel, runId, key))
   }
 
   private async readMetricOnce(rel: string, runId: string, key: string): Promise<void> {
-    let state = this.metricFiles.get(rel)
+    const id = `${runId}\u0000${key}`
+    let state = this.metricFiles.get(id)
     if (!state) {
-      state = { offset: 0, line: 1 }
-      this.metricFiles.set(rel, state)
+      state = { offset: 0, line: 1, skipping: false }
+      this.metricFiles.set(id, state)
     }
     // Appends are small and the store is local: synchronous reads skip a
     // thread-pool round trip per call, which dominates at thousands of files.
-    let bytes: Buffer
-    let fd: number | undefined
-    try {
-      fd = openSync(join(this.root, rel), 'r')
-      const { size } = fstatSync(fd)
-      if (size < state.offset) {
-        // Truncated or replaced: the file is the truth, read it again.
-        this.log(`${join(this.root, rel)} shrank from ${state.offset} to ${size} bytes; reading it again`)
-        state.offset = 0
-        state.line = 1
+    for (;;) {
+      let chunk: { bytes: Buffer; size: number }
+      try {
+        chunk = readRegularFile(join(this.root, rel), state.offset, MAX_READ_BYTES)
+        if (chunk.size < state.offset) {
+          // Truncated or replaced: the file is the truth, read it again.
+          this.log(`${join(this.root, rel)} shrank from ${state.offset} to ${chunk.size} bytes; reading it again`)
+          Object.assign(state, { offset: 0, line: 1, skipping: false })
+          chunk = readRegularFile(join(this.root, rel), 0, MAX_READ_BYTES)
+        }
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        if (code !== 'ENOENT') this.reportOnce(rel, `cannot read metric file: ${code ?? (err as Error).message}`)
+        return
       }
-      if (size === state.offset) return
-      bytes = Buffer.allocUnsafe(size - state.offset)
-      bytes = bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, state.offset))
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ENOENT') this.metricFiles.delete(rel)
-      else this.reportOnce(rel, `cannot read metric file: ${code ?? (err as Error).message}`)
-      return
-    } finally {
-      if (fd !== undefined) closeSync(fd)
+      const { bytes } = chunk
+      let start = 0
+      if (state.skipping) {
+        // The rest of a line too long to keep: drop it up to its newline.
+        const nl = bytes.indexOf(10)
+        if (nl < 0) {
+          state.offset += bytes.length
+          if (bytes.length < MAX_READ_BYTES) return
+          continue
+        }
+        start = nl + 1
+        state.skipping = false
+        state.line++
+      }
+      const end = completeLinesEnd(bytes)
+      if (end <= start) {
+        if (bytes.length < MAX_READ_BYTES) {
+          state.offset += start
+          return
+        }
+        // A full read without a newline: a line longer than anything MLflow writes.
+        this.reportOnce(rel, `line ${state.line}: longer than ${MAX_READ_BYTES} bytes; skipped`)
+        state.offset += bytes.length
+        state.skipping = true
+        continue
+      }
+      const parsed = parseMetricBytes(bytes.subarray(start), end - start, state.line)
+      state.offset += end
+      state.line += countNewlines(bytes.subarray(start), end - start)
+      if (parsed.bad.length > 0) {
+        const first = parsed.bad[0]!
+        const more = parsed.bad.length > 1 ? ` (and ${parsed.bad.length - 1} more bad lines)` : ''
+        this.reportOnce(rel, `line ${first.line}: ${first.reason}; skipped${more}`)
+      }
+      if (parsed.value.length > 0) {
+        this.counts.points += parsed.value.length
+        this.emit({ type: 'metrics', batch: { runId, key, timestamp: parsed.timestamp, value: parsed.value, step: parsed.step } })
+      }
+      if (bytes.length < MAX_READ_BYTES) return
     }
-    const end = completeLinesEnd(bytes)
-    if (end === 0) return
-    const parsed = parseMetricBytes(bytes, end, state.line)
-    state.offset += end
-    state.line += countNewlines(bytes, end)
-    if (parsed.bad.length > 0) {
-      const first = parsed.bad[0]!
-      const more = parsed.bad.length > 1 ? ` (and ${parsed.bad.length - 1} more bad lines)` : ''
-      this.reportOnce(rel, `line ${first.line}: ${first.reason}; skipped${more}`)
-    }
-    if (parsed.value.length === 0) return
-    this.counts.points += parsed.value.length
-    this.emit({
-      type: 'metrics',
-      batch: {
-        runId,
-        key,
-        timestamp: parsed.timestamp,
-        value: parsed.value,
-        step: parsed.step,
-      },
-    })
   }
 
   /** undefined when the file is missing (quietly if `quiet`) or unreadable. */
   private readText(rel: string, quiet = false): string | undefined {
     try {
-      return readFileSync(join(this.root, rel), 'utf8')
+      return readRegularFile(join(this.root, rel), 0, MAX_READ_BYTES).bytes.toString('utf8')
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (!(quiet || code === 'ENOENT')) this.reportOnce(rel, `cannot read: ${code ?? (err as Error).message}`)
@@ -407,6 +530,10 @@ export class FileStoreSource implements StoreSource {
     try {
       const entries = await readdir(dir, { withFileTypes: true, recursive: deep })
       const name = (e: { parentPath: string; name: string }) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/')
+      // Symbolic links are not followed (a link can loop); FIFOs, sockets and devices are not data.
+      for (const e of entries) {
+        if (!e.isFile() && !e.isDirectory() && !e.isSymbolicLink()) this.reportOnce(`${rel}/${name(e)}`, 'not a regular file; skipped')
+      }
       return {
         files: entries.filter((e) => e.isFile()).map(name),
         dirs: entries.filter((e) => e.isDirectory()).map(name),
@@ -442,8 +569,19 @@ export class FileStoreSource implements StoreSource {
   }
 }
 
-function keyPath(where: { experimentId: string; runId: string; kind: 'metric' | 'param' | 'tag'; key: string }): string {
-  return `${where.experimentId}/${where.runId}/${where.kind}s/${where.key}`
+function keyPath(where: KeyFile): string {
+  return `${where.expDir}/${where.runId}/${where.kind}s/${where.key}`
+}
+
+/** Files below a folder, nested ones as 'a/b'; undefined when the folder is missing. */
+function filesBelow(dir: string): string[] | undefined {
+  try {
+    return readdirSync(dir, { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
+  } catch {
+    return undefined
+  }
 }
 
 function isFolder(path: string): boolean {

@@ -7,7 +7,7 @@
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import type { EventSink, StoreEvent, StoreSource } from '../events.ts'
+import type { DatasetInput, EventSink, StoreEvent, StoreSource } from '../events.ts'
 import { toExperiment, toMetricBatches, toRun, type ExperimentRow, type MetricRow, type RunRow } from './rows.ts'
 
 export interface SqliteStoreOptions {
@@ -35,10 +35,14 @@ export class SqliteStoreSource implements StoreSource {
   private lastRowid = 0
   private dataVersion = -1
   private lastFullDiff = 0
+  private changedSinceFullDiff = false
   private readonly experiments = new Map<string, string>()
   private readonly runs = new Map<string, { signature: string; running: boolean }>()
-  private readonly params = new Map<string, string>()
-  private readonly tags = new Map<string, string>()
+  /** Last seen values per run (params, tags) and per experiment (experiment tags). */
+  private readonly params = new Map<string, Record<string, string>>()
+  private readonly tags = new Map<string, Record<string, string>>()
+  private readonly experimentTags = new Map<string, string>()
+  private readonly inputs = new Map<string, string>()
   private readonly counts = { runs: 0, points: 0 }
 
   constructor(
@@ -71,7 +75,9 @@ export class SqliteStoreSource implements StoreSource {
     })
     this.watcher.on('error', (err) => this.log(`watching ${this.path}: ${err.message}`))
     this.poll = setInterval(() => {
-      if (this.readDataVersion() !== this.dataVersion) this.schedule()
+      // A change since the last full comparison may have touched a finished run's tags: compare once more.
+      const fullDue = this.changedSinceFullDiff && Date.now() - this.lastFullDiff >= (this.options.fullDiffMs ?? 5000)
+      if (fullDue || this.readDataVersion() !== this.dataVersion) this.schedule()
     }, this.options.pollMs ?? 1000)
     this.poll.unref()
   }
@@ -137,12 +143,15 @@ export class SqliteStoreSource implements StoreSource {
     const now = Date.now()
     const full = initial || now - this.lastFullDiff >= (this.options.fullDiffMs ?? 5000)
     if (full) this.lastFullDiff = now
+    this.changedSinceFullDiff = !full
 
     const events: StoreEvent[] = []
     this.diffExperiments(events)
+    if (full) this.diffExperimentTags(events)
     const touched = this.diffRuns(events)
     this.diffKeyValues('params', full ? undefined : touched, events)
     this.diffKeyValues('tags', full ? undefined : touched, events)
+    if (full) this.diffInputs(events)
     await this.emit(events)
     await this.readMetrics()
   }
@@ -153,6 +162,8 @@ export class SqliteStoreSource implements StoreSource {
     this.runs.clear()
     this.params.clear()
     this.tags.clear()
+    this.experimentTags.clear()
+    this.inputs.clear()
     this.counts.runs = 0
     this.counts.points = 0
   }
@@ -161,11 +172,61 @@ export class SqliteStoreSource implements StoreSource {
     const rows = this.db!.prepare(
       `SELECT CAST(experiment_id AS TEXT), name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments`,
     ).raw().all() as ExperimentRow[]
+    const seen = new Set<string>()
     for (const row of rows) {
+      seen.add(row[0])
       const signature = JSON.stringify(row)
       if (this.experiments.get(row[0]) === signature) continue
       this.experiments.set(row[0], signature)
       events.push({ type: 'experiment', experiment: toExperiment(row) })
+    }
+    for (const id of [...this.experiments.keys()]) {
+      if (seen.has(id)) continue
+      this.experiments.delete(id)
+      this.experimentTags.delete(id)
+      events.push({ type: 'experiment-removed', experimentId: id })
+    }
+  }
+
+  private diffExperimentTags(events: StoreEvent[]): void {
+    const rows = this.db!.prepare(`SELECT CAST(experiment_id AS TEXT), key, value FROM experiment_tags ORDER BY 1, 2`).raw().all() as [string, string, string | null][]
+    const byExperiment = new Map<string, Record<string, string>>()
+    for (const id of this.experiments.keys()) byExperiment.set(id, {})
+    for (const [id, key, value] of rows) {
+      const values = byExperiment.get(id) ?? {}
+      values[key] = value ?? ''
+      byExperiment.set(id, values)
+    }
+    for (const [id, values] of byExperiment) {
+      const signature = JSON.stringify(values)
+      if ((this.experimentTags.get(id) ?? '{}') === signature) continue
+      this.experimentTags.set(id, signature)
+      events.push({ type: 'experiment-tags', experimentId: id, values })
+    }
+  }
+
+  /** Dataset inputs of runs: inputs → datasets, with the context input tag. */
+  private diffInputs(events: StoreEvent[]): void {
+    const tables = this.db!.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('inputs', 'datasets', 'input_tags')`).pluck().all()
+    if (tables.length < 3) return
+    const rows = this.db!.prepare(
+      `SELECT i.destination_id, d.name, d.digest, d.dataset_source_type,
+              (SELECT value FROM input_tags t WHERE t.input_uuid = i.input_uuid AND t.name = 'mlflow.data.context')
+       FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
+       WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN'
+       ORDER BY 1, 2, 3`,
+    ).raw().all() as [string, string, string, string, string | null][]
+    const byRun = new Map<string, DatasetInput[]>()
+    for (const [runId, name, digest, sourceType, context] of rows) {
+      const list = byRun.get(runId) ?? []
+      list.push({ name, digest, sourceType, context })
+      byRun.set(runId, list)
+    }
+    for (const [runId, inputs] of byRun) {
+      const signature = JSON.stringify(inputs)
+      if (this.inputs.get(runId) === signature) continue
+      this.inputs.set(runId, signature)
+      events.push({ type: 'inputs', runId, inputs })
     }
   }
 
@@ -192,6 +253,7 @@ export class SqliteStoreSource implements StoreSource {
       this.runs.delete(runId)
       this.params.delete(runId)
       this.tags.delete(runId)
+      this.inputs.delete(runId)
       events.push({ type: 'run-removed', runId })
     }
     return touched
@@ -205,16 +267,22 @@ export class SqliteStoreSource implements StoreSource {
     const stmt = this.db!.prepare(sql).raw()
     const rows = (runIds ? stmt.all(JSON.stringify([...runIds])) : stmt.all()) as [string, string, string | null][]
     const byRun = new Map<string, Record<string, string>>()
+    // Runs asked about but without rows now: their keys were all deleted.
+    for (const runId of runIds ?? known.keys()) byRun.set(runId, {})
     for (const [runId, key, value] of rows) {
       let values = byRun.get(runId)
       if (!values) byRun.set(runId, (values = {}))
       values[key] = value ?? ''
     }
     for (const [runId, values] of byRun) {
-      const signature = JSON.stringify(values)
-      if (known.get(runId) === signature) continue
-      known.set(runId, signature)
-      events.push({ type: table, runId, values })
+      const before = known.get(runId) ?? {}
+      const changed: Record<string, string> = {}
+      for (const [k, v] of Object.entries(values)) if (before[k] !== v) changed[k] = v
+      const removed = Object.keys(before).filter((k) => !(k in values))
+      if (Object.keys(changed).length === 0 && removed.length === 0) continue
+      known.set(runId, values)
+      if (table === 'params') events.push({ type: 'params', runId, values: changed })
+      else events.push({ type: 'tags', runId, values: changed, ...(removed.length > 0 ? { removed } : {}) })
     }
   }
 

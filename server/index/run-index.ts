@@ -2,7 +2,7 @@
 // one connection, one batch at a time (the caller serializes them); reads use
 // a small pool of other connections and see only committed batches.
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
-import type { ExperimentRecord, MetricBatch, RunRecord, StoreEvent } from '../../ingest-watch/events.ts'
+import type { DatasetInput, ExperimentRecord, MetricBatch, RunRecord, StoreEvent } from '../../ingest-watch/events.ts'
 import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
 import { toWire } from '../../protocol/index.ts'
 import { SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
@@ -84,19 +84,34 @@ export class RunIndex {
     const tags = new Map<string, [string, string, string]>()
     const batches: MetricBatch[] = []
     const removed = new Set<string>()
+    const removedTags: [string, string][] = []
+    const experimentTags = new Map<string, Record<string, string>>()
+    const removedExperiments = new Set<string>()
+    const inputs = new Map<string, DatasetInput[]>()
     for (const e of events) {
       switch (e.type) {
-        case 'experiment': experiments.set(e.experiment.experimentId, e.experiment); break
+        case 'experiment': experiments.set(e.experiment.experimentId, e.experiment); removedExperiments.delete(e.experiment.experimentId); break
+        case 'experiment-tags': experimentTags.set(e.experimentId, e.values); break
+        case 'experiment-removed': removedExperiments.add(e.experimentId); experiments.delete(e.experimentId); experimentTags.delete(e.experimentId); break
         case 'run': runs.set(e.run.runId, e.run); removed.delete(e.run.runId); break
         case 'params': for (const [k, v] of Object.entries(e.values)) params.set(`${e.runId}\u0000${k}`, [e.runId, k, v]); break
-        case 'tags': for (const [k, v] of Object.entries(e.values)) tags.set(`${e.runId}\u0000${k}`, [e.runId, k, v]); break
+        case 'tags':
+          for (const [k, v] of Object.entries(e.values)) tags.set(`${e.runId}\u0000${k}`, [e.runId, k, v])
+          for (const k of e.removed ?? []) {
+            tags.delete(`${e.runId}\u0000${k}`)
+            removedTags.push([e.runId, k])
+          }
+          break
         case 'metrics': batches.push(e.batch); break
-        case 'run-removed': removed.add(e.runId); runs.delete(e.runId); break
+        case 'inputs': inputs.set(e.runId, e.inputs); break
+        case 'run-removed': removed.add(e.runId); runs.delete(e.runId); inputs.delete(e.runId); break
       }
     }
     const w = this.writer
     // Points alone (the live case) need no transaction: one appender flush is atomic.
-    const onlyPoints = experiments.size + runs.size + params.size + tags.size + removed.size === 0
+    const onlyPoints =
+      experiments.size + runs.size + params.size + tags.size + removed.size + removedTags.length +
+      experimentTags.size + removedExperiments.size + inputs.size === 0
     if (onlyPoints) {
       await this.appendPoints(batches)
       return { changedRunIds: [], removedRunIds: [], batches }
@@ -117,6 +132,9 @@ export class RunIndex {
       }
       await this.upsert('params', params.values(), appendKeyValue)
       await this.upsert('tags', tags.values(), appendKeyValue)
+      for (const [run, key] of removedTags) await w.run('DELETE FROM tags WHERE run_id = $run AND key = $key', { run, key })
+      await this.replaceExperimentTags(experimentTags, removedExperiments)
+      await this.replaceInputs(inputs)
       await this.appendPoints(batches)
       if (removed.size > 0) {
         const ids = { ids: listValue([...removed]) }
@@ -124,7 +142,7 @@ export class RunIndex {
           `DELETE FROM points WHERE series_id IN (SELECT series_id FROM series WHERE list_contains($ids, run_id))`,
           ids,
         )
-        for (const t of ['series', 'runs', 'params', 'tags']) {
+        for (const t of ['series', 'runs', 'params', 'tags', 'run_inputs']) {
           await w.run(`DELETE FROM ${t} WHERE list_contains($ids, run_id)`, ids)
         }
       }
@@ -141,7 +159,41 @@ export class RunIndex {
     const changed = new Set<string>(runs.keys())
     for (const [run] of params.values()) changed.add(run)
     for (const [run] of tags.values()) changed.add(run)
+    for (const [run] of removedTags) changed.add(run)
+    for (const run of inputs.keys()) changed.add(run)
     return { changedRunIds: [...changed], removedRunIds: [...removed], batches }
+  }
+
+  /** Each event carries an experiment's complete tag set: replace, don't merge. */
+  private async replaceExperimentTags(byExperiment: Map<string, Record<string, string>>, removed: Set<string>): Promise<void> {
+    const ids = [...byExperiment.keys(), ...removed]
+    if (ids.length === 0) return
+    await this.writer.run('DELETE FROM experiment_tags WHERE list_contains($ids, experiment_id)', { ids: listValue(ids) })
+    if (removed.size > 0) await this.writer.run('DELETE FROM experiments WHERE list_contains($ids, experiment_id)', { ids: listValue([...removed]) })
+    let a: DuckDBAppender | undefined
+    for (const [id, values] of byExperiment) {
+      for (const [k, v] of Object.entries(values)) {
+        a ??= await this.writer.createAppender('experiment_tags')
+        a.appendVarchar(id); a.appendVarchar(k); a.appendVarchar(v)
+        a.endRow()
+      }
+    }
+    a?.closeSync()
+  }
+
+  private async replaceInputs(byRun: Map<string, DatasetInput[]>): Promise<void> {
+    if (byRun.size === 0) return
+    await this.writer.run('DELETE FROM run_inputs WHERE list_contains($ids, run_id)', { ids: listValue([...byRun.keys()]) })
+    const a = await this.writer.createAppender('run_inputs')
+    for (const [run, list] of byRun) {
+      for (const d of list) {
+        a.appendVarchar(run); a.appendVarchar(d.name); a.appendVarchar(d.digest); a.appendVarchar(d.sourceType)
+        if (d.context === null) a.appendNull()
+        else a.appendVarchar(d.context)
+        a.endRow()
+      }
+    }
+    a.closeSync()
   }
 
   /** Columnar appends in data chunks: one JS array per column, no per-row calls. */
@@ -226,8 +278,16 @@ export class RunIndex {
       FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.experiment_id AND r.lifecycle_stage = 'active'
       WHERE e.lifecycle_stage = 'active'
       GROUP BY ALL ORDER BY e.name`)
+    const tags = await this.rows('SELECT experiment_id, key, value FROM experiment_tags')
+    const tagsOf = new Map<string, Record<string, string>>()
+    for (const t of tags) {
+      const values = tagsOf.get(t.experiment_id as string) ?? {}
+      values[t.key as string] = t.value as string
+      tagsOf.set(t.experiment_id as string, values)
+    }
     return rows.map((r) => ({
       experimentId: r.experiment_id as string,
+      tags: tagsOf.get(r.experiment_id as string) ?? {},
       name: r.name as string,
       lifecycleStage: r.lifecycle_stage as ExperimentSummary['lifecycleStage'],
       creationTime: r.creation_time as number | null,
@@ -265,9 +325,10 @@ export class RunIndex {
     }
     if (byId.size === 0) return []
     const scoped = `run_id IN (SELECT run_id FROM runs r WHERE ${where})`
-    const [params, tags, latest] = await Promise.all([
+    const [params, tags, inputs, latest] = await Promise.all([
       this.rows(`SELECT run_id, key, value FROM params WHERE ${scoped}`, values),
       this.rows(`SELECT run_id, key, value FROM tags WHERE ${scoped}`, values),
+      this.rows(`SELECT run_id, name, digest, source_type, context FROM run_inputs WHERE ${scoped} ORDER BY run_id, name`, values),
       this.rows(
         `SELECT run_id, key, m.v AS value, m.s::DOUBLE AS step, m.t::DOUBLE AS timestamp FROM (
            SELECT run_id, key, max({'s': step, 't': timestamp, 'v': value}) AS m
@@ -277,6 +338,10 @@ export class RunIndex {
     ])
     for (const p of params) byId.get(p.run_id as string)!.params[p.key as string] = p.value as string
     for (const t of tags) byId.get(t.run_id as string)!.tags[t.key as string] = t.value as string
+    for (const d of inputs) {
+      const run = byId.get(d.run_id as string)!
+      ;(run.inputs ??= []).push({ name: d.name as string, digest: d.digest as string, sourceType: d.source_type as string, context: d.context as string | null })
+    }
     for (const m of latest) {
       byId.get(m.run_id as string)!.metrics[m.key as string] = {
         value: toWire(m.value as number),

@@ -27,15 +27,21 @@ export async function collect(source: StoreSource, logs: string[]): Promise<Coll
 /** The logical content of a store's events, independent of ids and write times: what both readers must agree on. */
 export function logicalContent(events: StoreEvent[]): unknown {
   const experiments = new Map<string, string>()
+  const experimentTags = new Map<string, Record<string, string>>()
   const runs = new Map<string, { experiment: string; name: string; status: string; stage: string; user: string }>()
   const params = new Map<string, Record<string, string>>()
   const tags = new Map<string, Record<string, string>>()
   const metrics = new Map<string, [number, number][]>()
   for (const e of events) {
     if (e.type === 'experiment') experiments.set(e.experiment.experimentId, e.experiment.name)
+    if (e.type === 'experiment-tags') experimentTags.set(e.experimentId, e.values)
     if (e.type === 'run') runs.set(e.run.runId, { experiment: e.run.experimentId, name: e.run.name, status: e.run.status, stage: e.run.lifecycleStage, user: e.run.userId })
     if (e.type === 'params') params.set(e.runId, { ...params.get(e.runId), ...e.values })
-    if (e.type === 'tags') tags.set(e.runId, { ...tags.get(e.runId), ...e.values })
+    if (e.type === 'tags') {
+      const values = { ...tags.get(e.runId), ...e.values }
+      for (const k of e.removed ?? []) delete values[k]
+      tags.set(e.runId, values)
+    }
     if (e.type === 'metrics') {
       const id = `${e.batch.runId}\u0000${e.batch.key}`
       const list = metrics.get(id) ?? []
@@ -57,5 +63,6 @@ export function logicalContent(events: StoreEvent[]): unknown {
       metrics: keys,
     }
   }
-  return { experiments: [...experiments.values()].sort(), runs: out }
+  const expOut = Object.fromEntries([...experiments].map(([id, name]) => [name, Object.fromEntries(Object.entries(experimentTags.get(id) ?? {}).sort())]))
+  return { experiments: expOut, runs: out }
 }
