@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { generateFileStore, type StoreShape } from './generate-store.ts'
+import { generateFileStore, generateSqliteStore, type StoreShape } from './generate-store.ts'
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'runwatch.js')
 
@@ -14,11 +14,12 @@ export interface IngestResult {
   points: number
 }
 
-export async function benchIngest(shape: StoreShape): Promise<IngestResult> {
-  const { root, generatedSeconds } = generateFileStore(shape)
-  if (generatedSeconds !== null) console.error(`generated ${root} in ${generatedSeconds.toFixed(1)} s`)
+export async function benchIngest(shape: StoreShape, kind: 'file' | 'sqlite' = 'file'): Promise<IngestResult> {
+  const generated = kind === 'file' ? generateFileStore(shape) : generateSqliteStore(shape)
+  const store = 'root' in generated ? generated.root : `sqlite:///${generated.path}`
+  if (generated.generatedSeconds !== null) console.error(`generated ${store} in ${generated.generatedSeconds.toFixed(1)} s`)
   const started = performance.now()
-  const child = spawn(process.execPath, [BIN, root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, store, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const url = await new Promise<string>((resolve, reject) => {

@@ -3,6 +3,7 @@
 //   BENCH_RUNS=1000 npm run bench
 import { benchIngest } from './ingest.ts'
 import { benchLiveLatency } from './live-latency.ts'
+import { benchTailLatency, benchTailThroughput } from './tail.ts'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const rows: [string, string, string][] = []
@@ -17,6 +18,16 @@ const ingest = await benchIngest(shape)
 row(`initial index, file store, ${shape.runs} runs (start → ready line)`, `${ingest.seconds.toFixed(1)} s`, '< 15 s')
 row('peak RSS during that index', `${ingest.peakRssMb.toFixed(0)} MB`, '< 1.5 GB')
 row('indexed', `${ingest.runs} runs, ${ingest.points} points`, `${shape.runs} runs, ${shape.runs * shape.metrics * shape.points} points`)
+const sqlite = await benchIngest(shape, 'sqlite')
+row(`initial index, SQLite store, ${shape.runs} runs (start → ready line)`, `${sqlite.seconds.toFixed(1)} s`, '< 15 s')
+row('peak RSS during that index', `${sqlite.peakRssMb.toFixed(0)} MB`, '< 1.5 GB')
+
+console.error('tail: appended lines → events, no server')
+const throughput = await benchTailThroughput(100, 20_000)
+row('tail throughput (100 files × 20,000 appended lines)', `${Math.round(throughput).toLocaleString('en')} points/s`, '≥ 200,000 points/s')
+const [tailP50, tailP99] = await benchTailLatency(100, 10_000, 10)
+row('append → event p50 (10,000 points/s over 100 files)', `${tailP50.toFixed(1)} ms`, '')
+row('append → event p99', `${tailP99.toFixed(1)} ms`, '< 50 ms')
 
 const live = { runs: env('BENCH_LIVE_RUNS', 100), hz: env('BENCH_LIVE_HZ', 100), clients: env('BENCH_LIVE_CLIENTS', 20), seconds: env('BENCH_LIVE_SECONDS', 10) }
 console.error(`live: ${live.runs} runs × ${live.hz} Hz appended to a file store, ${live.clients} clients, ${live.seconds} s`)

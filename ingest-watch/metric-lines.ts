@@ -43,6 +43,32 @@ function parseInteger(bytes: Uint8Array, start: number, end: number): number | u
   return negative ? -n : n
 }
 
+/**
+ * A value field: plain decimal text goes straight to Number() (which agrees
+ * with Python's float() once hex, underscores and spaces are ruled out by the
+ * byte check); anything else is tried as nan/inf spellings.
+ */
+function parseValue(bytes: Uint8Array, start: number, end: number): number | undefined {
+  let plain = true
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!
+    // 0-9 . + - e E
+    if (!((b >= 48 && b <= 57) || b === 46 || b === 43 || b === 45 || b === 101 || b === 69)) {
+      plain = false
+      break
+    }
+  }
+  if (plain) {
+    const v = Number(latin1(bytes, start, end))
+    return Number.isNaN(v) ? undefined : v
+  }
+  return parsePythonFloat(text(bytes, start, end))
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.prototype.latin1Slice.call(bytes, start, end) as string
+}
+
 const decoder = new TextDecoder()
 const text = (bytes: Uint8Array, start: number, end: number) => decoder.decode(bytes.subarray(start, end))
 
@@ -98,9 +124,8 @@ function fieldsProblem(
   if (fields !== 2 && fields !== 3 && fields !== 5) return `expected 2, 3 or 5 fields, found ${fields}`
   const ts = parseInteger(bytes, starts[0]!, ends[0]!)
   if (ts === undefined) return `timestamp '${text(bytes, starts[0]!, Math.min(ends[0]!, starts[0]! + 40))}' is not an integer`
-  const valueText = text(bytes, starts[1]!, ends[1]!)
-  const v = parsePythonFloat(valueText)
-  if (v === undefined) return `value '${valueText.slice(0, 40)}' is not a number`
+  const v = parseValue(bytes, starts[1]!, ends[1]!)
+  if (v === undefined) return `value '${text(bytes, starts[1]!, Math.min(ends[1]!, starts[1]! + 40))}' is not a number`
   const s = fields === 2 ? 0 : parseInteger(bytes, starts[2]!, ends[2]!)
   if (s === undefined) return `step '${text(bytes, starts[2]!, Math.min(ends[2]!, starts[2]! + 40))}' is not an integer`
   timestamp[n] = ts

@@ -6,14 +6,14 @@
 // — and a partial last line waits for its newline.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { DatasetInput, EventSink, StoreEvent, StoreSource } from '../events.ts'
 import { MetaYamlError, parseDatasetMeta, parseExperimentMeta, parseRunInputMeta, parseRunMeta } from '../meta-yaml.ts'
 import { completeLinesEnd, parseMetricBytes } from '../metric-lines.ts'
 import { DirWatchers } from './dir-watchers.ts'
 import { readRegularFile } from './read-file.ts'
-import { classifyStorePath, isInsideRun, RUN_SECTIONS, TRASH, type StorePath } from './layout.ts'
+import { classifyStorePath, isInsideRun, RUN_SECTIONS, TRASH, type RunSection, type StorePath } from './layout.ts'
 
 export interface FileStoreOptions {
   /** One line per problem; the source never throws on bad store content. */
@@ -39,6 +39,7 @@ interface RunLocation {
 type KeyFile = Extract<StorePath, { kind: 'metric' | 'param' | 'tag' }>
 type RunPath = Extract<StorePath, { runId: string }>
 
+const SECTION_KIND = { metrics: 'metric', params: 'param', tags: 'tag' } as const
 const FLUSH_EVENTS = 2000
 const SCAN_CONCURRENCY = 8
 const TAIL_CONCURRENCY = 16
@@ -69,10 +70,10 @@ export class FileStoreSource implements StoreSource {
   private closed = false
   private readonly counts = { runs: 0, points: 0 }
 
-  constructor(
-    readonly root: string,
-    options: FileStoreOptions = {},
-  ) {
+  readonly root: string
+
+  constructor(root: string, options: FileStoreOptions = {}) {
+    this.root = resolve(root)
     this.log = options.log ?? ((m) => console.error(`runwatch: ${m}`))
     this.retryDelays = options.metaRetryDelaysMs ?? [100, 200]
     this.dirs = new DirWatchers(root, (dir, name) => this.enqueue(`${dir}/${name}`), this.log)
@@ -176,21 +177,30 @@ export class FileStoreSource implements StoreSource {
     for (const section of RUN_SECTIONS) this.dirs.watch(`${runDir}/${section}`)
     this.dirs.watch(`${runDir}/inputs`)
     if (!(await this.readRun(where))) return
-    for (const section of RUN_SECTIONS) await this.openFolder(`${runDir}/${section}`)
+    for (const section of RUN_SECTIONS) await this.openFolder(where, section)
     this.readInputs(where)
   }
 
-  /** Watches a metrics/params/tags folder and its subfolders (nested keys) and reads every file in it. */
-  private async openFolder(rel: string): Promise<void> {
+  /**
+   * Watches a metrics/params/tags folder (or a nested key folder `sub` in it)
+   * and its subfolders, and reads every file in it.
+   */
+  private async openFolder(run: RunPath, section: RunSection, sub = ''): Promise<void> {
+    const rel = `${run.expDir}/${run.runId}/${section}${sub ? `/${sub}` : ''}`
     const { files, dirs } = await this.listTree(rel, true)
     for (const dir of dirs) this.dirs.watch(`${rel}/${dir}`)
+    const kind = SECTION_KIND[section]
     for (const file of files) {
-      const where = classifyStorePath(`${rel}/${file}`)
-      if (where.kind === 'metric' || where.kind === 'param' || where.kind === 'tag') await this.readKeyFile(where)
+      const key = sub ? `${sub}/${file}` : file
+      await this.readKeyFile({ kind, experimentId: run.experimentId, expDir: run.expDir, runId: run.runId, key })
     }
   }
 
   // ---- tail ---------------------------------------------------------------
+
+  private abs(rel: string): string {
+    return rel ? `${this.root}${sep}${rel}` : this.root
+  }
 
   private relative(absolute: string): string {
     const rel = relative(this.root, absolute)
@@ -270,10 +280,10 @@ export class FileStoreSource implements StoreSource {
   private handleRemoval(where: StorePath, rel: string): void {
     if (where.kind === 'run-dir') {
       const run = this.runs.get(where.runId)
-      if (run?.dir === rel && !existsSync(join(this.root, rel))) this.removeRun(where.runId)
+      if (run?.dir === rel && !existsSync(this.abs(rel))) this.removeRun(where.runId)
     } else if (where.kind === 'experiment-dir') {
       for (const [runId, run] of this.runs) {
-        if (run.dir.startsWith(`${rel}/`) && !existsSync(join(this.root, run.dir))) this.removeRun(runId)
+        if (run.dir.startsWith(`${rel}/`) && !existsSync(this.abs(run.dir))) this.removeRun(runId)
       }
       if (this.experiments.get(where.experimentId) === rel && !this.locateExperiment(where.experimentId)) {
         this.experiments.delete(where.experimentId)
@@ -293,7 +303,7 @@ export class FileStoreSource implements StoreSource {
 
   private locateExperiment(experimentId: string): string | undefined {
     for (const dir of [experimentId, `${TRASH}/${experimentId}`]) {
-      if (existsSync(join(this.root, dir, 'meta.yaml'))) return dir
+      if (existsSync(this.abs(`${dir}/meta.yaml`))) return dir
     }
     return undefined
   }
@@ -317,20 +327,18 @@ export class FileStoreSource implements StoreSource {
       case 'run-inputs':
         this.readInputs(where)
         return
-      case 'run-section': {
-        const rel = `${where.expDir}/${where.runId}/${where.section}`
-        this.dirs.watch(rel)
-        await this.openFolder(rel)
+      case 'run-section':
+        this.dirs.watch(`${where.expDir}/${where.runId}/${where.section}`)
+        await this.openFolder(where, where.section)
         return
-      }
       case 'metric':
       case 'param':
       case 'tag': {
         // A name reported by a folder watch may be a new subfolder (a nested key).
         const rel = keyPath(where)
-        if (isFolder(join(this.root, rel))) {
+        if (isFolder(this.abs(rel))) {
           this.dirs.watch(rel)
-          await this.openFolder(rel)
+          await this.openFolder(where, `${where.kind}s` as RunSection, where.key)
         } else await this.readKeyFile(where)
         return
       }
@@ -357,7 +365,7 @@ export class FileStoreSource implements StoreSource {
   }
 
   private readExperimentTags(where: { experimentId: string; expDir: string }): void {
-    const keys = filesBelow(join(this.root, where.expDir, 'tags'))
+    const keys = filesBelow(this.abs(`${where.expDir}/tags`))
     if (keys === undefined) return
     const values: Record<string, string> = {}
     for (const key of keys) {
@@ -377,7 +385,7 @@ export class FileStoreSource implements StoreSource {
     const value = this.readText(rel)
     if (value !== undefined) {
       this.emit({ type: where.kind === 'param' ? 'params' : 'tags', runId: where.runId, values: { [where.key]: value } })
-    } else if (where.kind === 'tag' && this.runs.get(where.runId)?.dir === `${where.expDir}/${where.runId}` && !existsSync(join(this.root, rel))) {
+    } else if (where.kind === 'tag' && this.runs.get(where.runId)?.dir === `${where.expDir}/${where.runId}` && !existsSync(this.abs(rel))) {
       this.emit({ type: 'tags', runId: where.runId, values: {}, removed: [where.key] })
     }
   }
@@ -421,7 +429,7 @@ export class FileStoreSource implements StoreSource {
     const inputsDir = `${where.expDir}/${where.runId}/inputs`
     let ids: string[]
     try {
-      ids = readdirSync(join(this.root, inputsDir))
+      ids = readdirSync(this.abs(inputsDir))
     } catch {
       return
     }
@@ -459,12 +467,12 @@ export class FileStoreSource implements StoreSource {
     for (;;) {
       let chunk: { bytes: Buffer; size: number }
       try {
-        chunk = readRegularFile(join(this.root, rel), state.offset, MAX_READ_BYTES)
+        chunk = readRegularFile(this.abs(rel), state.offset, MAX_READ_BYTES)
         if (chunk.size < state.offset) {
           // Truncated or replaced: the file is the truth, read it again.
-          this.log(`${join(this.root, rel)} shrank from ${state.offset} to ${chunk.size} bytes; reading it again`)
+          this.log(`${this.abs(rel)} shrank from ${state.offset} to ${chunk.size} bytes; reading it again`)
           Object.assign(state, { offset: 0, line: 1, skipping: false })
-          chunk = readRegularFile(join(this.root, rel), 0, MAX_READ_BYTES)
+          chunk = readRegularFile(this.abs(rel), 0, MAX_READ_BYTES)
         }
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
@@ -516,7 +524,7 @@ export class FileStoreSource implements StoreSource {
   /** undefined when the file is missing (quietly if `quiet`) or unreadable. */
   private readText(rel: string, quiet = false): string | undefined {
     try {
-      return readRegularFile(join(this.root, rel), 0, MAX_READ_BYTES).bytes.toString('utf8')
+      return readRegularFile(this.abs(rel), 0, MAX_READ_BYTES).bytes.toString('utf8')
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (!(quiet || code === 'ENOENT')) this.reportOnce(rel, `cannot read: ${code ?? (err as Error).message}`)
@@ -526,10 +534,11 @@ export class FileStoreSource implements StoreSource {
 
   /** Files and folders under `rel` as '/'-joined relative paths (all levels when `deep`). */
   private async listTree(rel: string, deep: boolean): Promise<{ files: string[]; dirs: string[] }> {
-    const dir = join(this.root, rel)
+    const dir = this.abs(rel)
     try {
       const entries = await readdir(dir, { withFileTypes: true, recursive: deep })
-      const name = (e: { parentPath: string; name: string }) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/')
+      const name = (e: { parentPath: string; name: string }) =>
+        e.parentPath === dir ? e.name : `${e.parentPath.slice(dir.length + 1).split(sep).join('/')}/${e.name}`
       // Symbolic links are not followed (a link can loop); FIFOs, sockets and devices are not data.
       for (const e of entries) {
         if (!e.isFile() && !e.isDirectory() && !e.isSymbolicLink()) this.reportOnce(`${rel}/${name(e)}`, 'not a regular file; skipped')
@@ -565,7 +574,7 @@ export class FileStoreSource implements StoreSource {
   private reportOnce(rel: string, message: string): void {
     if (this.reported.has(rel)) return
     this.reported.add(rel)
-    this.log(`${join(this.root, rel)}: ${message}`)
+    this.log(`${this.abs(rel)}: ${message}`)
   }
 }
 
