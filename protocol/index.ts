@@ -55,6 +55,7 @@ export interface RunSummary {
   endTime: number | null
   lifecycleStage: LifecycleStage
   userId: string
+  artifactUri: string
   params: Record<string, string>
   tags: Record<string, string>
   metrics: Record<string, LatestMetric>

@@ -7,6 +7,7 @@ import { Hono } from 'hono'
 import type { WebSocket } from 'ws'
 import type { LiveClient, LiveHub } from './live/hub.ts'
 import { apiRoutes, type ApiContext } from './routes/api.ts'
+import { artifactDownload, mlflowRoutes, readOnlyAnswer } from './routes/mlflow-api.ts'
 
 export interface AppOptions extends ApiContext {
   hub: LiveHub
@@ -16,6 +17,13 @@ export interface AppOptions extends ApiContext {
 
 export function createApp(options: AppOptions): Hono {
   const app = new Hono()
+  const mlflow = mlflowRoutes(options)
+  for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
+    app.route(prefix, mlflow)
+    app.all(`${prefix}/*`, readOnlyAnswer)
+  }
+  app.get('/get-artifact', artifactDownload(options))
+  app.get('/ajax-api/2.0/mlflow/get-artifact', artifactDownload(options))
   app.route('/api', apiRoutes(options))
   app.onError((err, c) => {
     options.hub.log(`${c.req.method} ${c.req.path} failed: ${err.message}`)

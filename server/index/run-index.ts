@@ -5,12 +5,15 @@ import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, listValue, type DuckD
 import type { DatasetInput, ExperimentRecord, MetricBatch, RunRecord, StoreEvent } from '../../ingest-watch/events.ts'
 import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
 import { toWire } from '../../protocol/index.ts'
+import { foldPoints, type LatestMetric } from './latest-metric.ts'
 import { SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
 
 export interface RunQuery {
   experimentIds?: string[]
   runIds?: string[]
   includeDeleted?: boolean
+  /** With runIds: return the runs in that order (a search's order). */
+  keepOrder?: boolean
 }
 
 export interface SeriesQuery {
@@ -38,6 +41,8 @@ export class RunIndex {
   private readonly runExperiment = new Map<string, string>()
   /** `${runId}\u0000${key}` → series_id */
   private readonly seriesIds = new Map<string, number>()
+  private readonly seriesNames = new Map<number, [runId: string, key: string]>()
+  private readonly latest = new Map<number, LatestMetric>()
   private nextSeriesId = 1
   private pointCount = 0
 
@@ -142,7 +147,7 @@ export class RunIndex {
           `DELETE FROM points WHERE series_id IN (SELECT series_id FROM series WHERE list_contains($ids, run_id))`,
           ids,
         )
-        for (const t of ['series', 'runs', 'params', 'tags', 'run_inputs']) {
+        for (const t of ['series', 'latest_metrics', 'runs', 'params', 'tags', 'run_inputs']) {
           await w.run(`DELETE FROM ${t} WHERE list_contains($ids, run_id)`, ids)
         }
       }
@@ -154,7 +159,12 @@ export class RunIndex {
     for (const r of runs.values()) this.runExperiment.set(r.runId, r.experimentId)
     for (const id of removed) this.runExperiment.delete(id)
     if (removed.size > 0) {
-      for (const k of this.seriesIds.keys()) if (removed.has(k.slice(0, k.indexOf('\u0000')))) this.seriesIds.delete(k)
+      for (const [k, id] of this.seriesIds) {
+        if (!removed.has(k.slice(0, k.indexOf('\u0000')))) continue
+        this.seriesIds.delete(k)
+        this.seriesNames.delete(id)
+        this.latest.delete(id)
+      }
     }
     const changed = new Set<string>(runs.keys())
     for (const [run] of params.values()) changed.add(run)
@@ -200,6 +210,7 @@ export class RunIndex {
   private async appendPoints(batches: MetricBatch[]): Promise<void> {
     if (batches.length === 0) return
     await this.registerSeries(batches)
+    await this.foldLatest(batches)
     const a = await this.writer.createAppender('points')
     let rows = 0
     let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = []
@@ -222,6 +233,28 @@ export class RunIndex {
     a.closeSync()
   }
 
+  /** Updates latest/min/max per touched series and writes just those rows. */
+  private async foldLatest(batches: MetricBatch[]): Promise<void> {
+    const touched = new Set<number>()
+    for (const b of batches) {
+      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+      const next = foldPoints(this.latest.get(id), b.step, b.timestamp, b.value)
+      if (next) this.latest.set(id, next)
+      touched.add(id)
+    }
+    const a = await this.writer.createAppender('latest_metrics_stage')
+    for (const id of touched) {
+      const l = this.latest.get(id)!
+      const [runId, key] = this.seriesNames.get(id)!
+      a.appendInteger(id); a.appendVarchar(runId); a.appendVarchar(key)
+      a.appendDouble(l.value); a.appendDouble(l.step); a.appendDouble(l.timestamp)
+      appendNumber(a, l.min); appendNumber(a, l.max); a.appendBigInt(BigInt(l.count))
+      a.endRow()
+    }
+    a.closeSync()
+    await this.writer.run('INSERT OR REPLACE INTO latest_metrics SELECT * FROM latest_metrics_stage; DELETE FROM latest_metrics_stage')
+  }
+
   private async registerSeries(batches: MetricBatch[]): Promise<void> {
     let a: DuckDBAppender | undefined
     for (const b of batches) {
@@ -229,6 +262,7 @@ export class RunIndex {
       if (this.seriesIds.has(k)) continue
       const id = this.nextSeriesId++
       this.seriesIds.set(k, id)
+      this.seriesNames.set(id, [b.runId, b.key])
       a ??= await this.writer.createAppender('series')
       a.appendInteger(id); a.appendVarchar(b.runId); a.appendVarchar(b.key)
       a.endRow()
@@ -264,8 +298,17 @@ export class RunIndex {
     }
   }
 
-  private rows(sql: string, values: Record<string, unknown> = {}): Promise<Row[]> {
+  /** Row objects of a read query (BIGINT must be cast in SQL). */
+  rows(sql: string, values: Record<string, unknown> = {}): Promise<Row[]> {
     return this.read(async (c) => (await c.runAndReadAll(sql, values as never)).getRowObjectsJS() as Row[])
+  }
+
+  /** Columns of a read query; an empty result has empty columns. */
+  columns<N extends number>(sql: string, values: Record<string, unknown>, count: N): Promise<unknown[][] & { length: N }> {
+    return this.read(async (c) => {
+      const cols = (await c.runAndReadAll(sql, values as never)).getColumnsJS() as unknown[][]
+      return Array.from({ length: count }, (_, i) => cols[i] ?? []) as unknown[][] & { length: N }
+    })
   }
 
   async experiments(): Promise<ExperimentSummary[]> {
@@ -303,7 +346,7 @@ export class RunIndex {
     const { where, values } = runWhere(q, 'r')
     const runs = await this.rows(
       `SELECT run_id, experiment_id, name, status, start_time::DOUBLE AS start_time, end_time::DOUBLE AS end_time,
-              lifecycle_stage, user_id
+              lifecycle_stage, user_id, artifact_uri
        FROM runs r WHERE ${where} ORDER BY start_time DESC NULLS LAST, run_id`,
       values,
     )
@@ -318,6 +361,7 @@ export class RunIndex {
         endTime: r.end_time as number | null,
         lifecycleStage: r.lifecycle_stage as RunSummary['lifecycleStage'],
         userId: r.user_id as string,
+        artifactUri: r.artifact_uri as string,
         params: {},
         tags: {},
         metrics: {},
@@ -329,12 +373,7 @@ export class RunIndex {
       this.rows(`SELECT run_id, key, value FROM params WHERE ${scoped}`, values),
       this.rows(`SELECT run_id, key, value FROM tags WHERE ${scoped}`, values),
       this.rows(`SELECT run_id, name, digest, source_type, context FROM run_inputs WHERE ${scoped} ORDER BY run_id, name`, values),
-      this.rows(
-        `SELECT run_id, key, m.v AS value, m.s::DOUBLE AS step, m.t::DOUBLE AS timestamp FROM (
-           SELECT run_id, key, max({'s': step, 't': timestamp, 'v': value}) AS m
-           FROM points JOIN series USING (series_id) WHERE ${scoped} GROUP BY ALL)`,
-        values,
-      ),
+      this.rows(`SELECT run_id, key, value, step, timestamp FROM latest_metrics WHERE ${scoped}`, values),
     ])
     for (const p of params) byId.get(p.run_id as string)!.params[p.key as string] = p.value as string
     for (const t of tags) byId.get(t.run_id as string)!.tags[t.key as string] = t.value as string
@@ -349,6 +388,7 @@ export class RunIndex {
         timestamp: m.timestamp as number,
       }
     }
+    if (q.runIds && q.keepOrder) return q.runIds.flatMap((id) => byId.get(id) ?? [])
     return [...byId.values()]
   }
 
@@ -394,6 +434,11 @@ const CHUNK_ROWS = 2048
 
 function seriesKey(runId: string, key: string): string {
   return `${runId}\u0000${key}`
+}
+
+function appendNumber(a: DuckDBAppender, v: number): void {
+  if (Number.isNaN(v)) a.appendNull()
+  else a.appendDouble(v)
 }
 
 function appendMillis(a: DuckDBAppender, v: number | null): void {

@@ -16,6 +16,10 @@ CREATE TABLE series (series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR)
 CREATE TABLE points (series_id INTEGER, step DOUBLE, timestamp DOUBLE, value DOUBLE);
 CREATE TABLE experiment_tags (experiment_id VARCHAR, key VARCHAR, value VARCHAR);
 CREATE TABLE run_inputs (run_id VARCHAR, name VARCHAR, digest VARCHAR, source_type VARCHAR, context VARCHAR);
+CREATE TABLE latest_metrics (
+  series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR, value DOUBLE, step DOUBLE, timestamp DOUBLE,
+  min_value DOUBLE, max_value DOUBLE, count BIGINT);
+CREATE TABLE latest_metrics_stage AS SELECT * FROM latest_metrics LIMIT 0;
 CREATE TABLE experiments_stage AS SELECT * FROM experiments LIMIT 0;
 CREATE TABLE runs_stage AS SELECT * FROM runs LIMIT 0;
 CREATE TABLE params_stage AS SELECT * FROM params LIMIT 0;

@@ -1,10 +1,11 @@
 // runwatch's own JSON API for the UI. Compact shapes from protocol/.
 import { Hono } from 'hono'
+import type { StoreInfo } from '../artifacts.ts'
 import type { RunIndex } from '../index/run-index.ts'
 
 export interface ApiContext {
   index: RunIndex
-  store: { kind: string; path: string; demo: boolean }
+  store: StoreInfo & { demo: boolean }
 }
 
 function badRequest(message: string) {

@@ -1,0 +1,117 @@
+// Filter AST → a parameterized DuckDB condition over the index tables (runs
+// aliased `r`). Filter text never reaches the SQL: every value is a parameter.
+import { listValue } from '@duckdb/node-api'
+import type { Comparison, FilterAst } from './filter-grammar.ts'
+
+export interface SqlCondition {
+  sql: string
+  params: Record<string, unknown>
+}
+
+const ATTRIBUTE_COLUMNS: Record<string, string> = {
+  run_id: 'r.run_id',
+  run_name: 'r.name',
+  status: 'r.status',
+  user_id: 'r.user_id',
+  artifact_uri: 'r.artifact_uri',
+  lifecycle_stage: 'r.lifecycle_stage',
+  start_time: 'r.start_time',
+  end_time: 'r.end_time',
+}
+const EXPERIMENT_COLUMNS: Record<string, string> = {
+  name: 'e.name',
+  creation_time: 'e.creation_time',
+  last_update_time: 'e.last_update_time',
+}
+
+/** The same grammar over experiments (aliased `e`): attributes and tags only. */
+export function experimentFilterToSql(ast: FilterAst | undefined, namer = new ParamNamer()): SqlCondition {
+  const compileExp = (a: FilterAst): string => {
+    switch (a.type) {
+      case 'and': return `(${a.items.map(compileExp).join(' AND ')})`
+      case 'or': return `(${a.items.map(compileExp).join(' OR ')})`
+      case 'not': return `(NOT ${compileExp(a.item)})`
+      case 'cmp': {
+        if (a.entity === 'attribute') {
+          const column = EXPERIMENT_COLUMNS[a.key]!
+          return a.op === 'IS NULL' || a.op === 'IS NOT NULL' ? `${column} ${a.op}` : test(column, a, namer)
+        }
+        const where = `t.experiment_id = e.experiment_id AND t.key = ${namer.add(a.key)}`
+        if (a.op === 'IS NULL') return `NOT EXISTS (SELECT 1 FROM experiment_tags t WHERE ${where})`
+        if (a.op === 'IS NOT NULL') return `EXISTS (SELECT 1 FROM experiment_tags t WHERE ${where})`
+        return `EXISTS (SELECT 1 FROM experiment_tags t WHERE ${where} AND ${test('t.value', a, namer)})`
+      }
+    }
+  }
+  return { sql: ast ? compileExp(ast) : 'true', params: namer.params }
+}
+
+const DATASET_COLUMNS: Record<string, string> = { name: 'd.name', digest: 'd.digest', context: 'd.context' }
+
+export class ParamNamer {
+  readonly params: Record<string, unknown> = {}
+  private n = 0
+
+  constructor(private readonly prefix = 'f') {}
+
+  add(value: unknown): string {
+    const name = `${this.prefix}${this.n++}`
+    this.params[name] = Array.isArray(value) ? listValue(value as string[]) : value
+    return `$${name}`
+  }
+}
+
+export function filterToSql(ast: FilterAst | undefined, namer = new ParamNamer()): SqlCondition {
+  const sql = ast ? compile(ast, namer) : 'true'
+  return { sql, params: namer.params }
+}
+
+function compile(ast: FilterAst, p: ParamNamer): string {
+  switch (ast.type) {
+    case 'and': return `(${ast.items.map((i) => compile(i, p)).join(' AND ')})`
+    case 'or': return `(${ast.items.map((i) => compile(i, p)).join(' OR ')})`
+    case 'not': return `(NOT ${compile(ast.item, p)})`
+    case 'cmp': return comparison(ast, p)
+  }
+}
+
+function comparison(c: Comparison, p: ParamNamer): string {
+  switch (c.entity) {
+    case 'metric': {
+      const where = `m.run_id = r.run_id AND m.key = ${p.add(c.key)}`
+      if (c.op === 'IS NULL') return `NOT EXISTS (SELECT 1 FROM latest_metrics m WHERE ${where})`
+      if (c.op === 'IS NOT NULL') return `EXISTS (SELECT 1 FROM latest_metrics m WHERE ${where})`
+      const column = c.aggregate === 'min' ? 'm.min_value' : c.aggregate === 'max' ? 'm.max_value' : 'm.value'
+      const value = p.add(c.value)
+      // As in Python, NaN is unequal to everything and neither below nor above anything.
+      const test = c.op === '!=' ? `(${column} != ${value} OR isnan(${column}))` : `(NOT isnan(${column}) AND ${column} ${c.op} ${value})`
+      return `EXISTS (SELECT 1 FROM latest_metrics m WHERE ${where} AND ${test})`
+    }
+    case 'param':
+    case 'tag': {
+      const table = c.entity === 'param' ? 'params' : 'tags'
+      const where = `x.run_id = r.run_id AND x.key = ${p.add(c.key)}`
+      if (c.op === 'IS NULL') return `NOT EXISTS (SELECT 1 FROM ${table} x WHERE ${where})`
+      if (c.op === 'IS NOT NULL') return `EXISTS (SELECT 1 FROM ${table} x WHERE ${where})`
+      const column = typeof c.value === 'number' ? 'TRY_CAST(x.value AS DOUBLE)' : 'x.value'
+      return `EXISTS (SELECT 1 FROM ${table} x WHERE ${where} AND ${test(column, c, p)})`
+    }
+    case 'attribute': {
+      const column = ATTRIBUTE_COLUMNS[c.key]!
+      if (c.op === 'IS NULL' || c.op === 'IS NOT NULL') return `${column} ${c.op}`
+      return test(column, c, p)
+    }
+    case 'dataset': {
+      const column = DATASET_COLUMNS[c.key]!
+      if (c.op === 'IS NULL') return `NOT EXISTS (SELECT 1 FROM run_inputs d WHERE d.run_id = r.run_id)`
+      if (c.op === 'IS NOT NULL') return `EXISTS (SELECT 1 FROM run_inputs d WHERE d.run_id = r.run_id)`
+      return `EXISTS (SELECT 1 FROM run_inputs d WHERE d.run_id = r.run_id AND ${test(column, c, p)})`
+    }
+  }
+}
+
+function test(column: string, c: Comparison, p: ParamNamer): string {
+  if (c.op === 'IN') return `list_contains(${p.add(c.value)}, ${column})`
+  if (c.op === 'NOT IN') return `NOT list_contains(${p.add(c.value)}, ${column})`
+  return `${column} ${c.op} ${p.add(c.value)}`
+}

@@ -1,0 +1,68 @@
+// Metric histories as MLflow's REST API returns them.
+import { listValue } from '@duckdb/node-api'
+import { toWire, type WireNumber } from '../../protocol/index.ts'
+import type { RunIndex } from '../index/run-index.ts'
+
+export interface HistoryPoint {
+  key: string
+  value: WireNumber
+  timestamp: number
+  step: number
+  run_id?: string
+}
+
+export async function metricHistoryPage(
+  index: RunIndex,
+  runId: string,
+  key: string,
+  offset: number,
+  limit: number,
+): Promise<{ points: HistoryPoint[]; more: boolean }> {
+  const [steps = [], times = [], values = []] = (await index.columns(
+    `SELECT p.step, p.timestamp, p.value FROM points p JOIN series s USING (series_id)
+     WHERE s.run_id = $run AND s.key = $key ORDER BY p.step, p.timestamp
+     LIMIT $take::BIGINT OFFSET $offset::BIGINT`,
+    { run: runId, key, offset, take: limit + 1 },
+    3,
+  )) as [number[], number[], number[]]
+  const more = steps.length > limit
+  const n = Math.min(steps.length, limit)
+  const points: HistoryPoint[] = new Array(n)
+  for (let i = 0; i < n; i++) points[i] = { key, value: toWire(values[i]!), timestamp: times[i]!, step: steps[i]! }
+  return { points, more }
+}
+
+/**
+ * MLflow's get-history-bulk-interval: up to `limit` evenly spaced steps from
+ * the union of the runs' steps, always with each run's first and last step,
+ * and every point of the runs at those steps.
+ */
+export async function bulkInterval(
+  index: RunIndex,
+  runIds: string[],
+  key: string,
+  limit: number,
+  start?: number,
+  end?: number,
+): Promise<HistoryPoint[]> {
+  const range = start === undefined ? '' : 'AND p.step BETWEEN $start AND $end'
+  const params = { runs: listValue(runIds), key, ...(start === undefined ? {} : { start, end }) }
+  const from = `FROM points p JOIN series s USING (series_id) WHERE list_contains($runs, s.run_id) AND s.key = $key ${range}`
+  const [all = []] = (await index.columns(`SELECT DISTINCT p.step ${from} ORDER BY 1`, params, 1)) as [number[]]
+  let steps = all
+  if (all.length > limit) {
+    const picked = new Set<number>()
+    for (let i = 0; i < limit; i++) picked.add(all[Math.round((i * (all.length - 1)) / (limit - 1))]!)
+    const [firsts = [], lasts = []] = (await index.columns(`SELECT min(p.step), max(p.step) ${from} GROUP BY s.run_id`, params, 2)) as [number[], number[]]
+    for (const s of [...firsts, ...lasts]) picked.add(s)
+    steps = [...picked]
+  }
+  if (steps.length === 0) return []
+  const [runs = [], ptSteps = [], times = [], values = []] = (await index.columns(
+    `SELECT s.run_id, p.step, p.timestamp, p.value ${from} AND list_contains($steps, p.step)
+     ORDER BY list_position($runs, s.run_id), p.step, p.timestamp`,
+    { ...params, steps: listValue(steps) },
+    4,
+  )) as [string[], number[], number[], number[]]
+  return runs.map((run_id, i) => ({ key, value: toWire(values[i]!), timestamp: times[i]!, step: ptSteps[i]!, run_id }))
+}

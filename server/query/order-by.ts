@@ -1,0 +1,64 @@
+// MLflow's order_by: a list of `identifier [ASC|DESC]`. Missing values and NaN
+// sort last in both directions; run_id breaks ties so pages never overlap.
+import { parseFilter, type Comparison, type Dialect } from './filter-grammar.ts'
+import { FilterSyntaxError } from './filter-tokens.ts'
+import type { ParamNamer } from './filter-sql.ts'
+
+export interface OrderTerm {
+  entity: Comparison['entity']
+  key: string
+  aggregate?: 'min' | 'max'
+  descending: boolean
+}
+
+export class OrderBySyntaxError extends Error {}
+
+export function parseOrderBy(clauses: string[], dialect: Dialect = 'mlflow'): OrderTerm[] {
+  return clauses.map((clause) => {
+    const m = /^(.*?)(?:\s+(ASC|DESC))?\s*$/i.exec(clause.trim())!
+    const ident = m[1]!.trim()
+    if (ident === '') throw new OrderBySyntaxError(`invalid order_by clause '${clause}'`)
+    let target: Comparison
+    try {
+      // Reuse the filter grammar's identifier rules through a throwaway comparison.
+      target = parseFilter(`${ident} IS NULL`, 'runwatch') as Comparison
+    } catch (err) {
+      const reason = err instanceof FilterSyntaxError ? err.message.replace(/ at column \d+$/, '') : String(err)
+      throw new OrderBySyntaxError(`invalid order_by clause '${clause}': ${reason}`)
+    }
+    if (target.type !== 'cmp' || target.entity === 'dataset') throw new OrderBySyntaxError(`invalid order_by clause '${clause}'`)
+    // In MLflow's grammar `metrics.min.x` is simply the metric named "min.x".
+    const literal = dialect === 'mlflow' && target.aggregate
+    return {
+      entity: target.entity,
+      key: literal ? `${target.aggregate}.${target.key}` : target.key,
+      ...(target.aggregate && !literal ? { aggregate: target.aggregate } : {}),
+      descending: (m[2] ?? 'ASC').toUpperCase() === 'DESC',
+    }
+  })
+}
+
+const ATTRIBUTE_COLUMNS: Record<string, string> = {
+  run_id: 'r.run_id', run_name: 'r.name', status: 'r.status', user_id: 'r.user_id', artifact_uri: 'r.artifact_uri',
+  lifecycle_stage: 'r.lifecycle_stage', start_time: 'r.start_time', end_time: 'r.end_time',
+}
+
+export function orderBySql(terms: OrderTerm[], p: ParamNamer): string {
+  const parts = terms.map((t) => {
+    const dir = t.descending ? 'DESC' : 'ASC'
+    switch (t.entity) {
+      case 'metric': {
+        const column = t.aggregate === 'min' ? 'min_value' : t.aggregate === 'max' ? 'max_value' : 'value'
+        return `(SELECT CASE WHEN isnan(m.${column}) THEN NULL ELSE m.${column} END FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ${p.add(t.key)}) ${dir} NULLS LAST`
+      }
+      case 'param':
+      case 'tag':
+        return `(SELECT x.value FROM ${t.entity === 'param' ? 'params' : 'tags'} x WHERE x.run_id = r.run_id AND x.key = ${p.add(t.key)}) ${dir} NULLS LAST`
+      default:
+        return `${ATTRIBUTE_COLUMNS[t.key]} ${dir} NULLS LAST`
+    }
+  })
+  if (terms.length === 0) parts.push('r.start_time DESC NULLS LAST')
+  parts.push('r.run_id ASC')
+  return parts.join(', ')
+}
