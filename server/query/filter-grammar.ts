@@ -54,6 +54,21 @@ export function parseFilter(input: string, dialect: Dialect = 'mlflow', target: 
   return new Parser(tokenize(input), dialect, target).parse()
 }
 
+/** A column or sort key such as `metrics.loss`, `params.lr`, `metrics.min.loss`, `status`. */
+export interface Identifier {
+  entity: Entity
+  key: string
+  aggregate?: 'min' | 'max'
+}
+
+export function parseIdentifier(text: string, dialect: Dialect = 'runwatch'): Identifier {
+  const tokens = tokenize(text)
+  const parser = new Parser(tokens, dialect, 'runs')
+  const id = parser.identifierOnly()
+  if (id.entity === 'dataset') throw new FilterSyntaxError(`'${text}' is not a run column`, 1)
+  return id
+}
+
 class Parser {
   private i = 0
 
@@ -67,6 +82,13 @@ class Parser {
   ) {
     this.stringAttributes = target === 'runs' ? STRING_ATTRIBUTES : EXPERIMENT_STRING_ATTRIBUTES
     this.numericAttributes = target === 'runs' ? NUMERIC_ATTRIBUTES : EXPERIMENT_NUMERIC_ATTRIBUTES
+  }
+
+  identifierOnly(): Identifier {
+    const id = this.identifier(this.next())
+    const rest = this.peek()
+    if (rest.kind !== 'end') this.fail(rest, `unexpected '${rest.text}' after the name`)
+    return id
   }
 
   parse(): FilterAst {
@@ -144,8 +166,9 @@ class Parser {
       return { type: 'cmp', ...target, op, value, column }
     }
     // params, tags, string attributes, datasets
-    if (valueToken.kind === 'number' && this.dialect === 'runwatch' && entity === 'param' && NUMERIC_OPS.includes(op)) {
-      return { type: 'cmp', ...target, op, value: Number(valueToken.text), column }
+    if (this.dialect === 'runwatch' && entity === 'param' && NUMERIC_OPS.includes(op)) {
+      if (valueToken.kind === 'number') return { type: 'cmp', ...target, op, value: Number(valueToken.text), column }
+      if (!STRING_OPS.includes(op)) this.fail(valueToken, `expected a number after '${opToken.text}' but found ${describe(valueToken)}`)
     }
     if (!STRING_OPS.includes(op)) {
       const hint = this.dialect === 'mlflow' && entity === 'param' ? ' (params are strings in MLflow)' : ''
@@ -155,7 +178,7 @@ class Parser {
     return { type: 'cmp', ...target, op, value: valueToken.text, column }
   }
 
-  private identifier(t: Token): { entity: Entity; key: string; aggregate?: 'min' | 'max' } {
+  private identifier(t: Token): Identifier {
     if (t.kind === 'string' && t.quoted === '"') return this.attribute(t.text, t)
     if (t.kind !== 'ident' || this.isKeyword(t)) this.fail(t, `expected a name such as metrics.loss or params.lr but found ${describe(t)}`)
     if (t.quoted === '`' && !t.text.includes('.')) return this.attribute(t.text, t)

@@ -8,7 +8,8 @@ export interface SqlCondition {
   params: Record<string, unknown>
 }
 
-const ATTRIBUTE_COLUMNS: Record<string, string> = {
+/** Run attributes as columns of `runs r`. */
+export const ATTRIBUTE_COLUMNS: Record<string, string> = {
   run_id: 'r.run_id',
   run_name: 'r.name',
   status: 'r.status',

@@ -1,8 +1,8 @@
 // MLflow's order_by: a list of `identifier [ASC|DESC]`. Missing values and NaN
 // sort last in both directions; run_id breaks ties so pages never overlap.
-import { parseFilter, type Comparison, type Dialect } from './filter-grammar.ts'
+import { parseIdentifier, type Comparison, type Dialect } from './filter-grammar.ts'
 import { FilterSyntaxError } from './filter-tokens.ts'
-import type { ParamNamer } from './filter-sql.ts'
+import { ATTRIBUTE_COLUMNS, type ParamNamer } from './filter-sql.ts'
 
 export interface OrderTerm {
   entity: Comparison['entity']
@@ -18,15 +18,13 @@ export function parseOrderBy(clauses: string[], dialect: Dialect = 'mlflow'): Or
     const m = /^(.*?)(?:\s+(ASC|DESC))?\s*$/i.exec(clause.trim())!
     const ident = m[1]!.trim()
     if (ident === '') throw new OrderBySyntaxError(`invalid order_by clause '${clause}'`)
-    let target: Comparison
+    let target: ReturnType<typeof parseIdentifier>
     try {
-      // Reuse the filter grammar's identifier rules through a throwaway comparison.
-      target = parseFilter(`${ident} IS NULL`, 'runwatch') as Comparison
+      target = parseIdentifier(ident, 'runwatch')
     } catch (err) {
       const reason = err instanceof FilterSyntaxError ? err.message.replace(/ at column \d+$/, '') : String(err)
       throw new OrderBySyntaxError(`invalid order_by clause '${clause}': ${reason}`)
     }
-    if (target.type !== 'cmp' || target.entity === 'dataset') throw new OrderBySyntaxError(`invalid order_by clause '${clause}'`)
     // In MLflow's grammar `metrics.min.x` is simply the metric named "min.x".
     const literal = dialect === 'mlflow' && target.aggregate
     return {
@@ -36,11 +34,6 @@ export function parseOrderBy(clauses: string[], dialect: Dialect = 'mlflow'): Or
       descending: (m[2] ?? 'ASC').toUpperCase() === 'DESC',
     }
   })
-}
-
-const ATTRIBUTE_COLUMNS: Record<string, string> = {
-  run_id: 'r.run_id', run_name: 'r.name', status: 'r.status', user_id: 'r.user_id', artifact_uri: 'r.artifact_uri',
-  lifecycle_stage: 'r.lifecycle_stage', start_time: 'r.start_time', end_time: 'r.end_time',
 }
 
 export function orderBySql(terms: OrderTerm[], p: ParamNamer): string {

@@ -1,11 +1,33 @@
 // runwatch's own JSON API for the UI. Compact shapes from protocol/.
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
+import { parseOrderBy } from '../query/order-by.ts'
+import { FilterSyntaxError } from '../query/filter-tokens.ts'
+import { parseColumns, runColumns } from '../query/run-columns.ts'
+import { searchRuns } from '../query/search.ts'
+import { querySeries, type SeriesRequest } from '../query/series/query.ts'
+import { answerApiError, ApiError, maxResults, parseFilterParam, viewType } from './mlflow-api.ts'
 import type { StoreInfo } from '../artifacts.ts'
 import type { RunIndex } from '../index/run-index.ts'
 
 export interface ApiContext {
   index: RunIndex
   store: StoreInfo & { demo: boolean }
+}
+
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  try {
+    const body = (await c.req.json()) as unknown
+    if (body && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>
+  } catch {
+    // fall through
+  }
+  throw new ApiError(400, 'MALFORMED_REQUEST', 'the request body is not a JSON object')
+}
+
+function stringList(value: unknown, name: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', `${name} must be a list of strings`)
+  return value as string[]
 }
 
 function badRequest(message: string) {
@@ -32,6 +54,59 @@ export function apiRoutes({ index, store }: ApiContext): Hono {
       return c.json({ error: { code: 'RESOURCE_DOES_NOT_EXIST', message: `run '${runId}' not found` } }, 404)
     }
     return c.json(await index.metricHistory(runId, key))
+  })
+
+  // A page of a search, with chosen columns: the run table at 10,000 runs.
+  api.post('/runs/query', async (c) => {
+    const f = await jsonBody(c)
+    let columns: ReturnType<typeof parseColumns>
+    try {
+      columns = parseColumns(stringList(f.columns, 'columns') ?? ['run_name', 'status', 'start_time'])
+    } catch (err) {
+      if (err instanceof FilterSyntaxError) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', `columns: ${err.message.replace(/ at column \d+$/, '')}`)
+      throw err
+    }
+    const limit = maxResults(f.limit, 100, 10_000)
+    const offset = f.offset === undefined ? 0 : Number(f.offset)
+    if (!Number.isInteger(offset) || offset < 0) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', 'offset must be a non-negative integer')
+    const page = await searchRuns(index, {
+      experimentIds: stringList(f.experimentIds, 'experimentIds'),
+      filter: parseFilterParam(f.filter, 'runwatch'),
+      orderBy: parseOrderBy(stringList(f.orderBy, 'orderBy') ?? [], 'runwatch'),
+      viewType: viewType(f.viewType),
+      offset,
+      limit,
+    })
+    return c.json({ total: page.total, offset, runIds: page.ids, columns: await runColumns(index, page.ids, columns) })
+  })
+
+  api.post('/series', async (c) => {
+    const f = await jsonBody(c)
+    const runIds = stringList(f.runIds, 'runIds') ?? []
+    if (runIds.length > 1000) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', 'at most 1000 runs per series query')
+    if (typeof f.key !== 'string' || f.key === '') throw new ApiError(400, 'INVALID_PARAMETER_VALUE', 'key (the metric) is required')
+    const x = f.x ?? 'step'
+    if (x !== 'step' && x !== 'relative' && x !== 'wall') throw new ApiError(400, 'INVALID_PARAMETER_VALUE', "x must be 'step', 'relative' or 'wall'")
+    const range = f.range as unknown
+    if (range !== undefined && !(Array.isArray(range) && range.length === 2 && range.every((v) => typeof v === 'number') && (range[0] as number) <= (range[1] as number))) {
+      throw new ApiError(400, 'INVALID_PARAMETER_VALUE', 'range must be [from, to] with from <= to')
+    }
+    const budget = maxResults(f.budget, 1000, 100_000)
+    const smoothing = f.smoothing as SeriesRequest['smoothing'] | undefined
+    if (smoothing !== undefined) {
+      const ok = (smoothing.kind === 'ema' && typeof smoothing.weight === 'number' && smoothing.weight >= 0 && smoothing.weight <= 1) ||
+        (smoothing.kind === 'sma' && typeof smoothing.window === 'number' && smoothing.window >= 1)
+      if (!ok) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', "smoothing must be {kind: 'ema', weight: 0..1} or {kind: 'sma', window: >= 1}")
+    }
+    return c.json(await querySeries(index, { runIds, key: f.key, x, budget, ...(range ? { range: range as [number, number] } : {}), ...(smoothing ? { smoothing } : {}) }))
+  })
+
+  api.onError((err, c) => {
+    if (err instanceof FilterSyntaxError) return c.json({ error: { code: 'INVALID_FILTER', message: err.message, column: err.column } }, 400)
+    if (err instanceof ApiError) return c.json({ error: { code: err.code, message: err.message } }, err.status)
+    const answered = answerApiError(c, err)
+    if (answered) return answered
+    throw err
   })
 
   api.notFound((c) => c.json({ error: { code: 'ENDPOINT_NOT_FOUND', message: `no endpoint ${c.req.method} ${c.req.path}` } }, 404))

@@ -59,7 +59,7 @@ export function maxResults(value: unknown, fallback: number, limit: number): num
   return n
 }
 
-function viewType(value: unknown): ViewType {
+export function viewType(value: unknown): ViewType {
   if (value === undefined || value === null || value === '') return 'ACTIVE_ONLY'
   if (value === 'ACTIVE_ONLY' || value === 'DELETED_ONLY' || value === 'ALL') return value
   throw invalid(`view type must be ACTIVE_ONLY, DELETED_ONLY or ALL, got ${JSON.stringify(value)}`)

@@ -1,0 +1,61 @@
+// Downsampling that loses no spike: per bucket of the x range keep the first,
+// the minimum, the maximum and the last point (the M4 idea). Every run is put
+// on one shared x grid — four slots per bucket — because lightweight-charts
+// spaces points by their index in the union of all series' x values.
+
+export interface M4Bucket {
+  firstX: number
+  firstY: number
+  lastX: number
+  lastY: number
+  /** NaN when the bucket has no finite value. */
+  minX: number
+  minY: number
+  maxX: number
+  maxY: number
+}
+
+/** The grid: bucket b has slots at x0 + (b + k/4) * width, k = 0..3. */
+export function m4Grid(x0: number, x1: number, buckets: number): number[] {
+  const width = (x1 - x0) / buckets
+  const grid: number[] = []
+  for (let b = 0; b < buckets; b++) for (let k = 0; k < 4; k++) grid.push(x0 + (b + k / 4) * width)
+  return grid
+}
+
+export function bucketOf(x: number, x0: number, x1: number, buckets: number): number {
+  if (x1 === x0) return 0
+  return Math.min(buckets - 1, Math.max(0, Math.floor(((x - x0) / (x1 - x0)) * buckets)))
+}
+
+/** Buckets one series (x ascending) of the range [x0, x1]. */
+export function m4(xs: ArrayLike<number>, ys: ArrayLike<number>, x0: number, x1: number, buckets: number): Map<number, M4Bucket> {
+  const out = new Map<number, M4Bucket>()
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!
+    if (x < x0 || x > x1) continue
+    const y = ys[i]!
+    const b = bucketOf(x, x0, x1, buckets)
+    let m = out.get(b)
+    if (!m) {
+      m = { firstX: x, firstY: y, lastX: x, lastY: y, minX: NaN, minY: NaN, maxX: NaN, maxY: NaN }
+      out.set(b, m)
+    }
+    m.lastX = x
+    m.lastY = y
+    if (Number.isNaN(y)) continue
+    if (!(m.minY <= y)) { m.minY = y; m.minX = x }
+    if (!(m.maxY >= y)) { m.maxY = y; m.maxX = x }
+  }
+  return out
+}
+
+/**
+ * The four values of a bucket in x order on its slots: first, then min and
+ * max in the order they occurred, then last.
+ */
+export function bucketSlots(m: M4Bucket): [number, number, number, number] {
+  if (Number.isNaN(m.minY)) return [m.firstY, m.firstY, m.lastY, m.lastY]
+  const [a, b] = m.minX <= m.maxX ? [m.minY, m.maxY] : [m.maxY, m.minY]
+  return [m.firstY, a, b, m.lastY]
+}
