@@ -3,6 +3,7 @@
 //   BENCH_RUNS=1000 npm run bench
 import { benchIngest } from './ingest.ts'
 import { benchLiveLatency } from './live-latency.ts'
+import { benchSearch, benchSeries } from './query.ts'
 import { benchTailLatency, benchTailThroughput } from './tail.ts'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -36,6 +37,15 @@ row(`write → client receipt p50 (${live.runs * live.hz} points/s, ${live.clien
 row('write → client receipt p99', `${latency.p99.toFixed(1)} ms`, '< 50 ms')
 row('write → client receipt max', `${latency.max.toFixed(1)} ms`, '')
 row('points received by the clients', `${latency.received} of ${latency.expected}`, 'all')
+
+console.error(`query: runwatch serving the ${shape.runs}-run file store, then 100 runs × 100,000 points`)
+const search = await benchSearch(shape)
+row(`runs/search, 3-clause filter, ordered by a metric, first 100 (${search.filteredCount} returned) p50`, `${search.filtered.p50.toFixed(1)} ms`, '< 20 ms')
+row('runs/search, same, p99', `${search.filtered.p99.toFixed(1)} ms`, '< 60 ms')
+row(`runs/search, no filter, ${search.allCount} runs, p50`, `${search.all.p50.toFixed(1)} ms`, '< 60 ms')
+const series = await benchSeries()
+row(`metrics/get-history of a ${series.historyPoints.toLocaleString('en')}-point metric`, `${series.history.p50.toFixed(1)} ms`, '< 150 ms')
+row(`series query, ${series.runs} runs × 100,000 points into 1,000 buckets, p50`, `${series.series.p50.toFixed(1)} ms`, '< 100 ms')
 
 const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['benchmark', 'measured', 'target'][i]!.length))
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`

@@ -6,6 +6,7 @@ import type { DatasetInput, ExperimentRecord, MetricBatch, RunRecord, StoreEvent
 import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
 import { toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
+import { foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
 import { SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
 
 export interface RunQuery {
@@ -143,10 +144,9 @@ export class RunIndex {
       await this.appendPoints(batches)
       if (removed.size > 0) {
         const ids = { ids: listValue([...removed]) }
-        await w.run(
-          `DELETE FROM points WHERE series_id IN (SELECT series_id FROM series WHERE list_contains($ids, run_id))`,
-          ids,
-        )
+        for (const t of ['points', 'point_blocks']) {
+          await w.run(`DELETE FROM ${t} WHERE series_id IN (SELECT series_id FROM series WHERE list_contains($ids, run_id))`, ids)
+        }
         for (const t of ['series', 'latest_metrics', 'runs', 'params', 'tags', 'run_inputs']) {
           await w.run(`DELETE FROM ${t} WHERE list_contains($ids, run_id)`, ids)
         }
@@ -211,6 +211,7 @@ export class RunIndex {
     if (batches.length === 0) return
     await this.registerSeries(batches)
     await this.foldLatest(batches)
+    await this.foldBlocks(batches)
     const a = await this.writer.createAppender('points')
     let rows = 0
     let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = []
@@ -253,6 +254,21 @@ export class RunIndex {
     }
     a.closeSync()
     await this.writer.run('INSERT OR REPLACE INTO latest_metrics SELECT * FROM latest_metrics_stage; DELETE FROM latest_metrics_stage')
+  }
+
+  private async foldBlocks(batches: MetricBatch[]): Promise<void> {
+    const blocks = new Map<string, Block>()
+    for (const b of batches) foldBlocks(blocks, this.seriesIds.get(seriesKey(b.runId, b.key))!, b.step, b.value)
+    const a = await this.writer.createAppender('point_blocks_stage')
+    for (const b of blocks.values()) {
+      a.appendInteger(b.seriesId); a.appendInteger(b.block)
+      a.appendDouble(b.firstX); a.appendDouble(b.firstV); a.appendDouble(b.lastX); a.appendDouble(b.lastV)
+      appendNumber(a, b.minX); appendNumber(a, b.minV); appendNumber(a, b.maxX); appendNumber(a, b.maxV)
+      a.appendInteger(b.n)
+      a.endRow()
+    }
+    a.closeSync()
+    await this.writer.run(MERGE_BLOCKS_SQL)
   }
 
   private async registerSeries(batches: MetricBatch[]): Promise<void> {
@@ -344,52 +360,45 @@ export class RunIndex {
   /** Runs with their params, tags and latest metrics (MLflow's latest: max of (step, timestamp, value)). */
   async runSummaries(q: RunQuery = {}): Promise<RunSummary[]> {
     const { where, values } = runWhere(q, 'r')
-    const runs = await this.rows(
-      `SELECT run_id, experiment_id, name, status, start_time::DOUBLE AS start_time, end_time::DOUBLE AS end_time,
-              lifecycle_stage, user_id, artifact_uri
+    const [ids = [], exps = [], names = [], statuses = [], starts = [], ends = [], stages = [], users = [], uris = []] = (await this.columns(
+      `SELECT run_id, experiment_id, name, status, start_time::DOUBLE, end_time::DOUBLE, lifecycle_stage, user_id, artifact_uri
        FROM runs r WHERE ${where} ORDER BY start_time DESC NULLS LAST, run_id`,
       values,
-    )
+      9,
+    )) as [string[], string[], string[], RunSummary['status'][], (number | null)[], (number | null)[], RunSummary['lifecycleStage'][], string[], string[]]
+    if (ids.length === 0) return []
     const byId = new Map<string, RunSummary>()
-    for (const r of runs) {
-      byId.set(r.run_id as string, {
-        runId: r.run_id as string,
-        experimentId: r.experiment_id as string,
-        name: r.name as string,
-        status: r.status as RunSummary['status'],
-        startTime: r.start_time as number | null,
-        endTime: r.end_time as number | null,
-        lifecycleStage: r.lifecycle_stage as RunSummary['lifecycleStage'],
-        userId: r.user_id as string,
-        artifactUri: r.artifact_uri as string,
-        params: {},
-        tags: {},
-        metrics: {},
+    for (let i = 0; i < ids.length; i++) {
+      byId.set(ids[i]!, {
+        runId: ids[i]!, experimentId: exps[i]!, name: names[i]!, status: statuses[i]!, startTime: starts[i]!, endTime: ends[i]!,
+        lifecycleStage: stages[i]!, userId: users[i]!, artifactUri: uris[i]!, params: {}, tags: {}, metrics: {},
       })
     }
-    if (byId.size === 0) return []
-    const scoped = `run_id IN (SELECT run_id FROM runs r WHERE ${where})`
+    // Rows name their run by its position in `ids`: an integer instead of a 32-character string per row.
+    const scope = { ids: listValue(ids) }
+    const run = `(list_position($ids, run_id) - 1)::INTEGER`
+    const where2 = 'list_contains($ids, run_id)'
     const [params, tags, inputs, latest] = await Promise.all([
-      this.rows(`SELECT run_id, key, value FROM params WHERE ${scoped}`, values),
-      this.rows(`SELECT run_id, key, value FROM tags WHERE ${scoped}`, values),
-      this.rows(`SELECT run_id, name, digest, source_type, context FROM run_inputs WHERE ${scoped} ORDER BY run_id, name`, values),
-      this.rows(`SELECT run_id, key, value, step, timestamp FROM latest_metrics WHERE ${scoped}`, values),
+      this.columns(`SELECT ${run}, key, value FROM params WHERE ${where2}`, scope, 3),
+      this.columns(`SELECT ${run}, key, value FROM tags WHERE ${where2}`, scope, 3),
+      this.columns(`SELECT ${run}, name, digest, source_type, context FROM run_inputs WHERE ${where2} ORDER BY 1, name`, scope, 5),
+      this.columns(`SELECT ${run}, key, value, step, timestamp FROM latest_metrics WHERE ${where2}`, scope, 5),
     ])
-    for (const p of params) byId.get(p.run_id as string)!.params[p.key as string] = p.value as string
-    for (const t of tags) byId.get(t.run_id as string)!.tags[t.key as string] = t.value as string
-    for (const d of inputs) {
-      const run = byId.get(d.run_id as string)!
-      ;(run.inputs ??= []).push({ name: d.name as string, digest: d.digest as string, sourceType: d.source_type as string, context: d.context as string | null })
+    const summaries = [...byId.values()]
+    for (const [target, [at, key, value]] of [['params', params], ['tags', tags]] as const) {
+      for (let i = 0; i < at!.length; i++) summaries[at![i] as number]![target][key![i] as string] = value![i] as string
     }
-    for (const m of latest) {
-      byId.get(m.run_id as string)!.metrics[m.key as string] = {
-        value: toWire(m.value as number),
-        step: m.step as number,
-        timestamp: m.timestamp as number,
-      }
+    const [iAt, iName, iDigest, iType, iContext] = inputs
+    for (let i = 0; i < iAt!.length; i++) {
+      const summary = summaries[iAt![i] as number]!
+      ;(summary.inputs ??= []).push({ name: iName![i] as string, digest: iDigest![i] as string, sourceType: iType![i] as string, context: iContext![i] as string | null })
+    }
+    const [mAt, mKey, mValue, mStep, mTime] = latest
+    for (let i = 0; i < mAt!.length; i++) {
+      summaries[mAt![i] as number]!.metrics[mKey![i] as string] = { value: toWire(mValue![i] as number), step: mStep![i] as number, timestamp: mTime![i] as number }
     }
     if (q.runIds && q.keepOrder) return q.runIds.flatMap((id) => byId.get(id) ?? [])
-    return [...byId.values()]
+    return summaries
   }
 
   async metricHistory(runId: string, key: string): Promise<MetricHistoryResponse> {

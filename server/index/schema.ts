@@ -20,6 +20,10 @@ CREATE TABLE latest_metrics (
   series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR, value DOUBLE, step DOUBLE, timestamp DOUBLE,
   min_value DOUBLE, max_value DOUBLE, count BIGINT);
 CREATE TABLE latest_metrics_stage AS SELECT * FROM latest_metrics LIMIT 0;
+CREATE TABLE point_blocks (
+  series_id INTEGER, block INTEGER, first_x DOUBLE, first_v DOUBLE, last_x DOUBLE, last_v DOUBLE,
+  min_x DOUBLE, min_v DOUBLE, max_x DOUBLE, max_v DOUBLE, n INTEGER, PRIMARY KEY (series_id, block));
+CREATE TABLE point_blocks_stage AS SELECT * FROM point_blocks LIMIT 0;
 CREATE TABLE experiments_stage AS SELECT * FROM experiments LIMIT 0;
 CREATE TABLE runs_stage AS SELECT * FROM runs LIMIT 0;
 CREATE TABLE params_stage AS SELECT * FROM params LIMIT 0;

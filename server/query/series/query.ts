@@ -9,6 +9,7 @@ import type { RunIndex } from '../../index/run-index.ts'
 import { lastPerX, type XMode } from './align.ts'
 import { bucketSlots, m4, m4Grid, type M4Bucket } from './m4.ts'
 import { emaDebiased, movingAverage } from './smoothing.ts'
+import { BLOCK_STEPS } from '../../index/point-blocks.ts'
 
 export interface SeriesRequest {
   runIds: string[]
@@ -27,6 +28,8 @@ export interface SeriesResponse {
   grid: number[]
   runs: { runId: string; y: (WireNumber | null)[]; raw?: (WireNumber | null)[] }[]
 }
+
+const SELECTED = `WITH sel AS (SELECT series_id, run_id FROM series WHERE key = $key AND list_contains($runs, run_id))`
 
 const X_EXPR: Record<XMode, string> = {
   step: 'p.step',
@@ -48,15 +51,25 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
 
   if (req.smoothing) return smoothed(index, req, mode, budget, base, params)
 
-  const [[lo], [hi], [distinct]] = (await index.columns(
-    `${base} SELECT min(x), max(x), count(DISTINCT x)::DOUBLE FROM pts ${req.range ? 'WHERE x BETWEEN $x0 AND $x1' : ''}`,
-    { ...params, ...(req.range ? { x0: req.range[0], x1: req.range[1] } : {}) },
-    3,
-  )) as [[number | null], [number | null], [number]]
+  const rangeParams = req.range ? { x0: req.range[0], x1: req.range[1] } : {}
+  const inRange = req.range ? 'WHERE x BETWEEN $x0 AND $x1' : ''
+  // On steps, the extent and the count come from the blocks (a few per thousand points).
+  const stats =
+    mode === 'step'
+      ? `${SELECTED} SELECT min(${req.range ? 'greatest(b.first_x, $x0)' : 'b.first_x'}), max(${req.range ? 'least(b.last_x, $x1)' : 'b.last_x'}), sum(b.n)::DOUBLE
+         FROM point_blocks b JOIN sel USING (series_id) ${req.range ? 'WHERE b.last_x >= $x0 AND b.first_x <= $x1' : ''}`
+      : `${base} SELECT min(x), max(x), count(*)::DOUBLE FROM pts ${inRange}`
+  const [[lo], [hi], [count]] = (await index.columns(stats, { ...params, ...rangeParams }, 3)) as [[number | null], [number | null], [number]]
   if (lo === null || lo === undefined || hi === null || hi === undefined) return empty
   const [x0, x1] = req.range ?? [lo, hi]
+  // Few points, or many runs sharing few x values: the exact union fits the budget.
+  let exact = count <= budget
+  if (!exact && count <= budget * req.runIds.length) {
+    const [[distinct]] = (await index.columns(`${base} SELECT count(DISTINCT x)::DOUBLE FROM pts ${inRange}`, { ...params, ...rangeParams }, 1)) as [[number]]
+    exact = distinct <= budget
+  }
 
-  if (distinct <= budget) {
+  if (exact) {
     // Exact: the grid is the union of the runs' x values; one value per run and x (the last logged).
     const [runs = [], xs = [], ys = []] = (await index.columns(
       `${base} SELECT run_id, x, arg_max(value, timestamp) FROM pts WHERE x BETWEEN $x0 AND $x1 GROUP BY run_id, x ORDER BY x`,
@@ -72,12 +85,25 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
 
   const buckets = Math.floor(budget / 4)
   const width = (x1 - x0) / buckets
+  const bucketSql =
+    mode === 'step' && width >= 4 * BLOCK_STEPS
+      ? // Whole blocks stand for their points. A block cut by the range edge
+        // counts whole, clamped to the edge: at least four blocks per bucket
+        // keep that within a quarter of a bucket.
+        `${SELECTED}, u AS (
+           SELECT sel.run_id, greatest(b.first_x, $x0) AS fx, b.first_v AS fv, least(b.last_x, $x1) AS lx, b.last_v AS lv,
+                  b.min_x, b.min_v, b.max_x, b.max_v
+           FROM point_blocks b JOIN sel USING (series_id) WHERE b.last_x >= $x0 AND b.first_x <= $x1)
+         SELECT run_id, least(greatest(floor((fx - $x0) / $w), 0), $nb - 1)::INTEGER AS bucket,
+           min(fx), arg_min(fv, fx), max(lx), arg_max(lv, lx), arg_min(min_x, min_v), min(min_v), arg_max(max_x, max_v), max(max_v)
+         FROM u GROUP BY ALL`
+      : undefined
   const cols = (await index.columns(
-    `${base}, b AS (
-       SELECT run_id, least(greatest(floor((x - $x0) / $w), 0), $nb - 1)::INTEGER AS bucket, x, timestamp, value
+    bucketSql ?? `${base}, b AS (
+       SELECT run_id, least(greatest(floor((x - $x0) / $w), 0), $nb - 1)::INTEGER AS bucket, x, value
        FROM pts WHERE x BETWEEN $x0 AND $x1)
      SELECT run_id, bucket,
-       min(x), arg_min(value, (x, timestamp)), max(x), arg_max(value, (x, timestamp)),
+       min(x), arg_min(value, x), max(x), arg_max(value, x),
        arg_min(x, value) FILTER (WHERE NOT isnan(value)), min(value) FILTER (WHERE NOT isnan(value)),
        arg_max(x, value) FILTER (WHERE NOT isnan(value)), max(value) FILTER (WHERE NOT isnan(value))
      FROM b GROUP BY run_id, bucket`,
