@@ -121,6 +121,8 @@ export interface ErrorMessage {
   sub?: string
   code: string
   message: string
+  /** For BAD_FILTER: the 1-based column of the mistake. */
+  column?: number
 }
 
 export type ServerMessage = RunsMessage | PointsMessage | SyncedMessage | ErrorMessage

@@ -13,6 +13,6 @@ export function indexingSink(index: RunIndex, hub: LiveHub, queue: SerialQueue):
         hub.clientCount > 0 && changes.changedRunIds.length > 0
           ? await index.runSummaries({ runIds: changes.changedRunIds, includeDeleted: true })
           : []
-      hub.publish({ upsert, remove: changes.removedRunIds, batches: changes.batches })
+      await hub.publish({ upsert, remove: changes.removedRunIds, batches: changes.batches })
     })
 }

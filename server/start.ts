@@ -67,7 +67,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const source: StoreSource =
     options.store.kind === 'sqlite' ? new SqliteStoreSource(options.store.path, { log }) : new FileStoreSource(options.store.path, { log })
   try {
+    index.beginBulkLoad()
     await source.start(indexingSink(index, hub, queue))
+    await queue.run(() => index.endBulkLoad())
   } catch (err) {
     await new Promise<void>((resolve) => server.close(() => resolve()))
     index.close()

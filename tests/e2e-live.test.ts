@@ -96,4 +96,36 @@ describe('live path: store file → ingest → DuckDB → /ws', () => {
     ws.send(JSON.stringify({ type: 'subscribe', sub: 'ok' }))
     await waitFor(() => frames.some((f) => f.type === 'synced' && f.sub === 'ok'), 'a good subscription after the bad ones')
   })
+
+  it('follows a filter: matching runs appear, a run whose tag changes leaves, a bad filter names its column', async () => {
+    const { writer, exp, run, messages, conn } = await setup()
+    writer.setTag(run, 'stage', 'train')
+    const other = writer.createRun(exp, { name: 'other', tags: { stage: 'eval' } })
+    writer.logMetric(other, 'loss', [{ timestamp: 1, value: 9, step: 0 }])
+    await new Promise((r) => setTimeout(r, 300))
+    conn.subscribe({ sub: 'f', experimentIds: [exp], metrics: ['loss'], filter: "tags.stage = 'train' OR metrics.loss > 100" })
+    await waitFor(() => messages.some((m) => m.type === 'synced' && m.sub === 'f'), 'synced')
+    const first = messages.find((m): m is RunsMessage => m.type === 'runs' && m.sub === 'f')!
+    expect(first.upsert.map((r) => r.name)).toEqual(['first'])
+    expect(points(messages, other, 'loss')).toEqual([])
+
+    // A metric that crosses the threshold brings the other run in, with its whole series.
+    writer.logMetric(other, 'loss', [{ timestamp: 2, value: 500, step: 1 }])
+    await waitFor(() => messages.some((m) => m.type === 'runs' && m.sub === 'f' && m.upsert.some((r) => r.runId === other)), 'the run entering')
+    await waitFor(() => points(messages, other, 'loss').length === 2, 'its series')
+    // A tag change takes the first run out.
+    writer.setTag(run, 'stage', 'done')
+    await waitFor(() => messages.some((m) => m.type === 'runs' && m.sub === 'f' && m.remove.includes(run)), 'the run leaving')
+    const before = points(messages, run, 'loss').length
+    appendFileSync(writer.metricPath(run, 'loss'), '1010 0.1 9\n')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(points(messages, run, 'loss')).toHaveLength(before)
+
+    conn.subscribe({ sub: 'bad', filter: 'metrics.loss < abc' })
+    await waitFor(() => messages.some((m) => m.type === 'error' && m.sub === 'bad'), 'the filter error')
+    expect(messages.find((m) => m.type === 'error' && m.sub === 'bad')).toEqual({
+      type: 'error', sub: 'bad', code: 'BAD_FILTER', message: "expected a number after '<' but found 'abc' at column 16", column: 16,
+    })
+  })
 })
+

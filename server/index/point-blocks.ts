@@ -22,15 +22,19 @@ export interface Block {
 
 /** Folds points (x = step) of one series into blocks; `into` collects per `${seriesId}:${block}`. */
 export function foldBlocks(into: Map<string, Block>, seriesId: number, steps: ArrayLike<number>, values: ArrayLike<number>): void {
+  let b: Block | undefined
   for (let i = 0; i < steps.length; i++) {
     const x = steps[i]!
     const v = values[i]!
     const block = Math.floor(x / BLOCK_STEPS)
-    const id = `${seriesId}:${block}`
-    let b = into.get(id)
-    if (!b) {
-      b = { seriesId, block, firstX: x, firstV: v, lastX: x, lastV: v, minX: NaN, minV: NaN, maxX: NaN, maxV: NaN, n: 0 }
-      into.set(id, b)
+    // Points mostly arrive in step order: look the block up only when it changes.
+    if (b?.block !== block) {
+      const id = `${seriesId}:${block}`
+      b = into.get(id)
+      if (!b) {
+        b = { seriesId, block, firstX: x, firstV: v, lastX: x, lastV: v, minX: NaN, minV: NaN, maxX: NaN, maxV: NaN, n: 0 }
+        into.set(id, b)
+      }
     }
     if (x < b.firstX) { b.firstX = x; b.firstV = v }
     if (x >= b.lastX) { b.lastX = x; b.lastV = v }
@@ -56,3 +60,13 @@ ON CONFLICT (series_id, block) DO UPDATE SET
   max_v = CASE WHEN max_v IS NULL OR excluded.max_v > max_v THEN excluded.max_v ELSE max_v END,
   n = n + excluded.n;
 DELETE FROM point_blocks_stage`
+
+/** All blocks from the points at once: after the initial scan, one pass in DuckDB. */
+export const BUILD_BLOCKS_SQL = `
+INSERT INTO point_blocks
+SELECT series_id, floor(step / ${BLOCK_STEPS})::INTEGER AS block,
+  min(step), arg_min(value, step), max(step), arg_max(value, step),
+  arg_min(step, value) FILTER (WHERE NOT isnan(value)), min(value) FILTER (WHERE NOT isnan(value)),
+  arg_max(step, value) FILTER (WHERE NOT isnan(value)), max(value) FILTER (WHERE NOT isnan(value)),
+  count(*)::INTEGER
+FROM points GROUP BY ALL`

@@ -6,7 +6,7 @@ import type { DatasetInput, ExperimentRecord, MetricBatch, RunRecord, StoreEvent
 import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
 import { toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
-import { foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
+import { BUILD_BLOCKS_SQL, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
 import { SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
 
 export interface RunQuery {
@@ -46,6 +46,7 @@ export class RunIndex {
   private readonly latest = new Map<number, LatestMetric>()
   private nextSeriesId = 1
   private pointCount = 0
+  private bulkLoading = false
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -67,6 +68,21 @@ export class RunIndex {
     for (const c of this.idle) c.closeSync()
     this.writer.closeSync()
     this.instance.closeSync()
+  }
+
+  /**
+   * Between these two calls (the initial scan) the coarse blocks are not kept
+   * per batch: they are built once at the end, in one pass over the points.
+   */
+  beginBulkLoad(): void {
+    this.bulkLoading = true
+  }
+
+  async endBulkLoad(): Promise<void> {
+    if (!this.bulkLoading) return
+    this.bulkLoading = false
+    await this.writer.run('DELETE FROM point_blocks')
+    await this.writer.run(BUILD_BLOCKS_SQL)
   }
 
   experimentOf(runId: string): string | undefined {
@@ -211,7 +227,7 @@ export class RunIndex {
     if (batches.length === 0) return
     await this.registerSeries(batches)
     await this.foldLatest(batches)
-    await this.foldBlocks(batches)
+    if (!this.bulkLoading) await this.foldBlocks(batches)
     const a = await this.writer.createAppender('points')
     let rows = 0
     let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = []

@@ -5,6 +5,9 @@ import type { MetricBatch } from '../../ingest-watch/events.ts'
 import type { ClientMessage, RunSummary, ServerMessage, SubscribeMessage } from '../../protocol/index.ts'
 import { toWire } from '../../protocol/index.ts'
 import type { RunIndex } from '../index/run-index.ts'
+import { parseFilter, type FilterAst } from '../query/filter-grammar.ts'
+import { FilterSyntaxError } from '../query/filter-tokens.ts'
+import { searchRuns } from '../query/search.ts'
 import type { SerialQueue } from '../serial-queue.ts'
 
 /** The part of a WebSocket the hub needs; `ws` sockets and test doubles fit. */
@@ -24,11 +27,15 @@ interface Subscription {
   sub: string
   experimentIds: Set<string> | undefined
   metrics: Set<string> | undefined
+  /** With a filter, the runs currently matching it; a change can add or remove one. */
+  filter?: { ast: FilterAst; members: Set<string>; onMetrics: boolean }
 }
 
 /** Past this many unsent bytes a client is told to reconnect instead of growing server memory. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 const MAX_SUBSCRIPTIONS = 64
+/** A filtered subscription follows at most this many matching runs. */
+const MAX_FILTERED_RUNS = 100_000
 
 export class LiveHub {
   private readonly clients = new Set<LiveClient>()
@@ -54,10 +61,10 @@ export class LiveHub {
   }
 
   /** Called on the serial queue right after the index applied a batch. */
-  publish(changes: LiveChanges): void {
+  async publish(changes: LiveChanges): Promise<void> {
     if (this.clients.size === 0) return
     const points = changes.batches.map((b) => new PreparedPoints(b))
-    for (const client of this.clients) client.deliver(changes, points)
+    for (const client of this.clients) await client.deliver(changes, points)
   }
 }
 
@@ -104,11 +111,18 @@ export class LiveClient {
       typeof sub !== 'string' || sub === '' ? 'subscribe needs a non-empty string "sub"'
       : !isStringList(msg.experimentIds) ? '"experimentIds" must be a list of strings'
       : !isStringList(msg.metrics) ? '"metrics" must be a list of strings'
-      : msg.filter !== undefined && (typeof msg.filter !== 'string' || msg.filter.trim() !== '') ? 'filters on live subscriptions are not supported yet'
+      : msg.filter !== undefined && typeof msg.filter !== 'string' ? '"filter" must be a string'
       : !this.subs.has(sub) && this.subs.size >= MAX_SUBSCRIPTIONS ? `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`
       : undefined
     if (problem) return this.send({ type: 'error', ...(typeof sub === 'string' ? { sub } : {}), code: 'BAD_SUBSCRIBE', message: problem })
 
+    let ast: FilterAst | undefined
+    try {
+      ast = msg.filter === undefined ? undefined : parseFilter(msg.filter, 'runwatch')
+    } catch (err) {
+      if (!(err instanceof FilterSyntaxError)) throw err
+      return this.send({ type: 'error', sub, code: 'BAD_FILTER', message: err.message, column: err.column })
+    }
     const subscription: Subscription = {
       sub,
       experimentIds: msg.experimentIds ? new Set(msg.experimentIds) : undefined,
@@ -119,7 +133,12 @@ export class LiveClient {
     void queue
       .run(async () => {
         if (this.closed) return
-        const scope = { experimentIds: msg.experimentIds }
+        let scope: { experimentIds?: string[]; runIds?: string[] } = { experimentIds: msg.experimentIds }
+        if (ast) {
+          const { ids } = await searchRuns(index, { experimentIds: msg.experimentIds, filter: ast, limit: MAX_FILTERED_RUNS })
+          subscription.filter = { ast, members: new Set(ids), onMetrics: mentionsMetrics(ast) }
+          scope = { runIds: ids }
+        }
         const [runs, series] = await Promise.all([
           index.runSummaries(scope),
           index.series({ ...scope, keys: msg.metrics }),
@@ -135,26 +154,54 @@ export class LiveClient {
       })
   }
 
-  deliver(changes: LiveChanges, points: PreparedPoints[]): void {
+  async deliver(changes: LiveChanges, points: PreparedPoints[]): Promise<void> {
     if (this.closed || this.subs.size === 0) return
     if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.shed()
     const index = this.hub.index
-    for (const s of this.subs.values()) {
+    const inScope = (s: Subscription, runId: string, experimentId = index.experimentOf(runId)) =>
+      !s.experimentIds || (experimentId !== undefined && s.experimentIds.has(experimentId))
+    for (const s of [...this.subs.values()]) {
       const upsert: RunSummary[] = []
       const remove: string[] = [...changes.remove]
+      const joined: string[] = []
+      if (s.filter) {
+        // Re-check only the runs that changed: they may enter or leave the filter.
+        const candidates = new Set(changes.upsert.filter((r) => inScope(s, r.runId, r.experimentId)).map((r) => r.runId))
+        if (s.filter.onMetrics) for (const b of changes.batches) if (inScope(s, b.runId)) candidates.add(b.runId)
+        for (const id of changes.remove) s.filter.members.delete(id)
+        if (candidates.size > 0) {
+          const { ids } = await searchRuns(index, { runIds: [...candidates], filter: s.filter.ast, limit: candidates.size })
+          const matching = new Set(ids)
+          for (const id of candidates) {
+            const was = s.filter.members.has(id)
+            if (matching.has(id) && !was) {
+              s.filter.members.add(id)
+              joined.push(id)
+            } else if (!matching.has(id) && was) {
+              s.filter.members.delete(id)
+              remove.push(id)
+            }
+          }
+        }
+      }
+      const member = (runId: string) => (s.filter ? s.filter.members.has(runId) : true)
       for (const run of changes.upsert) {
-        if (s.experimentIds && !s.experimentIds.has(run.experimentId)) continue
+        if (!inScope(s, run.runId, run.experimentId) || !member(run.runId) || joined.includes(run.runId)) continue
         if (run.lifecycleStage === 'deleted') remove.push(run.runId)
         else upsert.push(run)
       }
+      if (joined.length > 0) upsert.push(...(await index.runSummaries({ runIds: joined })))
       if (upsert.length > 0 || remove.length > 0) this.send({ type: 'runs', sub: s.sub, upsert, remove })
+      // A run that just started matching gets its whole series, then follows live.
+      if (joined.length > 0) {
+        for (const series of await index.series({ runIds: joined, keys: s.metrics ? [...s.metrics] : undefined })) {
+          this.send({ type: 'points', sub: s.sub, ...series })
+        }
+      }
       for (const p of points) {
         const b = p.batch
         if (s.metrics && !s.metrics.has(b.key)) continue
-        if (s.experimentIds) {
-          const exp = index.experimentOf(b.runId)
-          if (exp === undefined || !s.experimentIds.has(exp)) continue
-        }
+        if (!inScope(s, b.runId) || !member(b.runId) || joined.includes(b.runId)) continue
         if (!this.closed) this.socket.send(p.frameFor(s.sub))
       }
     }
@@ -192,6 +239,12 @@ class PreparedPoints {
     }).slice(1)
     return `{"type":"points","sub":${JSON.stringify(sub)},${this.body}`
   }
+}
+
+function mentionsMetrics(ast: FilterAst): boolean {
+  if (ast.type === 'cmp') return ast.entity === 'metric'
+  if (ast.type === 'not') return mentionsMetrics(ast.item)
+  return ast.items.some(mentionsMetrics)
 }
 
 function isStringList(v: unknown): v is string[] | undefined {

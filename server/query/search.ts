@@ -9,6 +9,8 @@ export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL'
 
 export interface RunSearch {
   experimentIds?: string[]
+  /** Only among these runs (live subscriptions re-check the runs that changed). */
+  runIds?: string[]
   filter?: FilterAst
   orderBy?: OrderTerm[]
   viewType?: ViewType
@@ -31,7 +33,8 @@ export async function searchRuns(index: RunIndex, q: RunSearch): Promise<SearchP
   const p = new ParamNamer()
   const where = [stageClause('r', q.viewType)]
   if (q.experimentIds) where.push(`list_contains(${p.add(q.experimentIds)}, r.experiment_id)`)
-  if (q.experimentIds?.length === 0) return { ids: [], total: 0 }
+  if (q.runIds) where.push(`list_contains(${p.add(q.runIds)}, r.run_id)`)
+  if (q.experimentIds?.length === 0 || q.runIds?.length === 0) return { ids: [], total: 0 }
   where.push(filterToSql(q.filter, p).sql)
   const order = orderBySql(q.orderBy ?? [], p)
   const [ids = [], totals = []] = await index.columns(
