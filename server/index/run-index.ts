@@ -391,18 +391,19 @@ export class RunIndex {
       })
     }
     // Rows name their run by its position in `ids`: an integer instead of a 32-character string per row.
+    // A hash join on the id list: list_contains per row would compare each row with every id.
     const scope = { ids: listValue(ids) }
-    const run = `(list_position($ids, run_id) - 1)::INTEGER`
-    const where2 = 'list_contains($ids, run_id)'
+    const wanted = `(SELECT unnest($ids) AS run_id, (generate_subscripts($ids, 1) - 1)::INTEGER AS at) w`
     const [params, tags, inputs, latest] = await Promise.all([
-      this.columns(`SELECT ${run}, key, value FROM params WHERE ${where2}`, scope, 3),
-      this.columns(`SELECT ${run}, key, value FROM tags WHERE ${where2}`, scope, 3),
-      this.columns(`SELECT ${run}, name, digest, source_type, context FROM run_inputs WHERE ${where2} ORDER BY 1, name`, scope, 5),
-      this.columns(`SELECT ${run}, key, value, step, timestamp FROM latest_metrics WHERE ${where2}`, scope, 5),
+      // One JSON object per run instead of a string pair per row: strings are decoded one by one in JS.
+      this.columns(`SELECT w.at, json_group_object(t.key, t.value)::VARCHAR FROM params t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),
+      this.columns(`SELECT w.at, json_group_object(t.key, t.value)::VARCHAR FROM tags t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),
+      this.columns(`SELECT w.at, t.name, t.digest, t.source_type, t.context FROM run_inputs t JOIN ${wanted} USING (run_id) ORDER BY 1, 2`, scope, 5),
+      this.columns(`SELECT w.at, t.key, t.value, t.step, t.timestamp FROM latest_metrics t JOIN ${wanted} USING (run_id)`, scope, 5),
     ])
     const summaries = [...byId.values()]
-    for (const [target, [at, key, value]] of [['params', params], ['tags', tags]] as const) {
-      for (let i = 0; i < at!.length; i++) summaries[at![i] as number]![target][key![i] as string] = value![i] as string
+    for (const [target, [at, json]] of [['params', params], ['tags', tags]] as const) {
+      for (let i = 0; i < at!.length; i++) summaries[at![i] as number]![target] = JSON.parse(json![i] as string) as Record<string, string>
     }
     const [iAt, iName, iDigest, iType, iContext] = inputs
     for (let i = 0; i < iAt!.length; i++) {
