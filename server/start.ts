@@ -69,7 +69,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     index.beginBulkLoad()
     await source.start(indexingSink(index, hub, queue))
-    await queue.run(() => index.endBulkLoad())
+    // The coarse blocks for chart overviews are built behind the ready line; until then series queries read points.
+    void queue.run(() => index.endBulkLoad()).catch((err: unknown) => log(`building chart overviews failed: ${(err as Error).message}`))
   } catch (err) {
     await new Promise<void>((resolve) => server.close(() => resolve()))
     index.close()

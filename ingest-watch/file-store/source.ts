@@ -8,11 +8,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join, relative, resolve, sep } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
-import type { DatasetInput, EventSink, StoreEvent, StoreSource } from '../events.ts'
-import { MetaYamlError, parseDatasetMeta, parseExperimentMeta, parseRunInputMeta, parseRunMeta } from '../meta-yaml.ts'
-import { completeLinesEnd, parseMetricBytes } from '../metric-lines.ts'
+import type { EventSink, StoreEvent, StoreSource } from '../events.ts'
+import { MetaYamlError, parseExperimentMeta, parseRunMeta } from '../meta-yaml.ts'
 import { DirWatchers } from './dir-watchers.ts'
+import { MAX_READ_BYTES, newMetricState, readMetricFile, type MetricRead, type MetricReadState } from './metric-file.ts'
 import { readRegularFile } from './read-file.ts'
+import { readInputs, type RunFolder, type RunLocationRef } from './run-folder.ts'
+import { scanRunFolders } from './scan-pool.ts'
 import { classifyStorePath, isInsideRun, RUN_SECTIONS, TRASH, type RunSection, type StorePath } from './layout.ts'
 
 export interface FileStoreOptions {
@@ -20,14 +22,6 @@ export interface FileStoreOptions {
   log?: (message: string) => void
   /** Waits before re-reading a meta.yaml that was empty or half written (MLflow's own retry). */
   metaRetryDelaysMs?: number[]
-}
-
-interface MetricFileState {
-  offset: number
-  /** 1-based number of the next line to parse, for error messages. */
-  line: number
-  /** Inside a line longer than MAX_READ_BYTES, dropping bytes up to its end. */
-  skipping: boolean
 }
 
 interface RunLocation {
@@ -41,11 +35,7 @@ type RunPath = Extract<StorePath, { runId: string }>
 
 const SECTION_KIND = { metrics: 'metric', params: 'param', tags: 'tag' } as const
 const FLUSH_EVENTS = 2000
-const SCAN_CONCURRENCY = 8
 const TAIL_CONCURRENCY = 16
-/** Largest single read: a huge metric file is parsed in pieces of this size. */
-const MAX_READ_BYTES = 16 * 1024 * 1024
-
 export class FileStoreSource implements StoreSource {
   private readonly log: (message: string) => void
   private readonly retryDelays: number[]
@@ -55,7 +45,7 @@ export class FileStoreSource implements StoreSource {
   private pending: StoreEvent[] = []
   private flushing: Promise<void> = Promise.resolve()
   /** `${runId}\u0000${key}` → read position, kept when the run's folder moves. */
-  private readonly metricFiles = new Map<string, MetricFileState>()
+  private readonly metricFiles = new Map<string, MetricReadState>()
   private readonly runs = new Map<string, RunLocation>()
   /** experimentId → its folder (`<id>` or `.trash/<id>`). */
   private readonly experiments = new Map<string, string>()
@@ -98,9 +88,17 @@ export class FileStoreSource implements StoreSource {
     watcher.on('addDir', (p) => this.enqueue(this.relative(p)))
     watcher.on('unlinkDir', (p) => this.enqueueRemoval(this.relative(p)))
     watcher.on('error', (err) => this.log(`watching ${this.root}: ${(err as Error).message}`))
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
+    const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
 
-    await this.scan()
+    // chokidar's own walk of a large store takes seconds: scan meanwhile, then
+    // list the experiments again, so a run that appeared before chokidar
+    // watched its experiment is still opened.
+    const known = await this.scan()
+    await ready
+    for (const where of await this.listRunDirs()) {
+      if (!this.experiments.has(where.experimentId)) this.enqueue(where.expDir)
+      if (!known.has(`${where.expDir}/${where.runId}`)) this.enqueue(`${where.expDir}/${where.runId}`)
+    }
     this.scanned = true
     this.kick()
     await this.idle()
@@ -122,9 +120,8 @@ export class FileStoreSource implements StoreSource {
 
   // ---- initial scan -------------------------------------------------------
 
-  private async scan(): Promise<void> {
-    const started = Date.now()
-    let lastReport = started
+  /** Every experiment folder (active and in .trash) and the run folders in it, reading each experiment's meta.yaml. */
+  private async listRunDirs(openExperiments = false): Promise<RunPath[]> {
     const runDirs: RunPath[] = []
     const expDirs = [
       ...(await this.listTree('', false)).dirs,
@@ -132,26 +129,38 @@ export class FileStoreSource implements StoreSource {
     ]
     for (const expDir of expDirs) {
       const where = classifyStorePath(expDir)
-      if (where.kind !== 'experiment-dir' || !(await this.openExperiment(where))) continue
+      if (where.kind !== 'experiment-dir') continue
+      if (openExperiments && !(await this.openExperiment(where))) continue
       for (const run of (await this.listTree(expDir, false)).dirs) {
         const w = classifyStorePath(`${expDir}/${run}`)
         if (w.kind === 'run-dir') runDirs.push(w)
       }
     }
-    let next = 0
-    const worker = async () => {
-      while (next < runDirs.length && !this.closed) {
-        await this.openRun(runDirs[next++]!)
-        if (this.pending.length >= FLUSH_EVENTS) await this.flush()
-        if (Date.now() - lastReport > 2000) {
-          lastReport = Date.now()
-          this.logProgress(started)
-        }
-      }
+    return runDirs
+  }
+
+  /** Reads the whole store; returns the run folders it read. */
+  private async scan(): Promise<Set<string>> {
+    const started = Date.now()
+    let lastReport = started
+    const runDirs = await this.listRunDirs(true)
+    // Watch first: a write after this point is reported, and re-reading it after the scan is harmless.
+    for (const where of runDirs) {
+      const runDir = `${where.expDir}/${where.runId}`
+      for (const dir of [runDir, ...RUN_SECTIONS.map((s) => `${runDir}/${s}`), `${runDir}/inputs`]) this.dirs.watch(dir)
     }
-    await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker))
+    await scanRunFolders(this.root, runDirs, this.retryDelays, async (where, folder) => {
+      if (this.closed) return
+      this.applyRunFolder(where, folder)
+      if (this.pending.length >= FLUSH_EVENTS) await this.flush()
+      if (Date.now() - lastReport > 2000) {
+        lastReport = Date.now()
+        this.logProgress(started)
+      }
+    })
     await this.flush()
     if (runDirs.length > 0 || Date.now() - started > 2000) this.logProgress(started, 'indexed')
+    return new Set(runDirs.map((w) => `${w.expDir}/${w.runId}`))
   }
 
   private logProgress(started: number, verb = 'indexing'): void {
@@ -160,6 +169,30 @@ export class FileStoreSource implements StoreSource {
     this.log(
       `${verb} ${this.root}: ${this.counts.runs} runs, ${this.counts.points} points in ${s.toFixed(1)} s (${rate} points/s)`,
     )
+  }
+
+  /** Takes in what a scan worker read of one run folder. */
+  private applyRunFolder(where: RunLocationRef, folder: RunFolder): void {
+    for (const p of folder.problems) this.reportOnce(p.rel, p.message)
+    if (!folder.run) {
+      if (folder.metaProblem) this.reportOnce(`${where.expDir}/${where.runId}/meta.yaml`, folder.metaProblem)
+      return
+    }
+    const { run } = folder
+    if (!this.runs.has(run.runId)) this.counts.runs++
+    this.runs.set(run.runId, { experimentId: run.experimentId, dir: `${where.expDir}/${where.runId}` })
+    this.emit({ type: 'run', run })
+    for (const dir of folder.dirs) this.dirs.watch(dir)
+    if (Object.keys(folder.params).length > 0) this.emit({ type: 'params', runId: run.runId, values: folder.params })
+    if (Object.keys(folder.tags).length > 0) this.emit({ type: 'tags', runId: run.runId, values: folder.tags })
+    for (const m of folder.metrics) {
+      this.metricFiles.set(`${run.runId}\u0000${m.key}`, m.state)
+      for (const b of m.batches) {
+        this.counts.points += b.value.length
+        this.emit({ type: 'metrics', batch: { runId: run.runId, key: m.key, ...b } })
+      }
+    }
+    if (folder.inputs.length > 0) this.emit({ type: 'inputs', runId: run.runId, inputs: folder.inputs })
   }
 
   /** Reads an experiment's meta.yaml and tags and watches its tags folder. */
@@ -424,30 +457,11 @@ export class FileStoreSource implements StoreSource {
     }
   }
 
-  /** A run's dataset inputs: `<run>/inputs/<id>/meta.yaml` naming a dataset in `<experiment>/datasets/`. */
+  /** A run's dataset inputs, read again whole when anything under inputs/ changes. */
   private readInputs(where: RunPath): void {
-    const inputsDir = `${where.expDir}/${where.runId}/inputs`
-    let ids: string[]
-    try {
-      ids = readdirSync(this.abs(inputsDir))
-    } catch {
-      return
-    }
-    const inputs: DatasetInput[] = []
-    for (const id of ids) {
-      const rel = `${inputsDir}/${id}/meta.yaml`
-      const text = this.readText(rel, true)
-      if (text === undefined) continue
-      try {
-        const input = parseRunInputMeta(text)
-        if (!input) continue
-        const datasetRel = `${where.expDir}/datasets/${input.datasetId}/meta.yaml`
-        const dataset = this.readText(datasetRel)
-        if (dataset !== undefined) inputs.push(parseDatasetMeta(dataset, input.context))
-      } catch (err) {
-        this.reportOnce(rel, `skipping dataset input: ${(err as Error).message}`)
-      }
-    }
+    const problems: { rel: string; message: string }[] = []
+    const inputs = readInputs(this.root, where, (rel) => this.readText(rel, true), { problems })
+    for (const p of problems) this.reportOnce(p.rel, p.message)
     if (inputs.length > 0) this.emit({ type: 'inputs', runId: where.runId, inputs })
   }
 
@@ -459,65 +473,22 @@ export class FileStoreSource implements StoreSource {
     const id = `${runId}\u0000${key}`
     let state = this.metricFiles.get(id)
     if (!state) {
-      state = { offset: 0, line: 1, skipping: false }
+      state = newMetricState()
       this.metricFiles.set(id, state)
     }
-    // Appends are small and the store is local: synchronous reads skip a
-    // thread-pool round trip per call, which dominates at thousands of files.
-    for (;;) {
-      let chunk: { bytes: Buffer; size: number }
-      try {
-        chunk = readRegularFile(this.abs(rel), state.offset, MAX_READ_BYTES)
-        if (chunk.size < state.offset) {
-          // Truncated or replaced: the file is the truth, read it again.
-          this.log(`${this.abs(rel)} shrank from ${state.offset} to ${chunk.size} bytes; reading it again`)
-          Object.assign(state, { offset: 0, line: 1, skipping: false })
-          chunk = readRegularFile(this.abs(rel), 0, MAX_READ_BYTES)
-        }
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code
-        if (code !== 'ENOENT') this.reportOnce(rel, `cannot read metric file: ${code ?? (err as Error).message}`)
-        return
-      }
-      const { bytes } = chunk
-      let start = 0
-      if (state.skipping) {
-        // The rest of a line too long to keep: drop it up to its newline.
-        const nl = bytes.indexOf(10)
-        if (nl < 0) {
-          state.offset += bytes.length
-          if (bytes.length < MAX_READ_BYTES) return
-          continue
-        }
-        start = nl + 1
-        state.skipping = false
-        state.line++
-      }
-      const end = completeLinesEnd(bytes)
-      if (end <= start) {
-        if (bytes.length < MAX_READ_BYTES) {
-          state.offset += start
-          return
-        }
-        // A full read without a newline: a line longer than anything MLflow writes.
-        this.reportOnce(rel, `line ${state.line}: longer than ${MAX_READ_BYTES} bytes; skipped`)
-        state.offset += bytes.length
-        state.skipping = true
-        continue
-      }
-      const parsed = parseMetricBytes(bytes.subarray(start), end - start, state.line)
-      state.offset += end
-      state.line += countNewlines(bytes.subarray(start), end - start)
-      if (parsed.bad.length > 0) {
-        const first = parsed.bad[0]!
-        const more = parsed.bad.length > 1 ? ` (and ${parsed.bad.length - 1} more bad lines)` : ''
-        this.reportOnce(rel, `line ${first.line}: ${first.reason}; skipped${more}`)
-      }
-      if (parsed.value.length > 0) {
-        this.counts.points += parsed.value.length
-        this.emit({ type: 'metrics', batch: { runId, key, timestamp: parsed.timestamp, value: parsed.value, step: parsed.step } })
-      }
-      if (bytes.length < MAX_READ_BYTES) return
+    let read: MetricRead
+    try {
+      read = readMetricFile(this.abs(rel), state)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT') this.reportOnce(rel, `cannot read metric file: ${code ?? (err as Error).message}`)
+      return
+    }
+    if (read.problem?.startsWith('shrank')) this.log(`${this.abs(rel)} ${read.problem}`)
+    else if (read.problem) this.reportOnce(rel, read.problem)
+    for (const b of read.batches) {
+      this.counts.points += b.value.length
+      this.emit({ type: 'metrics', batch: { runId, key, ...b } })
     }
   }
 
@@ -601,8 +572,3 @@ function isFolder(path: string): boolean {
   }
 }
 
-function countNewlines(bytes: Uint8Array, end: number): number {
-  let n = 0
-  for (let i = 0; i < end; i++) if (bytes[i] === 10) n++
-  return n
-}

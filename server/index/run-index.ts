@@ -47,6 +47,7 @@ export class RunIndex {
   private nextSeriesId = 1
   private pointCount = 0
   private bulkLoading = false
+  private blocksReady = true
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -76,6 +77,7 @@ export class RunIndex {
    */
   beginBulkLoad(): void {
     this.bulkLoading = true
+    this.blocksReady = false
   }
 
   async endBulkLoad(): Promise<void> {
@@ -83,6 +85,12 @@ export class RunIndex {
     this.bulkLoading = false
     await this.writer.run('DELETE FROM point_blocks')
     await this.writer.run(BUILD_BLOCKS_SQL)
+    this.blocksReady = true
+  }
+
+  /** Whether point_blocks covers every point (false while the initial scan's blocks are being built). */
+  get hasBlocks(): boolean {
+    return this.blocksReady
   }
 
   experimentOf(runId: string): string | undefined {

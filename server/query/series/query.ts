@@ -54,8 +54,9 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
   const rangeParams = req.range ? { x0: req.range[0], x1: req.range[1] } : {}
   const inRange = req.range ? 'WHERE x BETWEEN $x0 AND $x1' : ''
   // On steps, the extent and the count come from the blocks (a few per thousand points).
+  const blocks = mode === 'step' && index.hasBlocks
   const stats =
-    mode === 'step'
+    blocks
       ? `${SELECTED} SELECT min(${req.range ? 'greatest(b.first_x, $x0)' : 'b.first_x'}), max(${req.range ? 'least(b.last_x, $x1)' : 'b.last_x'}), sum(b.n)::DOUBLE
          FROM point_blocks b JOIN sel USING (series_id) ${req.range ? 'WHERE b.last_x >= $x0 AND b.first_x <= $x1' : ''}`
       : `${base} SELECT min(x), max(x), count(*)::DOUBLE FROM pts ${inRange}`
@@ -86,7 +87,7 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
   const buckets = Math.floor(budget / 4)
   const width = (x1 - x0) / buckets
   const bucketSql =
-    mode === 'step' && width >= 4 * BLOCK_STEPS
+    blocks && width >= 4 * BLOCK_STEPS
       ? // Whole blocks stand for their points. A block cut by the range edge
         // counts whole, clamped to the edge: at least four blocks per bucket
         // keep that within a quarter of a bucket.
