@@ -236,3 +236,29 @@ describe('file store: bad input is reported once and skipped, the rest is read',
     await source.idle()
   })
 })
+
+describe('initial scan in worker threads', () => {
+  it('reads every run, param and point, and keeps tailing from where the workers stopped', async () => {
+    const root = join(scratch(), 'mlruns')
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('many')
+    const runs = Array.from({ length: 40 }, (_, r) => {
+      const id = w.createRun(exp, { name: `r${r}`, params: { lr: String(r) } })
+      w.logMetric(id, 'loss', Array.from({ length: 50 }, (_, s) => ({ timestamp: s, value: r + s / 100, step: s })))
+      return id
+    })
+    const events: StoreEvent[] = []
+    const source = new FileStoreSource(root, { log: () => {}, scanThreads: 2, minRunsForWorkers: 1 })
+    cleanups.push(() => source.close())
+    await source.start((batch) => {
+      events.push(...batch)
+    })
+    const points = (runId: string) => events.flatMap((e) => (e.type === 'metrics' && e.batch.runId === runId ? [...e.batch.step] : []))
+    expect(new Set(events.flatMap((e) => (e.type === 'run' ? [e.run.runId] : []))).size).toBe(40)
+    expect(events.filter((e) => e.type === 'params').map((e) => e.type === 'params' && e.values.lr).sort()).toEqual(Array.from({ length: 40 }, (_, r) => String(r)).sort())
+    for (const id of runs) expect(points(id)).toEqual(Array.from({ length: 50 }, (_, s) => s))
+    appendFileSync(w.metricPath(runs[7]!, 'loss'), '99 1 50\n')
+    await waitFor(() => points(runs[7]!).length === 51, 'the point appended after the scan')
+    expect(points(runs[7]!).at(-1)).toBe(50)
+  })
+})

@@ -50,6 +50,19 @@ describe.each(MLFLOW_VERSIONS)('the two readers on stores written by %s', (versi
 })
 
 describe('SQLite store reader', () => {
+  it('reads a large metrics table in worker threads, each point once, and tails after it', async () => {
+    const path = scratchDb()
+    const logs: string[] = []
+    const source = new SqliteStoreSource(path, { log: (m) => logs.push(m), pollMs: 50, workerThresholdRows: 1000 })
+    cleanups.push(() => source.close())
+    const { events, points } = await collect(source, logs)
+    const runs = events.flatMap((e) => (e.type === 'run' ? [e.run.runId] : []))
+    for (const run of runs) expect(points(run, 'loss').map((p) => p[2])).toEqual(Array.from({ length: 500 }, (_, i) => i))
+    const w = writer(path)
+    w.prepare('INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, 0)').run('loss', 1, 1, runs[0], 777)
+    await waitFor(() => points(runs[0]!, 'loss').length === 501, 'the row written after the scan')
+  })
+
   it('reads the fixture with 18-digit-safe string ids and every point', async () => {
     const { events } = await openSqlite(fixtureSqliteStore('mlflow-2.17'))
     const exps = events.flatMap((e) => (e.type === 'experiment' ? [e.experiment] : []))

@@ -22,6 +22,10 @@ export interface FileStoreOptions {
   log?: (message: string) => void
   /** Waits before re-reading a meta.yaml that was empty or half written (MLflow's own retry). */
   metaRetryDelaysMs?: number[]
+  /** Worker threads for the initial scan of a large store (default: up to 4, one per core). */
+  scanThreads?: number
+  /** Below this many runs the scan stays on this thread. */
+  minRunsForWorkers?: number
 }
 
 interface RunLocation {
@@ -39,6 +43,7 @@ const TAIL_CONCURRENCY = 16
 export class FileStoreSource implements StoreSource {
   private readonly log: (message: string) => void
   private readonly retryDelays: number[]
+  private readonly scanOptions: { threads?: number; minRuns?: number }
   private sink: EventSink = () => {}
   private chokidar: FSWatcher | undefined
   private readonly dirs: DirWatchers
@@ -66,6 +71,7 @@ export class FileStoreSource implements StoreSource {
     this.root = resolve(root)
     this.log = options.log ?? ((m) => console.error(`runwatch: ${m}`))
     this.retryDelays = options.metaRetryDelaysMs ?? [100, 200]
+    this.scanOptions = { threads: options.scanThreads, minRuns: options.minRunsForWorkers }
     this.dirs = new DirWatchers(root, (dir, name) => this.enqueue(`${dir}/${name}`), this.log)
   }
 
@@ -149,7 +155,7 @@ export class FileStoreSource implements StoreSource {
       const runDir = `${where.expDir}/${where.runId}`
       for (const dir of [runDir, ...RUN_SECTIONS.map((s) => `${runDir}/${s}`), `${runDir}/inputs`]) this.dirs.watch(dir)
     }
-    await scanRunFolders(this.root, runDirs, this.retryDelays, async (where, folder) => {
+    await scanRunFolders(this.root, runDirs, this.retryDelays, this.scanOptions, async (where, folder) => {
       if (this.closed) return
       this.applyRunFolder(where, folder)
       if (this.pending.length >= FLUSH_EVENTS) await this.flush()

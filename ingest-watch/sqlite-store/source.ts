@@ -6,8 +6,11 @@
 // writing to the file is never kept waiting by runwatch.
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
+import { availableParallelism } from 'node:os'
 import Database from 'better-sqlite3'
-import type { DatasetInput, EventSink, StoreEvent, StoreSource } from '../events.ts'
+import type { DatasetInput, EventSink, MetricBatch, StoreEvent, StoreSource } from '../events.ts'
+import { runInWorkers } from '../worker-pool.ts'
+import type { MetricsJob } from './metrics-worker.ts'
 import { toExperiment, toMetricBatches, toRun, type ExperimentRow, type MetricRow, type RunRow } from './rows.ts'
 
 export interface SqliteStoreOptions {
@@ -16,11 +19,16 @@ export interface SqliteStoreOptions {
   pollMs?: number
   /** Params and tags of runs that are not running are re-compared this often. */
   fullDiffMs?: number
+  /** An initial read of more metric rows than this goes to worker threads. */
+  workerThresholdRows?: number
 }
 
 /** Rows per metrics read: one short statement each, yielding to the event loop in between. */
 const METRIC_PAGE = 50_000
 const REQUIRED_TABLES = ['experiments', 'runs', 'metrics', 'params', 'tags']
+/** Initial reads larger than this use worker threads, in ranges of WORKER_RANGE_ROWS rowids. */
+const WORKER_THRESHOLD_ROWS = 500_000
+const WORKER_RANGE_ROWS = 100_000
 
 export class SqliteStoreSource implements StoreSource {
   private readonly log: (message: string) => void
@@ -153,7 +161,23 @@ export class SqliteStoreSource implements StoreSource {
     this.diffKeyValues('tags', full ? undefined : touched, events)
     if (full) this.diffInputs(events)
     await this.emit(events)
+    if (initial) await this.readMetricsInWorkers()
     await this.readMetrics()
+  }
+
+  /** A large initial read goes to worker threads, each on its own connection, one rowid range at a time. */
+  private async readMetricsInWorkers(): Promise<void> {
+    const max = (this.db!.prepare('SELECT max(rowid) FROM metrics').pluck().get() as number | null) ?? 0
+    const threads = Math.min(4, availableParallelism())
+    if (max - this.lastRowid < (this.options.workerThresholdRows ?? WORKER_THRESHOLD_ROWS) || threads < 2) return
+    const jobs: MetricsJob[] = []
+    const range = Math.max(1, Math.min(WORKER_RANGE_ROWS, Math.ceil((max - this.lastRowid) / (threads * 4))))
+    for (let from = this.lastRowid; from < max; from += range) jobs.push({ path: this.path, from, to: Math.min(max, from + range) })
+    await runInWorkers<MetricsJob, MetricBatch[]>(new URL('./metrics-worker.js', import.meta.url), jobs, threads, async (_job, batches) => {
+      for (const b of batches) this.counts.points += b.value.length
+      await this.emit(batches.map((batch) => ({ type: 'metrics', batch }) as StoreEvent))
+    })
+    this.lastRowid = max
   }
 
   private resetState(): void {

@@ -1,0 +1,5 @@
+// Worker entry: the metrics reader is TypeScript, loaded through tsx.
+import { register } from 'tsx/esm/api'
+
+register()
+await import('./metrics-worker.ts')

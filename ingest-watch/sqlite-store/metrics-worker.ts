@@ -1,0 +1,25 @@
+// Reads one rowid range of the metrics table on its own read-only connection;
+// the columns go back transferred, not copied.
+import Database from 'better-sqlite3'
+import type { MetricBatch } from '../events.ts'
+import { serveJobs } from '../worker-pool.ts'
+import { toMetricBatches, type MetricRow } from './rows.ts'
+
+export interface MetricsJob {
+  path: string
+  /** rowid > from and rowid <= to */
+  from: number
+  to: number
+}
+
+let db: Database.Database | undefined
+
+await serveJobs<MetricsJob, MetricBatch[]>((job) => {
+  db ??= new Database(job.path, { readonly: true, fileMustExist: true })
+  const rows = db
+    .prepare('SELECT rowid, run_uuid, key, timestamp, value, step, is_nan FROM metrics WHERE rowid > ? AND rowid <= ?')
+    .raw()
+    .all(job.from, job.to) as MetricRow[]
+  const reply = toMetricBatches(rows)
+  return { reply, transfer: reply.flatMap((b) => [b.timestamp.buffer, b.value.buffer, b.step.buffer] as ArrayBuffer[]) }
+})
