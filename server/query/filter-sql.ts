@@ -47,7 +47,6 @@ export function experimentFilterToSql(ast: FilterAst | undefined, namer = new Pa
   return { sql: ast ? compileExp(ast) : 'true', params: namer.params }
 }
 
-const DATASET_COLUMNS: Record<string, string> = { name: 'd.name', digest: 'd.digest', context: 'd.context' }
 
 export class ParamNamer {
   readonly params: Record<string, unknown> = {}
@@ -76,26 +75,27 @@ function compile(ast: FilterAst, p: ParamNamer): string {
   }
 }
 
+// Entity conditions are semi-joins (`r.run_id IN (SELECT run_id …)`): DuckDB
+// runs each as one scan of the key's rows instead of a correlated lookup per run.
 function comparison(c: Comparison, p: ParamNamer): string {
   switch (c.entity) {
     case 'metric': {
-      const where = `m.run_id = r.run_id AND m.key = ${p.add(c.key)}`
-      if (c.op === 'IS NULL') return `NOT EXISTS (SELECT 1 FROM latest_metrics m WHERE ${where})`
-      if (c.op === 'IS NOT NULL') return `EXISTS (SELECT 1 FROM latest_metrics m WHERE ${where})`
-      const column = c.aggregate === 'min' ? 'm.min_value' : c.aggregate === 'max' ? 'm.max_value' : 'm.value'
+      const ofKey = `SELECT run_id FROM latest_metrics WHERE key = ${p.add(c.key)}`
+      if (c.op === 'IS NULL') return `r.run_id NOT IN (${ofKey})`
+      if (c.op === 'IS NOT NULL') return `r.run_id IN (${ofKey})`
+      const column = c.aggregate === 'min' ? 'min_value' : c.aggregate === 'max' ? 'max_value' : 'value'
       const value = p.add(c.value)
       // As in Python, NaN is unequal to everything and neither below nor above anything.
-      const test = c.op === '!=' ? `(${column} != ${value} OR isnan(${column}))` : `(NOT isnan(${column}) AND ${column} ${c.op} ${value})`
-      return `EXISTS (SELECT 1 FROM latest_metrics m WHERE ${where} AND ${test})`
+      const holds = c.op === '!=' ? `(${column} != ${value} OR isnan(${column}))` : `(NOT isnan(${column}) AND ${column} ${c.op} ${value})`
+      return `r.run_id IN (${ofKey} AND ${holds})`
     }
     case 'param':
     case 'tag': {
-      const table = c.entity === 'param' ? 'params' : 'tags'
-      const where = `x.run_id = r.run_id AND x.key = ${p.add(c.key)}`
-      if (c.op === 'IS NULL') return `NOT EXISTS (SELECT 1 FROM ${table} x WHERE ${where})`
-      if (c.op === 'IS NOT NULL') return `EXISTS (SELECT 1 FROM ${table} x WHERE ${where})`
-      const column = typeof c.value === 'number' ? 'TRY_CAST(x.value AS DOUBLE)' : 'x.value'
-      return `EXISTS (SELECT 1 FROM ${table} x WHERE ${where} AND ${test(column, c, p)})`
+      const ofKey = `SELECT run_id FROM ${c.entity === 'param' ? 'params' : 'tags'} WHERE key = ${p.add(c.key)}`
+      if (c.op === 'IS NULL') return `r.run_id NOT IN (${ofKey})`
+      if (c.op === 'IS NOT NULL') return `r.run_id IN (${ofKey})`
+      const column = typeof c.value === 'number' ? 'TRY_CAST(value AS DOUBLE)' : 'value'
+      return `r.run_id IN (${ofKey} AND ${test(column, c, p)})`
     }
     case 'attribute': {
       const column = ATTRIBUTE_COLUMNS[c.key]!
@@ -103,10 +103,9 @@ function comparison(c: Comparison, p: ParamNamer): string {
       return test(column, c, p)
     }
     case 'dataset': {
-      const column = DATASET_COLUMNS[c.key]!
-      if (c.op === 'IS NULL') return `NOT EXISTS (SELECT 1 FROM run_inputs d WHERE d.run_id = r.run_id)`
-      if (c.op === 'IS NOT NULL') return `EXISTS (SELECT 1 FROM run_inputs d WHERE d.run_id = r.run_id)`
-      return `EXISTS (SELECT 1 FROM run_inputs d WHERE d.run_id = r.run_id AND ${test(column, c, p)})`
+      if (c.op === 'IS NULL') return `r.run_id NOT IN (SELECT run_id FROM run_inputs)`
+      if (c.op === 'IS NOT NULL') return `r.run_id IN (SELECT run_id FROM run_inputs)`
+      return `r.run_id IN (SELECT run_id FROM run_inputs WHERE ${test(c.key, c, p)})`
     }
   }
 }

@@ -36,22 +36,27 @@ export function parseOrderBy(clauses: string[], dialect: Dialect = 'mlflow'): Or
   })
 }
 
-export function orderBySql(terms: OrderTerm[], p: ParamNamer): string {
-  const parts = terms.map((t) => {
+/** Joins that bring the sort values in, and the ORDER BY list. */
+export function orderBySql(terms: OrderTerm[], p: ParamNamer): { joins: string; order: string } {
+  const joins: string[] = []
+  const parts = terms.map((t, i) => {
     const dir = t.descending ? 'DESC' : 'ASC'
+    const alias = `o${i}`
     switch (t.entity) {
       case 'metric': {
         const column = t.aggregate === 'min' ? 'min_value' : t.aggregate === 'max' ? 'max_value' : 'value'
-        return `(SELECT CASE WHEN isnan(m.${column}) THEN NULL ELSE m.${column} END FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ${p.add(t.key)}) ${dir} NULLS LAST`
+        joins.push(`LEFT JOIN latest_metrics ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ${p.add(t.key)}`)
+        return `CASE WHEN isnan(${alias}.${column}) THEN NULL ELSE ${alias}.${column} END ${dir} NULLS LAST`
       }
       case 'param':
       case 'tag':
-        return `(SELECT x.value FROM ${t.entity === 'param' ? 'params' : 'tags'} x WHERE x.run_id = r.run_id AND x.key = ${p.add(t.key)}) ${dir} NULLS LAST`
+        joins.push(`LEFT JOIN ${t.entity === 'param' ? 'params' : 'tags'} ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ${p.add(t.key)}`)
+        return `${alias}.value ${dir} NULLS LAST`
       default:
         return `${ATTRIBUTE_COLUMNS[t.key]} ${dir} NULLS LAST`
     }
   })
   if (terms.length === 0) parts.push('r.start_time DESC NULLS LAST')
   parts.push('r.run_id ASC')
-  return parts.join(', ')
+  return { joins: joins.join(' '), order: parts.join(', ') }
 }

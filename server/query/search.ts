@@ -16,12 +16,16 @@ export interface RunSearch {
   viewType?: ViewType
   offset?: number
   limit: number
+  /** Count every match (a result count for the UI), not only whether more follow. */
+  countTotal?: boolean
 }
 
 export interface SearchPage {
   ids: string[]
-  /** Matches in all, for result counts and the next page. */
+  /** Matches in all: exact with `countTotal`, else the ones up to this page. */
   total: number
+  /** Another page follows. */
+  more: boolean
 }
 
 function stageClause(alias: string, view: ViewType = 'ACTIVE_ONLY'): string {
@@ -34,21 +38,25 @@ export async function searchRuns(index: RunIndex, q: RunSearch): Promise<SearchP
   const where = [stageClause('r', q.viewType)]
   if (q.experimentIds) where.push(`list_contains(${p.add(q.experimentIds)}, r.experiment_id)`)
   if (q.runIds) where.push(`list_contains(${p.add(q.runIds)}, r.run_id)`)
-  if (q.experimentIds?.length === 0 || q.runIds?.length === 0) return { ids: [], total: 0 }
+  if (q.experimentIds?.length === 0 || q.runIds?.length === 0) return { ids: [], total: 0, more: false }
   where.push(filterToSql(q.filter, p).sql)
-  const order = orderBySql(q.orderBy ?? [], p)
-  const [ids = [], totals = []] = await index.columns(
-    `SELECT r.run_id, count(*) OVER ()::BIGINT::DOUBLE AS total FROM runs r
-     WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p.add(q.limit)}::BIGINT OFFSET ${p.add(q.offset ?? 0)}::BIGINT`,
+  const { joins, order } = orderBySql(q.orderBy ?? [], p)
+  const offset = q.offset ?? 0
+  // One row past the page tells whether another page follows; the total costs a second, cheaper query.
+  const [ids = []] = await index.columns(
+    `SELECT r.run_id FROM runs r ${joins} WHERE ${where.join(' AND ')} ORDER BY ${order}
+     LIMIT ${p.add(q.limit + 1)}::BIGINT OFFSET ${p.add(offset)}::BIGINT`,
     p.params,
-    2,
+    1,
   )
-  let total = (totals[0] as number | undefined) ?? 0
-  if (ids.length === 0 && (q.offset ?? 0) > 0) {
-    const [[n]] = await index.columns(`SELECT count(*)::DOUBLE FROM runs r WHERE ${where.join(' AND ')}`, p.params, 1) as [[number]]
+  const more = ids.length > q.limit
+  const page = (more ? ids.slice(0, q.limit) : ids) as string[]
+  let total = offset + page.length
+  if (q.countTotal && (more || (page.length === 0 && offset > 0))) {
+    const [[n]] = (await index.columns(`SELECT count(*)::DOUBLE FROM runs r WHERE ${where.join(' AND ')}`, p.params, 1)) as [[number]]
     total = n
   }
-  return { ids: ids as string[], total }
+  return { ids: page, total, more }
 }
 
 export interface ExperimentSearch {
@@ -76,5 +84,6 @@ export async function searchExperiments(index: RunIndex, q: ExperimentSearch): P
     p.params,
     2,
   )
-  return { ids: ids as string[], total: (totals[0] as number | undefined) ?? 0 }
+  const total = (totals[0] as number | undefined) ?? 0
+  return { ids: ids as string[], total, more: (q.offset ?? 0) + ids.length < total }
 }

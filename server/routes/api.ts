@@ -76,6 +76,7 @@ export function apiRoutes({ index, store }: ApiContext): Hono {
       viewType: viewType(f.viewType),
       offset,
       limit,
+      countTotal: true,
     })
     return c.json({ total: page.total, offset, runIds: page.ids, columns: await runColumns(index, page.ids, columns) })
   })

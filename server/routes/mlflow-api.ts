@@ -189,7 +189,7 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
     return c.json(
       omitEmpty({
         experiments: await experimentsJson(index, page.ids),
-        next_page_token: offset + page.ids.length < page.total ? encodePageToken(offset + page.ids.length) : undefined,
+        next_page_token: page.more ? encodePageToken(offset + page.ids.length) : undefined,
       }),
     )
   }
@@ -229,7 +229,7 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
     return c.json(
       omitEmpty({
         runs: runs.map(runJson),
-        next_page_token: offset + page.ids.length < page.total ? encodePageToken(offset + page.ids.length) : undefined,
+        next_page_token: page.more ? encodePageToken(offset + page.ids.length) : undefined,
       }),
     )
   }
