@@ -10,6 +10,7 @@ import type { StoreLocation } from '../ingest-watch/store-uri.ts'
 import { createApp } from './app.ts'
 import { RunIndex } from './index/run-index.ts'
 import { LiveHub } from './live/hub.ts'
+import { keepAlive } from './live/keepalive.ts'
 import { indexingSink } from './pipeline.ts'
 import { SerialQueue } from './serial-queue.ts'
 
@@ -20,6 +21,8 @@ export interface StartOptions {
   demo?: boolean
   clientDir?: string
   log?: (message: string) => void
+  /** How often /ws peers are pinged; one that misses a ping is dropped. */
+  pingIntervalMs?: number
 }
 
 export interface RunningServer {
@@ -48,6 +51,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES })
   const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host, websocket: { server: wss } })
+  const stopKeepAlive = keepAlive(wss, options.pingIntervalMs ?? 30_000)
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve)
@@ -83,6 +87,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     hub,
     source,
     async close() {
+      stopKeepAlive()
       await source.close()
       for (const ws of wss.clients) ws.terminate()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -1,0 +1,34 @@
+import { WebSocket } from 'ws'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { copyFixtureFileStore, tempDir } from './helpers/fixtures.ts'
+import { serveStore } from './helpers/in-process-server.ts'
+import { waitFor } from './helpers/wait.ts'
+
+describe('dead peers on /ws', () => {
+  let server: Awaited<ReturnType<typeof serveStore>>
+  let cleanup: () => void
+  beforeAll(async () => {
+    const dir = tempDir()
+    cleanup = dir.remove
+    server = await serveStore({ kind: 'file', path: copyFixtureFileStore('mlflow-3.6', dir.path) }, { pingIntervalMs: 100 })
+  })
+  afterAll(async () => {
+    await server.close()
+    cleanup()
+  })
+
+  it('drops a peer that stops answering pings, and keeps one that answers', async () => {
+    const url = `${server.url.replace('http', 'ws')}/ws`
+    const silent = new WebSocket(url, { autoPong: false })
+    const healthy = new WebSocket(url)
+    await Promise.all([silent, healthy].map((ws) => new Promise((r) => ws.once('open', r))))
+    for (const ws of [silent, healthy]) ws.send(JSON.stringify({ type: 'subscribe', sub: 's', metrics: [] }))
+    await waitFor(() => server.hub.clientCount === 2, 'two live clients')
+    const closed = new Promise<number>((r) => silent.once('close', (code) => r(code)))
+    expect(await closed).toBe(1006)
+    await new Promise((r) => setTimeout(r, 350))
+    expect(healthy.readyState).toBe(WebSocket.OPEN)
+    await waitFor(() => server.hub.clientCount === 1, 'the silent client forgotten')
+    healthy.close()
+  })
+})
