@@ -5,8 +5,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { WebSocket } from 'ws'
-import { LiveConnection, type WebSocketLike } from '../client/src/live/connection.ts'
+import { Worker } from 'node:worker_threads'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
 
 export interface LatencyOptions {
@@ -50,30 +49,16 @@ export async function benchLiveLatency(o: LatencyOptions): Promise<LatencyResult
       child.on('exit', (code) => reject(new Error(`runwatch exited with ${code}`)))
     })
 
-    const sentAt = new Float64Array(o.runs * o.hz * o.seconds + o.runs + 10)
-    const latencies: number[] = []
-    let received = 0
-    let synced = 0
-    const conns = Array.from({ length: o.clients }, () =>
-      new LiveConnection({
-        url: `${url.replace('http', 'ws')}/ws`,
-        createSocket: (u) => new WebSocket(u) as unknown as WebSocketLike,
-        onMessage: (m) => {
-          if (m.type === 'synced') synced++
-          if (m.type !== 'points') return
-          const now = performance.now()
-          for (const step of m.step) {
-            if (step <= 0) continue
-            received++
-            latencies.push(now - sentAt[step]!)
-          }
-        },
-      }),
-    )
-    conns.forEach((c) => c.subscribe({ sub: 'bench', experimentIds: [exp], metrics: ['loss'] }))
-    while (synced < o.clients) await new Promise((r) => setTimeout(r, 20))
+    // Clients live in worker threads, so their JSON parsing does not delay the writer.
+    const threads = Math.min(Number(process.env.BENCH_CLIENT_THREADS ?? 1), o.clients)
+    const workers = Array.from({ length: threads }, (_, i) => {
+      const share = Math.floor(o.clients / threads) + (i < o.clients % threads ? 1 : 0)
+      return new Worker(new URL('./live-clients.js', import.meta.url), { workerData: { url: `${url.replace('http', 'ws')}/ws`, experimentId: exp, clients: share } })
+    })
+    await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))))
 
-    // Spread the writes over 10 ms ticks at the requested total rate.
+    // Spread the writes over 10 ms ticks at the requested total rate; each value is its write time.
+    const clock = () => performance.timeOrigin + performance.now()
     let seq = 0
     const total = o.runs * o.hz * o.seconds
     const started = performance.now()
@@ -81,18 +66,29 @@ export async function benchLiveLatency(o: LatencyOptions): Promise<LatencyResult
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * o.runs * o.hz))
       while (seq < due) {
         seq++
-        appendFileSync(files[seq % o.runs]!, `${Date.now()} ${Math.random()} ${seq}\n`)
-        sentAt[seq] = performance.now()
+        appendFileSync(files[seq % o.runs]!, `${Date.now()} ${clock()} ${seq}\n`)
       }
       await new Promise((r) => setTimeout(r, 10))
     }
     const expected = total * o.clients
+    const collect = async () =>
+      (await Promise.all(
+        workers.map((w) => new Promise<number[]>((r) => {
+          w.once('message', (m: { latencies: number[] }) => r(m.latencies))
+          w.postMessage({ type: 'report' })
+        })),
+      )).flat()
+    let latencies = await collect()
     const deadline = performance.now() + 10_000
-    while (received < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    conns.forEach((c) => c.close())
+    while (latencies.length < expected && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200))
+      latencies = await collect()
+    }
+    for (const w of workers) w.postMessage({ type: 'stop' })
+    await Promise.all(workers.map((w) => w.terminate()))
     latencies.sort((a, b) => a - b)
     const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
-    return { p50: pick(0.5), p99: pick(0.99), max: latencies.at(-1) ?? NaN, sent: total, received, expected }
+    return { p50: pick(0.5), p99: pick(0.99), max: latencies.at(-1) ?? NaN, sent: total, received: latencies.length, expected }
   } finally {
     child.kill('SIGTERM')
     rmSync(dir, { recursive: true, force: true })

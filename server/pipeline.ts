@@ -5,14 +5,39 @@ import type { RunIndex } from './index/run-index.ts'
 import type { LiveHub } from './live/hub.ts'
 import type { SerialQueue } from './serial-queue.ts'
 
-export function indexingSink(index: RunIndex, hub: LiveHub, queue: SerialQueue): EventSink {
-  return (events) =>
+/** Latest metric values in `runs` frames and the chart overview blocks follow points at this pace, not per batch. */
+export const REFRESH_MS = 250
+
+export interface Ingestion {
+  sink: EventSink
+  stop(): void
+}
+
+export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue, refreshMs = REFRESH_MS): Ingestion {
+  // Runs with new points since the last refresh: their summaries (latest values) go out together.
+  let dirty = new Set<string>()
+  const sink: EventSink = (events) =>
     queue.run(async () => {
       const changes = await index.apply(events)
       const upsert =
         hub.clientCount > 0 && changes.changedRunIds.length > 0
           ? await index.runSummaries({ runIds: changes.changedRunIds, includeDeleted: true })
           : []
+      for (const b of changes.batches) dirty.add(b.runId)
+      for (const id of changes.changedRunIds) dirty.delete(id)
+      for (const id of changes.removedRunIds) dirty.delete(id)
       await hub.publish({ upsert, remove: changes.removedRunIds, batches: changes.batches })
     })
+  const refresh = () =>
+    queue.run(async () => {
+      await index.flushBlocks()
+      if (dirty.size === 0) return
+      const runIds = [...dirty]
+      dirty = new Set()
+      if (hub.clientCount === 0) return
+      await hub.publish({ upsert: await index.runSummaries({ runIds, includeDeleted: true }), remove: [], batches: [] })
+    })
+  const timer = setInterval(() => void refresh().catch((err: unknown) => hub.log(`refresh failed: ${(err as Error).message}`)), refreshMs)
+  timer.unref()
+  return { sink, stop: () => clearInterval(timer) }
 }

@@ -11,7 +11,7 @@ import { createApp } from './app.ts'
 import { RunIndex } from './index/run-index.ts'
 import { LiveHub } from './live/hub.ts'
 import { keepAlive } from './live/keepalive.ts'
-import { indexingSink } from './pipeline.ts'
+import { startIngestion } from './pipeline.ts'
 import { SerialQueue } from './serial-queue.ts'
 
 export interface StartOptions {
@@ -68,14 +68,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { port } = server.address() as AddressInfo
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
 
+  const ingestion = startIngestion(index, hub, queue)
   const source: StoreSource =
     options.store.kind === 'sqlite' ? new SqliteStoreSource(options.store.path, { log }) : new FileStoreSource(options.store.path, { log })
   try {
     index.beginBulkLoad()
-    await source.start(indexingSink(index, hub, queue))
+    await source.start(ingestion.sink)
     // The coarse blocks for chart overviews are built behind the ready line; until then series queries read points.
     void queue.run(() => index.endBulkLoad()).catch((err: unknown) => log(`building chart overviews failed: ${(err as Error).message}`))
   } catch (err) {
+    ingestion.stop()
     await new Promise<void>((resolve) => server.close(() => resolve()))
     index.close()
     throw new StartError(`cannot read ${options.store.path}: ${(err as Error).message}`)
@@ -88,6 +90,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     source,
     async close() {
       stopKeepAlive()
+      ingestion.stop()
       await source.close()
       for (const ws of wss.clients) ws.terminate()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -63,6 +63,11 @@ describe('live path: store file → ingest → DuckDB → /ws', () => {
     expect(got[3]![0]).toBe(3)
     expect(got[3]![1]).toBeNaN()
     expect(got[4]).toEqual([4, 1.25])
+    // The run's latest values follow in a runs frame, for the table.
+    await waitFor(
+      () => messages.some((m) => m.type === 'runs' && m.upsert.some((r) => r.runId === run && r.metrics.loss?.step === 4 && r.metrics.loss.value === 1.25)),
+      'the latest loss in a runs frame',
+    )
   })
 
   it('shows a new run and a finished run live, and only the subscribed metric', async () => {

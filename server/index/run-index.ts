@@ -47,6 +47,7 @@ export class RunIndex {
   private nextSeriesId = 1
   private pointCount = 0
   private bulkLoading = false
+  private pendingBlocks = new Map<string, Block>()
   private blocksReady = true
 
   private constructor(
@@ -183,6 +184,9 @@ export class RunIndex {
     for (const r of runs.values()) this.runExperiment.set(r.runId, r.experimentId)
     for (const id of removed) this.runExperiment.delete(id)
     if (removed.size > 0) {
+      const gone = new Set<number>()
+      for (const [k, id] of this.seriesIds) if (removed.has(k.slice(0, k.indexOf('\u0000')))) gone.add(id)
+      for (const [k, b] of this.pendingBlocks) if (gone.has(b.seriesId)) this.pendingBlocks.delete(k)
       for (const [k, id] of this.seriesIds) {
         if (!removed.has(k.slice(0, k.indexOf('\u0000')))) continue
         this.seriesIds.delete(k)
@@ -235,7 +239,8 @@ export class RunIndex {
     if (batches.length === 0) return
     await this.registerSeries(batches)
     await this.foldLatest(batches)
-    if (!this.bulkLoading) await this.foldBlocks(batches)
+    // Live batches only collect their blocks; flushBlocks() writes them a few times a second.
+    if (!this.bulkLoading) for (const b of batches) foldBlocks(this.pendingBlocks, this.seriesIds.get(seriesKey(b.runId, b.key))!, b.step, b.value)
     const a = await this.writer.createAppender('points')
     let rows = 0
     let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = []
@@ -280,9 +285,11 @@ export class RunIndex {
     await this.writer.run('INSERT OR REPLACE INTO latest_metrics SELECT * FROM latest_metrics_stage; DELETE FROM latest_metrics_stage')
   }
 
-  private async foldBlocks(batches: MetricBatch[]): Promise<void> {
-    const blocks = new Map<string, Block>()
-    for (const b of batches) foldBlocks(blocks, this.seriesIds.get(seriesKey(b.runId, b.key))!, b.step, b.value)
+  /** Writes the blocks collected from live batches (the caller serializes it with apply). */
+  async flushBlocks(): Promise<void> {
+    if (this.pendingBlocks.size === 0) return
+    const blocks = this.pendingBlocks
+    this.pendingBlocks = new Map()
     const a = await this.writer.createAppender('point_blocks_stage')
     for (const b of blocks.values()) {
       a.appendInteger(b.seriesId); a.appendInteger(b.block)
