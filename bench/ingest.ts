@@ -1,11 +1,8 @@
 // Initial index of a generated file store: the real `runwatch` process, from
 // start to its ready line, and its peak memory.
 import { readFileSync } from 'node:fs'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { generateFileStore, generateSqliteStore, type StoreShape } from './generate-store.ts'
-
-const BIN = join(import.meta.dirname, '..', 'bin', 'runwatch.js')
+import { spawnRunwatch } from './runwatch-process.ts'
 
 export interface IngestResult {
   seconds: number
@@ -19,18 +16,7 @@ export async function benchIngest(shape: StoreShape, kind: 'file' | 'sqlite' = '
   const store = 'root' in generated ? generated.root : `sqlite:///${generated.path}`
   if (generated.generatedSeconds !== null) console.error(`generated ${store} in ${generated.generatedSeconds.toFixed(1)} s`)
   const started = performance.now()
-  const child = spawn(process.execPath, [BIN, store, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /runwatch listening on (\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.on('exit', (code) => reject(new Error(`runwatch exited with ${code}: ${stderr}`)))
-  })
+  const { url, child } = await spawnRunwatch(store)
   const seconds = (performance.now() - started) / 1000
   // VmHWM is the peak resident set of the process so far.
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))

@@ -2,11 +2,11 @@
 // with a real `runwatch` process tailing it, timed until each point reaches
 // every connected client.
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
+import { spawnRunwatch } from './runwatch-process.ts'
 
 export interface LatencyOptions {
   runs: number
@@ -24,8 +24,6 @@ export interface LatencyResult {
   expected: number
 }
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'runwatch.js')
-
 export async function benchLiveLatency(o: LatencyOptions): Promise<LatencyResult> {
   const dir = mkdtempSync(join(tmpdir(), 'runwatch-bench-'))
   const root = join(dir, 'mlruns')
@@ -37,18 +35,8 @@ export async function benchLiveLatency(o: LatencyOptions): Promise<LatencyResult
     return w.metricPath(r, 'loss')
   })
 
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), BIN, root, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const { url, child } = await spawnRunwatch(root, { stderr: 'inherit', ...(process.env.BENCH_PROFILE ? { profileDir: process.env.BENCH_PROFILE } : {}) })
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString()
-        const m = /runwatch listening on (\S+)/.exec(out)
-        if (m) resolve(m[1]!)
-      })
-      child.on('exit', (code) => reject(new Error(`runwatch exited with ${code}`)))
-    })
-
     // Clients live in worker threads, so their JSON parsing does not delay the writer.
     const threads = Math.min(Number(process.env.BENCH_CLIENT_THREADS ?? 1), o.clients)
     const workers = Array.from({ length: threads }, (_, i) => {

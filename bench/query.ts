@@ -1,25 +1,18 @@
 // Query latency over HTTP against a real runwatch process: MLflow's
 // runs/search and get-history, and the series query.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
 import { generateFileStore, type StoreShape } from './generate-store.ts'
-
-const BIN = join(import.meta.dirname, '..', 'bin', 'runwatch.js')
+import { spawnRunwatch } from './runwatch-process.ts'
 
 async function serve(shape: StoreShape): Promise<{ url: string; child: ChildProcess }> {
   const { root, generatedSeconds } = generateFileStore(shape)
   if (generatedSeconds !== null) console.error(`generated ${root} in ${generatedSeconds.toFixed(1)} s`)
-  const child = spawn(process.execPath, [BIN, root, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /runwatch listening on (\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.on('exit', (code) => reject(new Error(`runwatch exited with ${code}`)))
-  })
-  return { url, child }
+  const served = await spawnRunwatch(root)
+  // Measure the settled server: the chart overviews are built just after the ready line.
+  while (((await (await fetch(`${served.url}/api/status`)).json()) as { overviews: string }).overviews !== 'ready') {
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return served
 }
 
 async function timeRequests(n: number, request: () => Promise<Response>): Promise<{ p50: number; p99: number; sample: unknown }> {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
 import type { StoreEvent } from '../ingest-watch/events.ts'
 import { FileStoreSource } from '../ingest-watch/file-store/source.ts'
+import { collect } from './helpers/collect-events.ts'
 import { copyFixtureFileStore, MLFLOW_VERSIONS, tempDir } from './helpers/fixtures.ts'
 import { waitFor } from './helpers/wait.ts'
 
@@ -14,22 +15,10 @@ afterEach(async () => {
 })
 
 async function open(root: string) {
-  const events: StoreEvent[] = []
   const logs: string[] = []
   const source = new FileStoreSource(root, { log: (m) => logs.push(m), metaRetryDelaysMs: [100, 200] })
   cleanups.push(() => source.close())
-  await source.start((batch) => {
-    events.push(...batch)
-  })
-  const points = (runId: string, key: string) => {
-    const out: [number, number, number][] = []
-    for (const e of events) {
-      if (e.type !== 'metrics' || e.batch.runId !== runId || e.batch.key !== key) continue
-      for (let i = 0; i < e.batch.value.length; i++) out.push([e.batch.timestamp[i]!, e.batch.value[i]!, e.batch.step[i]!])
-    }
-    return out
-  }
-  return { source, events, logs, points }
+  return { source, ...(await collect(source, logs)) }
 }
 
 function scratch() {

@@ -37,7 +37,7 @@ function badRequest(message: string) {
 export function apiRoutes({ index, store }: ApiContext): Hono {
   const api = new Hono()
 
-  api.get('/status', (c) => c.json({ store, runs: index.runs, points: index.points }))
+  api.get('/status', (c) => c.json({ store, runs: index.runs, points: index.points, overviews: index.hasBlocks ? 'ready' : 'building' }))
 
   api.get('/experiments', async (c) => c.json({ experiments: await index.experiments() }))
 
