@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chartPoints, launchBrowser, openPage } from './helpers/browser.ts'
+import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
 import { copyFixtureFileStore, tempDir } from './helpers/fixtures.ts'
 import { startRunwatch, type RunwatchProcess } from './helpers/runwatch-process.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -31,8 +32,8 @@ describe('runwatch in Chromium', () => {
     cleanups.push(dir.remove)
     const server = await serve(['--demo'], dir.path)
     const { page, errors } = await openPage(browser, server.url)
-    await page.waitForSelector('[data-testid=run-table] tbody tr', { timeout: 15_000 })
-    await waitFor(async () => (await page.locator('[data-testid=run-table] tbody tr').count()) >= 2, 'two demo runs in the table', 15_000)
+    await page.waitForSelector('[data-testid=run-table] tr[data-run-id]', { timeout: 15_000 })
+    await waitFor(async () => (await page.locator('[data-testid=run-table] tr[data-run-id]').count()) >= 2, 'two demo runs in the table', 15_000)
     expect(await page.locator('[data-testid=live-chart] canvas').count()).toBeGreaterThan(0)
     expect(await page.inputValue('[data-testid=metric-picker]')).toBe('loss')
     const first = await waitFor(() => chartPoints(page), 'points on the chart')
@@ -48,7 +49,7 @@ describe('runwatch in Chromium', () => {
     const root = copyFixtureFileStore('mlflow-3.6', dir.path)
     const server = await serve([root], dir.path)
     const { page, errors } = await openPage(browser, server.url)
-    await waitFor(async () => (await page.locator('[data-testid=run-table] tbody tr').count()) === 10, 'ten runs', 15_000)
+    await waitFor(async () => (await page.locator('[data-testid=run-table] tr[data-run-id]').count()) === 10, 'ten runs', 15_000)
     // run-13, the only RUNNING run, lives in demo-transformer.
     expect(await page.locator('[data-testid=experiment-picker] option:checked').textContent()).toMatch(/^demo-transformer/)
     await waitFor(async () => (await chartPoints(page)) === 10 * 500, 'every loss point drawn')
@@ -58,4 +59,63 @@ describe('runwatch in Chromium', () => {
     await waitFor(async () => (await chartPoints(page)) === 10 * 500 + 1, 'the appended point on the chart')
     expect(errors).toEqual([])
   })
+
+  it('filters runs as you type, marks a mistake at its column, and keeps the filter in the URL', async () => {
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const root = copyFixtureFileStore('mlflow-3.6', dir.path)
+    const server = await serve([root], dir.path)
+    const { page, errors } = await openPage(browser, server.url)
+    const rowCount = () => page.locator('[data-testid=run-table] tr[data-run-id]').count()
+    await waitFor(async () => (await rowCount()) === 10, 'ten runs', 15_000)
+    const expected = async (filter: string) => {
+      const res = await fetch(`${server.url}/api/runs/query`, { method: 'POST', body: JSON.stringify({ experimentIds: ['366321049169809600'], filter }) })
+      return ((await res.json()) as { total: number }).total
+    }
+    const sgd = await expected("params.optimizer = 'sgd'")
+    expect(sgd).toBeGreaterThan(0)
+    expect(sgd).toBeLessThan(10)
+    await page.keyboard.press('/')
+    await page.keyboard.type("params.optimizer = 'sgd'")
+    await waitFor(async () => (await rowCount()) === sgd, `${sgd} sgd runs`)
+    expect(await page.textContent('[data-testid=run-count]')).toMatch(new RegExp(`^${sgd} runs`))
+
+    await page.fill('[data-testid=filter-input]', 'metrics.acc < abc')
+    await waitFor(() => page.isVisible('[data-testid=filter-problem]'), 'the problem shown')
+    expect(await page.textContent('[data-testid=filter-problem]')).toBe("expected a number after '<' but found 'abc' at column 15")
+    expect(await rowCount()).toBe(sgd)
+
+    await page.fill('[data-testid=filter-input]', "params.optimizer = 'sgd' OR metrics.acc > 0.9")
+    const either = await expected("params.optimizer = 'sgd' OR metrics.acc > 0.9")
+    await waitFor(async () => (await rowCount()) === either && !(await page.isVisible('[data-testid=filter-problem]')), 'the OR filter applied')
+    await page.reload()
+    await waitFor(async () => (await rowCount()) === either, 'the same rows after a reload')
+    expect(await page.inputValue('[data-testid=filter-input]')).toBe("params.optimizer = 'sgd' OR metrics.acc > 0.9")
+    expect(errors).toEqual([])
+  })
+
+  it('keeps a few dozen rows in the DOM for 2,000 runs and scrolls to the last one', async () => {
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const root = `${dir.path}/mlruns`
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('big')
+    for (let r = 0; r < 2000; r++) {
+      const id = w.createRun(exp, { name: `run-${String(r).padStart(4, '0')}`, startTime: 1_790_000_000_000 + r * 1000, params: { lr: String(r) } })
+      w.logMetric(id, 'loss', [{ timestamp: 1, value: 1 / (r + 1), step: 0 }])
+      w.endRun(id, 'FINISHED', 1_790_000_000_000 + r * 1000 + 500)
+    }
+    const server = await serve([root], dir.path)
+    const { page, errors } = await openPage(browser, server.url)
+    await waitFor(async () => (await page.textContent('[data-testid=run-count]'))?.startsWith('2000 runs'), '2000 runs counted', 20_000)
+    const rendered = await page.locator('[data-testid=run-table] tr[data-run-id]').count()
+    expect(rendered).toBeGreaterThan(10)
+    expect(rendered).toBeLessThan(100)
+    // Newest first: the oldest run is the last row.
+    await page.locator('[data-testid=run-table-scroller]').evaluate((el) => el.scrollTo(0, el.scrollHeight))
+    await waitFor(() => page.isVisible('text=run-0000'), 'the last row after scrolling')
+    expect(await page.locator('[data-testid=run-table] tr[data-run-id]').count()).toBeLessThan(100)
+    expect(errors).toEqual([])
+  })
 })
+

@@ -4,6 +4,7 @@ import { fromWire, type ExperimentSummary, type RunSummary, type ServerMessage }
 import { fetchExperiments, liveSocketUrl, mostRecentlyActive } from './api.ts'
 import { LiveChart } from './components/LiveChart.tsx'
 import { RunTable } from './components/RunTable.tsx'
+import { FilterBar, checkFilter } from './components/FilterBar.tsx'
 import { LiveConnection, type ConnectionStatus } from './live/connection.ts'
 import { SeriesBuffer } from './state/series-buffer.ts'
 
@@ -17,6 +18,10 @@ export function App() {
   const [experimentId, setExperimentId] = createSignal<string | undefined>(params.get('experiment') ?? undefined)
   const [chartKey, setChartKey] = createSignal<string | undefined>(params.get('metric') ?? undefined)
   const [logScale, setLogScale] = createSignal(params.get('log') === '1')
+  const [filter, setFilter] = createSignal(params.get('filter') ?? '')
+  const filterProblem = createMemo(() => checkFilter(filter()))
+  // While the filter text is invalid, the table keeps showing the last valid one's result.
+  const validFilter = createMemo<string>((last) => (filterProblem() ? last : filter()), '')
   const [status, setStatus] = createSignal<ConnectionStatus>('connecting')
   const [synced, setSynced] = createSignal(false)
   const [problem, setProblem] = createSignal<string>()
@@ -119,16 +124,24 @@ export function App() {
   })
 
   createEffect(
-    on([experimentId, chartKey], ([exp, key]) => {
+    on([experimentId, chartKey, validFilter], ([exp, key, text]) => {
       if (!exp) return
-      const url = new URL(location.href)
-      url.searchParams.set('experiment', exp)
-      if (key) url.searchParams.set('metric', key)
-      else url.searchParams.delete('metric')
-      history.replaceState(null, '', url)
-      connection.subscribe({ sub: SUB, experimentIds: [exp], metrics: key ? [key] : [] })
+      connection.subscribe({ sub: SUB, experimentIds: [exp], metrics: key ? [key] : [], ...(text.trim() ? { filter: text } : {}) })
     }),
   )
+
+  createEffect(() => {
+    const url = new URL(location.href)
+    const exp = experimentId()
+    const key = chartKey()
+    const text = filter()
+    if (exp) url.searchParams.set('experiment', exp)
+    if (key) url.searchParams.set('metric', key)
+    else url.searchParams.delete('metric')
+    if (text.trim()) url.searchParams.set('filter', text)
+    else url.searchParams.delete('filter')
+    history.replaceState(null, '', url)
+  })
 
   createEffect(() => {
     const url = new URL(location.href)
@@ -162,7 +175,7 @@ export function App() {
             </For>
           </select>
         </label>
-        <span class="counts">
+        <span class="counts" data-testid="run-count">
           {runList().length} runs · {running()} running
         </span>
         <span class={`conn conn-${status()}`} data-testid="connection-status">
@@ -172,6 +185,7 @@ export function App() {
       <Show when={problem()}>
         <div class="problem" role="alert">{problem()}</div>
       </Show>
+      <FilterBar value={filter()} problem={filterProblem()} onInput={setFilter} />
       <main>
         <section class="chart-panel">
           <div class="chart-controls">
@@ -194,8 +208,13 @@ export function App() {
           fallback={
             <div class="empty">
               <Show when={synced()} fallback="Loading runs…">
-                No runs in this experiment yet. Log one with MLflow:{' '}
-                <code>with mlflow.start_run(): mlflow.log_metric("loss", 0.5, step=0)</code>
+                <Show
+                  when={!filter().trim()}
+                  fallback={<>No run matches this filter.</>}
+                >
+                  No runs in this experiment yet. Log one with MLflow:{' '}
+                  <code>with mlflow.start_run(): mlflow.log_metric("loss", 0.5, step=0)</code>
+                </Show>
               </Show>
             </div>
           }

@@ -1,4 +1,5 @@
-import { For, createMemo, createSignal, onCleanup } from 'solid-js'
+import { For, Show, createMemo, createSignal, onCleanup } from 'solid-js'
+import { createVirtualizer } from '@tanstack/solid-virtual'
 import {
   createColumnHelper,
   createSortedRowModel,
@@ -16,6 +17,8 @@ const features = tableFeatures({ rowSortingFeature, sortedRowModel: createSorted
 const helper = createColumnHelper<typeof features, RunSummary>()
 
 const MAX_PARAM_COLUMNS = 4
+/** Fixed row height (CSS agrees): the virtualizer positions rows without measuring them. */
+const ROW_HEIGHT = 29
 const MAX_METRIC_COLUMNS = 4
 
 function numericSortValue(v: RunSummary['metrics'][string] | undefined): number {
@@ -91,8 +94,27 @@ export function RunTable(props: { runs: RunSummary[]; metricKeys: string[]; para
     onSortingChange: setSorting,
   })
 
+  // Only the rows in view (and a few around) exist in the DOM: 10,000 runs scroll like 20.
+  let scroller!: HTMLDivElement
+  const rows = () => table.getRowModel().rows
+  const virtualizer = createVirtualizer({
+    get count() {
+      return rows().length
+    },
+    getScrollElement: () => scroller,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    getItemKey: (i) => rows()[i]?.id ?? i,
+  })
+  const items = () => virtualizer.getVirtualItems()
+  const padTop = () => items()[0]?.start ?? 0
+  const padBottom = () => {
+    const last = items().at(-1)
+    return last ? virtualizer.getTotalSize() - last.end : 0
+  }
+
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" ref={scroller} data-testid="run-table-scroller">
       <table class="runs" data-testid="run-table">
         <thead>
           <For each={table.getHeaderGroups()}>
@@ -115,19 +137,32 @@ export function RunTable(props: { runs: RunSummary[]; metricKeys: string[]; para
           </For>
         </thead>
         <tbody>
-          <For each={table.getRowModel().rows}>
-            {(row) => (
-              <tr data-run-id={row.original.runId}>
-                <For each={row.getAllCells()}>
-                  {(cell) => (
-                    <td>
-                      <table.FlexRender cell={cell} />
-                    </td>
+          <Show when={padTop() > 0}>
+            <tr class="spacer" style={{ height: `${padTop()}px` }} />
+          </Show>
+          <For each={items()}>
+            {(item) => {
+              const row = () => rows()[item.index]
+              return (
+                <Show when={row()}>
+                  {(r) => (
+                    <tr data-run-id={r().original.runId}>
+                      <For each={r().getAllCells()}>
+                        {(cell) => (
+                          <td>
+                            <table.FlexRender cell={cell} />
+                          </td>
+                        )}
+                      </For>
+                    </tr>
                   )}
-                </For>
-              </tr>
-            )}
+                </Show>
+              )
+            }}
           </For>
+          <Show when={padBottom() > 0}>
+            <tr class="spacer" style={{ height: `${padBottom()}px` }} />
+          </Show>
         </tbody>
       </table>
     </div>
