@@ -23,6 +23,8 @@ export interface StartOptions {
   log?: (message: string) => void
   /** How often /ws peers are pinged; one that misses a ping is dropped. */
   pingIntervalMs?: number
+  /** Unsent bytes after which a live client is dropped (it reconnects with a fresh snapshot). */
+  maxClientBufferBytes?: number
 }
 
 export interface RunningServer {
@@ -42,7 +44,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const log = options.log ?? ((m: string) => console.error(`runwatch: ${m}`))
   const index = await RunIndex.open()
   const queue = new SerialQueue()
-  const hub = new LiveHub(index, queue, log)
+  const hub = new LiveHub(index, queue, log, options.maxClientBufferBytes)
   const app = createApp({
     index,
     hub,

@@ -32,7 +32,7 @@ interface Subscription {
 }
 
 /** Past this many unsent bytes a client is told to reconnect instead of growing server memory. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 const MAX_SUBSCRIPTIONS = 64
 /** A filtered subscription follows at most this many matching runs. */
 const MAX_FILTERED_RUNS = 100_000
@@ -44,6 +44,7 @@ export class LiveHub {
     readonly index: RunIndex,
     readonly queue: SerialQueue,
     readonly log: (message: string) => void = () => {},
+    readonly maxBufferedBytes = MAX_BUFFERED_BYTES,
   ) {}
 
   get clientCount(): number {
@@ -64,7 +65,15 @@ export class LiveHub {
   async publish(changes: LiveChanges): Promise<void> {
     if (this.clients.size === 0) return
     const points = changes.batches.map((b) => new PreparedPoints(b))
-    for (const client of this.clients) await client.deliver(changes, points)
+    for (const client of [...this.clients]) {
+      try {
+        await client.deliver(changes, points)
+      } catch (err) {
+        // A client that missed a change must not go on as if it had not: it reconnects and gets a fresh snapshot.
+        this.log(`a live client missed an update (${(err as Error).message}); asking it to reconnect`)
+        client.drop(1011, 'server error; reconnect and resubscribe')
+      }
+    }
   }
 }
 
@@ -156,7 +165,7 @@ export class LiveClient {
 
   async deliver(changes: LiveChanges, points: PreparedPoints[]): Promise<void> {
     if (this.closed || this.subs.size === 0) return
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.shed()
+    if (this.socket.bufferedAmount > this.hub.maxBufferedBytes) return this.shed()
     const index = this.hub.index
     const inScope = (s: Subscription, runId: string, experimentId = index.experimentOf(runId)) =>
       !s.experimentIds || (experimentId !== undefined && s.experimentIds.has(experimentId))
@@ -210,8 +219,12 @@ export class LiveClient {
   /** A client that cannot keep up is dropped with a reason; it reconnects and resubscribes. */
   private shed(): void {
     this.hub.log(`dropping a live client with ${this.socket.bufferedAmount} unsent bytes`)
+    this.drop(1013, 'client too slow; reconnect and resubscribe')
+  }
+
+  drop(code: number, reason: string): void {
     this.disconnect()
-    this.socket.close(1013, 'client too slow; reconnect and resubscribe')
+    this.socket.close(code, reason)
   }
 
   private send(msg: ServerMessage): void {
