@@ -60,6 +60,15 @@ describe('runwatch command', () => {
     expect(body.experiments.map((e) => e.name)).toContain('demo-sweep')
   })
 
+  it('never writes the demo over runs it did not create', async () => {
+    const dir = scratch()
+    copyFixtureFileStore('mlflow-3.6', dir)
+    const p = spawnRunwatch(['--demo', '--demo-dir', '.', '--port', '0'], dir)
+    expect(await p.exited).toBe(1)
+    expect(p.stderr()).toMatch(/mlruns already exists and was not written by the demo; choose another --demo-dir/)
+    expect((await import('node:fs')).existsSync(join(dir, 'mlruns', '366321049169809600', 'meta.yaml'))).toBe(true)
+  })
+
   it('answers a bad flag with the usage text and exit code 2', async () => {
     const p = spawnRunwatch(['--no-such-flag'], scratch())
     expect(await p.exited).toBe(2)

@@ -1,6 +1,6 @@
 // `runwatch` on the command line: parse arguments, pick the store (or start
 // the demo), make sure the client is built, serve, and print the ready line.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +14,7 @@ const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const CLIENT_DIR = join(PACKAGE_ROOT, 'dist', 'client')
 
 const say = (message: string) => console.error(`runwatch: ${message}`)
+const DEMO_MARKER = '.runwatch-demo'
 
 /** Resolves with the exit code once the server has stopped (or failed to start). */
 export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
@@ -53,7 +54,14 @@ async function serveUntilStopped(opts: CliOptions, cwd: string): Promise<number>
   if (choice.kind === 'demo') {
     const base = opts.demoDir ? resolve(cwd, opts.demoDir) : (demoTemp = mkdtempSync(join(tmpdir(), 'runwatch-demo-')))
     const root = join(base, 'mlruns')
-    if (opts.demoDir && existsSync(root)) rmSync(root, { recursive: true, force: true })
+    const marker = join(base, DEMO_MARKER)
+    if (existsSync(root)) {
+      // Only ever replace a demo store: never a user's runs.
+      if (!existsSync(marker)) throw new StartError(`${root} already exists and was not written by the demo; choose another --demo-dir`)
+      rmSync(root, { recursive: true, force: true })
+    }
+    mkdirSync(base, { recursive: true })
+    writeFileSync(marker, 'This folder holds the runwatch demo store; runwatch replaces it at each demo start.\n')
     say(
       `${opts.demo ? '' : 'no MLflow store here (./mlruns, ./mlflow.db); '}serving the built-in live demo, written to ${root}`,
     )
