@@ -60,6 +60,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       server.once('error', reject)
     })
   } catch (err) {
+    stopKeepAlive()
     index.close()
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE') throw new StartError(`port ${options.port} on ${options.host} is already in use; choose another with --port`)
@@ -79,6 +80,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // The coarse blocks for chart overviews are built behind the ready line; until then series queries read points.
     void queue.run(() => index.endBulkLoad()).catch((err: unknown) => log(`building chart overviews failed: ${(err as Error).message}`))
   } catch (err) {
+    stopKeepAlive()
     ingestion.stop()
     await new Promise<void>((resolve) => server.close(() => resolve()))
     index.close()
