@@ -108,6 +108,8 @@ describe('runwatch in Chromium', () => {
     const server = await serve([root], dir.path)
     const { page, errors } = await openPage(browser, server.url)
     await waitFor(async () => (await page.textContent('[data-testid=run-count]'))?.startsWith('2000 runs'), '2000 runs counted', 20_000)
+    // The chart overlays the newest 20 runs only (one loss point each), not all 2,000.
+    await waitFor(async () => (await chartPoints(page)) === 20, 'twenty charted runs')
     const rendered = await page.locator('[data-testid=run-table] tr[data-run-id]').count()
     expect(rendered).toBeGreaterThan(10)
     expect(rendered).toBeLessThan(100)

@@ -10,7 +10,11 @@ import { SeriesBuffer } from './state/series-buffer.ts'
 
 /** Table updates are merged at most this often: a live table must stay readable and cheap. */
 const TABLE_REFRESH_MS = 250
-const SUB = 'main'
+/** Runs for the table (no points), and the points of the charted runs. */
+const TABLE = 'table'
+const CHART = 'chart'
+/** The chart overlays the newest runs of the table, at most this many. */
+const CHART_RUNS = 20
 
 export function App() {
   const params = new URLSearchParams(location.search)
@@ -53,7 +57,12 @@ export function App() {
   }
 
   const onMessage = (msg: ServerMessage) => {
-    if (msg.sub !== SUB) return
+    if (msg.sub === CHART) {
+      if (msg.type === 'points' && msg.key === chartKey()) buffer.append(msg.runId, msg.step, msg.value.map(fromWire))
+      if (msg.type === 'runs') for (const id of msg.remove) buffer.remove(id)
+      return
+    }
+    if (msg.sub !== TABLE) return
     switch (msg.type) {
       case 'runs':
         for (const run of msg.upsert) {
@@ -63,12 +72,8 @@ export function App() {
         for (const id of msg.remove) {
           pendingRemoves.add(id)
           pendingUpserts.delete(id)
-          buffer.remove(id)
         }
         scheduleFlush(!synced())
-        break
-      case 'points':
-        if (msg.key === chartKey()) buffer.append(msg.runId, msg.step, msg.value.map(fromWire))
         break
       case 'synced':
         setSynced(true)
@@ -84,13 +89,13 @@ export function App() {
     url: liveSocketUrl(),
     onMessage,
     onStatus: setStatus,
-    onSubscribing: () => {
+    onSubscribing: (sub) => {
+      if (sub === CHART) return buffer.reset()
       setSynced(false)
       setProblem(undefined)
       pendingUpserts.clear()
       pendingRemoves.clear()
       setRuns(reconcile({}))
-      buffer.reset()
     },
   })
   onCleanup(() => connection.close())
@@ -124,9 +129,19 @@ export function App() {
   })
 
   createEffect(
-    on([experimentId, chartKey, validFilter], ([exp, key, text]) => {
+    on([experimentId, validFilter], ([exp, text]) => {
       if (!exp) return
-      connection.subscribe({ sub: SUB, experimentIds: [exp], metrics: key ? [key] : [], ...(text.trim() ? { filter: text } : {}) })
+      connection.subscribe({ sub: TABLE, experimentIds: [exp], metrics: [], ...(text.trim() ? { filter: text } : {}) })
+    }),
+  )
+
+  // The charted runs: re-subscribed only when the set changes, with the points of just those runs.
+  const chartedRuns = createMemo(() => runList().slice(0, CHART_RUNS).map((r) => r.runId).sort().join(','))
+  createEffect(
+    on([experimentId, chartKey, chartedRuns], ([exp, key, ids]) => {
+      if (!exp || !key) return
+      const list = ids ? ids.split(',') : []
+      connection.subscribe({ sub: CHART, experimentIds: [exp], metrics: [key], filter: `attributes.run_id IN (${list.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ') || "''"})` })
     }),
   )
 
