@@ -30,6 +30,8 @@ export interface MetricBatch {
   timestamp: Float64Array
   value: Float64Array
   step: Float64Array
+  /** Set by the index: the store-order position of the first point in its series. */
+  firstSeq?: number
 }
 
 /** A dataset a run used, as `mlflow.log_input` records it. */

@@ -3,33 +3,57 @@
 // Replies come back in any order across workers, in order within one.
 import { Worker } from 'node:worker_threads'
 
-/** Each worker answers `{ id, ... }` to `{ id, job }` (see worker-job.ts). */
+/**
+ * Each worker answers `{ id, ... }` to `{ id, job }` (see serveJobs). With
+ * `ordered`, replies are handed on in job order (a SQLite table read in rowid
+ * ranges keeps each series in store order); otherwise as they come.
+ */
 export async function runInWorkers<Job, Reply>(
   entry: URL,
   jobs: Job[],
   threads: number,
   onReply: (job: Job, reply: Reply) => void | Promise<void>,
+  ordered = false,
 ): Promise<void> {
   const workers = Array.from({ length: Math.max(1, Math.min(threads, jobs.length)) }, () => new Worker(entry))
   let next = 0
   let id = 0
+  // Replies are handed on one at a time, in job order when asked.
+  const done = new Map<number, Reply>()
+  let handOn = 0
+  let chain: Promise<void> = Promise.resolve()
+  const deliver = (index: number, reply: Reply) => {
+    done.set(index, reply)
+    chain = chain.then(async () => {
+      while (ordered ? done.has(handOn) : done.size > 0) {
+        const at = ordered ? handOn : done.keys().next().value!
+        const r = done.get(at)!
+        done.delete(at)
+        if (ordered) handOn++
+        await onReply(jobs[at]!, r)
+      }
+    })
+    return chain
+  }
   try {
     await Promise.all(
       workers.map(async (worker) => {
         const request = () => {
           if (next >= jobs.length) return undefined
-          const job = jobs[next++]!
-          return { job, reply: ask<Reply>(worker, id++, job) }
+          const index = next++
+          return { index, reply: ask<Reply>(worker, id++, jobs[index]) }
         }
         let current = request()
         while (current) {
           const reply = await current.reply
           const following = request()
-          await onReply(current.job, reply)
+          // Wait for this reply to be handed on before asking for more: memory stays bounded.
+          await deliver(current.index, reply)
           current = following
         }
       }),
     )
+    await chain
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))
   }

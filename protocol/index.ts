@@ -126,3 +126,40 @@ export interface ErrorMessage {
 }
 
 export type ServerMessage = RunsMessage | PointsMessage | SyncedMessage | ErrorMessage
+
+// ---- live cursors --------------------------------------------------------------
+
+/**
+ * Where a subscription's client is in each series: the number of points of the
+ * series (in store order) it holds. `points` frames carry the new position of
+ * their series; a client resumes by subscribing with all of them. Positions
+ * count the store's own data, so any runwatch process on the same store can
+ * resume them.
+ */
+export type SeriesPositions = Map<string, number>
+
+export function positionKey(runId: string, key: string): string {
+  return `${runId}\u0000${key}`
+}
+
+export function encodeCursor(positions: SeriesPositions): string {
+  return JSON.stringify({ v: 1, series: [...positions].map(([k, n]) => [...k.split('\u0000'), n]) })
+}
+
+/** undefined when the text is not a cursor. */
+export function decodeCursor(text: string): SeriesPositions | undefined {
+  try {
+    const doc = JSON.parse(text) as { v?: unknown; series?: unknown }
+    if (doc.v !== 1 || !Array.isArray(doc.series)) return undefined
+    const out: SeriesPositions = new Map()
+    for (const entry of doc.series) {
+      if (!Array.isArray(entry) || entry.length !== 3) return undefined
+      const [runId, key, n] = entry as unknown[]
+      if (typeof runId !== 'string' || typeof key !== 'string' || !Number.isInteger(n) || (n as number) < 0) return undefined
+      out.set(positionKey(runId, key), n as number)
+    }
+    return out
+  } catch {
+    return undefined
+  }
+}

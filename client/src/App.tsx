@@ -89,8 +89,12 @@ export function App() {
     url: liveSocketUrl(),
     onMessage,
     onStatus: setStatus,
-    onSubscribing: (sub) => {
-      if (sub === CHART) return buffer.reset()
+    onSubscribing: (sub, resuming) => {
+      if (sub === CHART) {
+        // Resuming, the chart keeps its curves: only the missed points follow.
+        if (!resuming) buffer.reset()
+        return
+      }
       setSynced(false)
       setProblem(undefined)
       pendingUpserts.clear()

@@ -173,10 +173,17 @@ export class SqliteStoreSource implements StoreSource {
     const jobs: MetricsJob[] = []
     const range = Math.max(1, Math.min(WORKER_RANGE_ROWS, Math.ceil((max - this.lastRowid) / (threads * 4))))
     for (let from = this.lastRowid; from < max; from += range) jobs.push({ path: this.path, from, to: Math.min(max, from + range) })
-    await runInWorkers<MetricsJob, MetricBatch[]>(new URL('./metrics-worker.js', import.meta.url), jobs, threads, async (_job, batches) => {
-      for (const b of batches) this.counts.points += b.value.length
-      await this.emit(batches.map((batch) => ({ type: 'metrics', batch }) as StoreEvent))
-    })
+    await runInWorkers<MetricsJob, MetricBatch[]>(
+      new URL('./metrics-worker.js', import.meta.url),
+      jobs,
+      threads,
+      async (_job, batches) => {
+        for (const b of batches) this.counts.points += b.value.length
+        await this.emit(batches.map((batch) => ({ type: 'metrics', batch }) as StoreEvent))
+      },
+      // In rowid order: each series keeps its store order, which live cursors count on.
+      true,
+    )
     this.lastRowid = max
   }
 

@@ -4,7 +4,7 @@
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
 import type { DatasetInput, ExperimentRecord, MetricBatch, RunRecord, StoreEvent } from '../../ingest-watch/events.ts'
 import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
-import { toWire } from '../../protocol/index.ts'
+import { positionKey, toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
 import { BUILD_BLOCKS_SQL, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
 import { SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
@@ -21,11 +21,15 @@ export interface SeriesQuery {
   experimentIds?: string[]
   runIds?: string[]
   keys?: string[]
+  /** `${runId}\u0000${key}` → position: only the points from there on (a resumed subscription). */
+  after?: Map<string, number>
 }
 
 export interface Series extends SeriesColumns {
   runId: string
   key: string
+  /** The series' position after these points (see `points.seq`). */
+  cursor?: string
 }
 
 /** What one applied batch changed, for the live hub. */
@@ -44,6 +48,8 @@ export class RunIndex {
   private readonly seriesIds = new Map<string, number>()
   private readonly seriesNames = new Map<number, [runId: string, key: string]>()
   private readonly latest = new Map<number, LatestMetric>()
+  /** Points per series so far: the next point's `seq`. */
+  private readonly seriesLength = new Map<number, number>()
   private nextSeriesId = 1
   private pointCount = 0
   private bulkLoading = false
@@ -192,6 +198,7 @@ export class RunIndex {
         this.seriesIds.delete(k)
         this.seriesNames.delete(id)
         this.latest.delete(id)
+        this.seriesLength.delete(id)
       }
     }
     const changed = new Set<string>(runs.keys())
@@ -243,20 +250,23 @@ export class RunIndex {
     if (!this.bulkLoading) for (const b of batches) foldBlocks(this.pendingBlocks, this.seriesIds.get(seriesKey(b.runId, b.key))!, b.step, b.value)
     const a = await this.writer.createAppender('points')
     let rows = 0
-    let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = []
+    let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = [], seqs: number[] = []
     const flush = () => {
-      const chunk = DuckDBDataChunk.create([INTEGER, DOUBLE, DOUBLE, DOUBLE], rows)
-      chunk.setColumns([ids, steps, times, values])
+      const chunk = DuckDBDataChunk.create([INTEGER, DOUBLE, DOUBLE, DOUBLE, INTEGER], rows)
+      chunk.setColumns([ids, steps, times, values, seqs])
       a.appendDataChunk(chunk)
       rows = 0
-      ids = []; steps = []; times = []; values = []
+      ids = []; steps = []; times = []; values = []; seqs = []
     }
     for (const b of batches) {
       const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+      let seq = this.seriesLength.get(id) ?? 0
+      b.firstSeq = seq
       for (let i = 0; i < b.value.length; i++) {
-        ids.push(id); steps.push(b.step[i]!); times.push(b.timestamp[i]!); values.push(b.value[i]!)
+        ids.push(id); steps.push(b.step[i]!); times.push(b.timestamp[i]!); values.push(b.value[i]!); seqs.push(seq++)
         if (++rows === CHUNK_ROWS) flush()
       }
+      this.seriesLength.set(id, seq)
       this.pointCount += b.value.length
     }
     if (rows > 0) flush()
@@ -435,7 +445,7 @@ export class RunIndex {
 
   async metricHistory(runId: string, key: string): Promise<MetricHistoryResponse> {
     const [series] = await this.series({ runIds: [runId], keys: [key] })
-    return series ?? { runId, key, step: [], timestamp: [], value: [] }
+    return { runId, key, step: series?.step ?? [], timestamp: series?.timestamp ?? [], value: series?.value ?? [] }
   }
 
   /** Every point of the matching series, ordered by step then timestamp, one entry per (run, key). */
@@ -443,29 +453,34 @@ export class RunIndex {
     const { where, values } = runWhere(q, 'r')
     if (q.keys?.length === 0) return []
     const keyClause = q.keys ? 'AND list_contains($keys, s.key)' : ''
-    const cols = await this.read(async (c) => {
-      const result = await c.runAndReadAll(
-        `SELECT s.run_id, s.key, p.step, p.timestamp, p.value
-         FROM points p JOIN series s USING (series_id) JOIN runs r USING (run_id)
-         WHERE ${where} ${keyClause}
-         ORDER BY s.run_id, s.key, p.step, p.timestamp`,
-        { ...values, ...(q.keys ? { keys: listValue(q.keys) } : {}) } as never,
-      )
-      return result.getColumnsJS() as [string[], string[], number[], number[], number[]]
-    })
-    // An empty result has no column arrays at all.
-    const [runIds = [], keys = [], steps = [], timestamps = [], vals = []] = cols
+    // Resuming from positions: the points after them, in store order; otherwise whole series by step.
+    const order = q.after ? 'p.seq' : 'p.step, p.timestamp'
+    const [runIds = [], keys = [], steps = [], timestamps = [], vals = [], seqs = []] = (await this.columns(
+      `SELECT s.run_id, s.key, p.step, p.timestamp, p.value, p.seq
+       FROM points p JOIN series s USING (series_id) JOIN runs r USING (run_id)
+       WHERE ${where} ${keyClause}
+       ORDER BY s.run_id, s.key, ${order}`,
+      { ...values, ...(q.keys ? { keys: listValue(q.keys) } : {}) },
+      6,
+    )) as [string[], string[], number[], number[], number[], number[]]
     const out: Series[] = []
-    let current: Series | undefined
+    const all: (Series & { next: number })[] = []
+    let current: (Series & { next: number }) | undefined
+    let from = 0
     for (let i = 0; i < runIds.length; i++) {
       if (!current || current.runId !== runIds[i] || current.key !== keys[i]) {
-        current = { runId: runIds[i]!, key: keys[i]!, step: [], timestamp: [], value: [] }
-        out.push(current)
+        current = { runId: runIds[i]!, key: keys[i]!, step: [], timestamp: [], value: [], next: 0 }
+        from = q.after?.get(seriesKey(current.runId, current.key)) ?? 0
+        all.push(current)
       }
+      const seq = seqs[i]!
+      current.next = Math.max(current.next, seq + 1)
+      if (seq < from) continue
       current.step.push(steps[i]!)
       current.timestamp.push(timestamps[i]!)
       current.value.push(toWire(vals[i]!))
     }
+    for (const { next, ...series } of all) out.push({ ...series, cursor: String(next) })
     return out
   }
 }
@@ -473,9 +488,8 @@ export class RunIndex {
 /** Rows per data chunk: DuckDB's vector size. */
 const CHUNK_ROWS = 2048
 
-function seriesKey(runId: string, key: string): string {
-  return `${runId}\u0000${key}`
-}
+/** A series' identity: the same key as the live cursors' positions. */
+const seriesKey = positionKey
 
 function appendNumber(a: DuckDBAppender, v: number): void {
   if (Number.isNaN(v)) a.appendNull()

@@ -2,7 +2,9 @@
 // upserted table has a `_stage` twin without keys, bulk-loaded by an appender
 // and merged with one INSERT OR REPLACE. Points name their series by a small
 // integer (run and key live once in `series`), and keep step and timestamp as
-// DOUBLE: exact to 2^53, and appended without a BigInt per value.
+// DOUBLE: exact to 2^53, and appended without a BigInt per value. `seq` is a
+// point's position in its series in store order (file lines, SQLite rowids):
+// the same in every process that reads the store, so live cursors survive restarts.
 export const SCHEMA_SQL = `
 CREATE TABLE experiments (
   experiment_id VARCHAR PRIMARY KEY, name VARCHAR, artifact_location VARCHAR,
@@ -13,7 +15,7 @@ CREATE TABLE runs (
 CREATE TABLE params (run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key));
 CREATE TABLE tags (run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key));
 CREATE TABLE series (series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR);
-CREATE TABLE points (series_id INTEGER, step DOUBLE, timestamp DOUBLE, value DOUBLE);
+CREATE TABLE points (series_id INTEGER, step DOUBLE, timestamp DOUBLE, value DOUBLE, seq INTEGER);
 CREATE TABLE experiment_tags (experiment_id VARCHAR, key VARCHAR, value VARCHAR);
 CREATE TABLE run_inputs (run_id VARCHAR, name VARCHAR, digest VARCHAR, source_type VARCHAR, context VARCHAR);
 CREATE TABLE latest_metrics (

@@ -3,7 +3,7 @@
 // client receives after `synced` continue the snapshot exactly.
 import type { MetricBatch } from '../../ingest-watch/events.ts'
 import type { ClientMessage, RunSummary, ServerMessage, SubscribeMessage } from '../../protocol/index.ts'
-import { toWire } from '../../protocol/index.ts'
+import { decodeCursor, toWire } from '../../protocol/index.ts'
 import type { RunIndex } from '../index/run-index.ts'
 import { parseFilter, type FilterAst } from '../query/filter-grammar.ts'
 import { FilterSyntaxError } from '../query/filter-tokens.ts'
@@ -132,6 +132,11 @@ export class LiveClient {
       if (!(err instanceof FilterSyntaxError)) throw err
       return this.send({ type: 'error', sub, code: 'BAD_FILTER', message: err.message, column: err.column })
     }
+    let after: Map<string, number> | undefined
+    if (msg.cursor !== undefined) {
+      after = decodeCursor(msg.cursor)
+      if (!after) return this.send({ type: 'error', sub, code: 'BAD_CURSOR', message: 'cursor is not one this server gave out' })
+    }
     const subscription: Subscription = {
       sub,
       experimentIds: msg.experimentIds ? new Set(msg.experimentIds) : undefined,
@@ -150,10 +155,10 @@ export class LiveClient {
         }
         const [runs, series] = await Promise.all([
           index.runSummaries(scope),
-          index.series({ ...scope, keys: msg.metrics }),
+          index.series({ ...scope, keys: msg.metrics, ...(after ? { after } : {}) }),
         ])
         this.send({ type: 'runs', sub, upsert: runs, remove: [] })
-        for (const s of series) this.send({ type: 'points', sub, ...s })
+        for (const s of series) if (!after || s.step.length > 0) this.send({ type: 'points', sub, ...s })
         this.send({ type: 'synced', sub })
         this.subs.set(sub, subscription)
       })
@@ -249,6 +254,7 @@ class PreparedPoints {
       step: Array.from(this.batch.step),
       timestamp: Array.from(this.batch.timestamp),
       value: Array.from(this.batch.value, toWire),
+      ...(this.batch.firstSeq === undefined ? {} : { cursor: String(this.batch.firstSeq + this.batch.value.length) }),
     }).slice(1)
     return `{"type":"points","sub":${JSON.stringify(sub)},${this.body}`
   }

@@ -1,8 +1,8 @@
 // The typed /ws client, free of any UI framework so the app and the tests use
-// the same code. It keeps its subscriptions and sends them again after a
-// reconnect (with backoff); the caller learns of each (re)subscribe so it can
-// replace that subscription's state with the fresh snapshot.
-import type { ClientMessage, ServerMessage, SubscribeMessage } from '../../../protocol/index.ts'
+// the same code. It keeps its subscriptions and, after a reconnect (with
+// backoff), sends them again with a cursor of what it already has, so the
+// server sends only the points that came after — also from a restarted server.
+import { encodeCursor, positionKey, type ClientMessage, type SeriesPositions, type ServerMessage, type SubscribeMessage } from '../../../protocol/index.ts'
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed'
 
@@ -20,8 +20,13 @@ export interface WebSocketLike {
 export interface LiveConnectionOptions {
   url: string
   onMessage: (msg: ServerMessage) => void
-  /** Called just before a subscription is (re)sent: drop what you hold for it. */
-  onSubscribing?: (sub: string) => void
+  /**
+   * Called just before a subscription is sent. `resuming`: after a reconnect,
+   * with the positions of every series received so far — the server sends
+   * only what came after, so keep the points you hold (runs come again whole).
+   * Otherwise drop what you hold for it.
+   */
+  onSubscribing?: (sub: string, resuming: boolean) => void
   onStatus?: (status: ConnectionStatus) => void
   createSocket?: (url: string) => WebSocketLike
   /** Reconnect delays grow from min to max, doubling. */
@@ -33,6 +38,8 @@ const OPEN = 1
 export class LiveConnection {
   private socket: WebSocketLike | undefined
   private readonly subs = new Map<string, SubscribeMessage>()
+  /** Per subscription, the position reached in each series (from the cursors of `points` frames). */
+  private readonly positions = new Map<string, SeriesPositions>()
   private delay: number
   private timer: ReturnType<typeof setTimeout> | undefined
   private stopped = false
@@ -46,12 +53,20 @@ export class LiveConnection {
   subscribe(request: Omit<SubscribeMessage, 'type'>): void {
     const msg: SubscribeMessage = { type: 'subscribe', ...request }
     this.subs.set(msg.sub, msg)
-    this.sendSubscribe(msg)
+    this.positions.set(msg.sub, new Map())
+    this.sendSubscribe(msg, false)
   }
 
   unsubscribe(sub: string): void {
     this.subs.delete(sub)
+    this.positions.delete(sub)
     this.send({ type: 'unsubscribe', sub })
+  }
+
+  /** The cursor a reconnect would resume `sub` from. */
+  cursorOf(sub: string): string | undefined {
+    const positions = this.positions.get(sub)
+    return positions && positions.size > 0 ? encodeCursor(positions) : undefined
   }
 
   close(): void {
@@ -67,14 +82,17 @@ export class LiveConnection {
     const socket = create(this.options.url)
     this.socket = socket
     socket.onopen = () => {
+      const resuming = this.everOpened
       this.everOpened = true
       this.delay = this.options.backoffMs?.min ?? 250
       this.options.onStatus?.('open')
-      for (const msg of this.subs.values()) this.sendSubscribe(msg)
+      for (const msg of this.subs.values()) this.sendSubscribe(msg, resuming)
     }
     socket.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return
-      this.options.onMessage(JSON.parse(ev.data) as ServerMessage)
+      const msg = JSON.parse(ev.data) as ServerMessage
+      if (msg.type === 'points' && msg.cursor !== undefined) this.positions.get(msg.sub)?.set(positionKey(msg.runId, msg.key), Number(msg.cursor))
+      this.options.onMessage(msg)
     }
     socket.onclose = () => {
       if (this.socket !== socket) return
@@ -90,10 +108,12 @@ export class LiveConnection {
     }
   }
 
-  private sendSubscribe(msg: SubscribeMessage): void {
+  private sendSubscribe(msg: SubscribeMessage, resuming: boolean): void {
     if (this.socket?.readyState !== OPEN) return
-    this.options.onSubscribing?.(msg.sub)
-    this.send(msg)
+    const cursor = resuming ? this.cursorOf(msg.sub) : undefined
+    if (!cursor) this.positions.set(msg.sub, new Map())
+    this.options.onSubscribing?.(msg.sub, cursor !== undefined)
+    this.send(cursor ? { ...msg, cursor } : msg)
   }
 
   private send(msg: ClientMessage): void {
