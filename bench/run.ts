@@ -2,6 +2,7 @@
 // the targets from the issues. Sizes can be lowered for a quick look:
 //   BENCH_RUNS=1000 npm run bench
 import { benchIngest } from './ingest.ts'
+import { benchIdleClients } from './idle-clients.ts'
 import { benchLiveLatency } from './live-latency.ts'
 import { benchSearch, benchSeries } from './query.ts'
 import { benchTailLatency, benchTailThroughput } from './tail.ts'
@@ -37,6 +38,9 @@ row(`write → client receipt p50 (${live.runs * live.hz} points/s, ${live.clien
 row('write → client receipt p99', `${latency.p99.toFixed(1)} ms`, '< 50 ms')
 row('write → client receipt max', `${latency.max.toFixed(1)} ms`, '')
 row('points received by the clients', `${latency.received} of ${latency.expected}`, 'all')
+
+const idle = await benchIdleClients(200)
+row('200 idle subscribed clients: server RSS growth', `${(idle.after - idle.before).toFixed(0)} MB (${idle.before.toFixed(0)} → ${idle.after.toFixed(0)} MB)`, '< 100 MB')
 
 console.error(`query: runwatch serving the ${shape.runs}-run file store, then 100 runs × 100,000 points`)
 const search = await benchSearch(shape)
