@@ -125,7 +125,16 @@ export interface ErrorMessage {
   column?: number
 }
 
-export type ServerMessage = RunsMessage | PointsMessage | SyncedMessage | ErrorMessage
+/**
+ * The client fell too far behind: the server stopped sending for this
+ * subscription. Subscribe again with the cursor (the client library does).
+ */
+export interface ResyncMessage {
+  type: 'resync'
+  sub: string
+}
+
+export type ServerMessage = RunsMessage | PointsMessage | SyncedMessage | ErrorMessage | ResyncMessage
 
 // ---- live cursors --------------------------------------------------------------
 

@@ -221,10 +221,17 @@ export class LiveClient {
     }
   }
 
-  /** A client that cannot keep up is dropped with a reason; it reconnects and resubscribes. */
+  /**
+   * A client that cannot keep up stops getting deltas: each subscription gets
+   * one small `resync` frame, queued behind what it has not read yet. When it
+   * reads it, it has caught up and subscribes again with its cursor. The
+   * server holds no more than the limit for it, and loses nothing for it.
+   */
   private shed(): void {
-    this.hub.log(`dropping a live client with ${this.socket.bufferedAmount} unsent bytes`)
-    this.drop(1013, 'client too slow; reconnect and resubscribe')
+    this.hub.log(`a live client is ${this.socket.bufferedAmount} bytes behind; asking it to resync`)
+    const subs = [...this.subs.keys()]
+    this.subs.clear()
+    for (const sub of subs) this.send({ type: 'resync', sub })
   }
 
   drop(code: number, reason: string): void {

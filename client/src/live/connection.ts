@@ -92,6 +92,12 @@ export class LiveConnection {
       if (typeof ev.data !== 'string') return
       const msg = JSON.parse(ev.data) as ServerMessage
       if (msg.type === 'points' && msg.cursor !== undefined) this.positions.get(msg.sub)?.set(positionKey(msg.runId, msg.key), Number(msg.cursor))
+      if (msg.type === 'resync') {
+        // Everything before this frame has been read: pick up from where we are.
+        const sub = this.subs.get(msg.sub)
+        if (sub) this.sendSubscribe(sub, true)
+        return
+      }
       this.options.onMessage(msg)
     }
     socket.onclose = () => {
