@@ -119,5 +119,20 @@ describe('runwatch in Chromium', () => {
     expect(await page.locator('[data-testid=run-table] tr[data-run-id]').count()).toBeLessThan(100)
     expect(errors).toEqual([])
   })
+
+  it('shows the running runs on /wall as live tiles that fit the screen', async () => {
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const server = await serve(['--demo'], dir.path)
+    const { page, errors } = await openPage(browser, `${server.url}/wall`)
+    await waitFor(async () => (await page.locator('[data-testid=wall-tile]').count()) >= 2, 'two running runs on the wall', 15_000)
+    const step = async () => Number(((await page.locator('[data-testid=wall-step]').first().textContent()) ?? '').replace(/\D/g, '') || 0)
+    const first = await waitFor(step, 'a step on the first tile')
+    await waitFor(async () => (await step()) > first + 10, 'the tile moving live', 10_000)
+    expect(await page.isVisible('[data-testid=wall-banner]')).toBe(false)
+    const overflow = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight)
+    expect(overflow).toBeLessThanOrEqual(0)
+    expect(errors).toEqual([])
+  })
 })
 

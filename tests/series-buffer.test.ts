@@ -26,3 +26,20 @@ describe('series for the chart', () => {
     expect(buffer.pointCount).toBe(0)
   })
 })
+
+describe('bounded series for the wall', () => {
+  it('stays under its cap for a run that logs for days, keeping the newest half exact and the spikes', async () => {
+    const { appendBounded } = await import('../client/src/state/bounded-series.ts')
+    const s = { step: [] as number[], value: [] as number[] }
+    for (let from = 0; from < 200_000; from += 100) {
+      const steps = Array.from({ length: 100 }, (_, i) => from + i)
+      appendBounded(s, steps, steps.map((x) => (x === 1234 ? 1e6 : Math.sin(x))), 1000)
+      expect(s.step.length).toBeLessThanOrEqual(1000)
+    }
+    expect(s.step.at(-1)).toBe(199_999)
+    expect(s.value).toContain(1e6)
+    const tail = s.step.slice(-300)
+    expect(tail).toEqual(Array.from({ length: 300 }, (_, i) => 199_700 + i))
+    expect(s.step.every((x, i) => i === 0 || x > s.step[i - 1]!)).toBe(true)
+  })
+})

@@ -1,5 +1,6 @@
 import { render } from 'solid-js/web'
 import { App } from './App.tsx'
+import { WallView } from './wall/WallView.tsx'
 import './styles.css'
 
-render(() => <App />, document.getElementById('root')!)
+render(() => (location.pathname.startsWith('/wall') ? <WallView /> : <App />), document.getElementById('root')!)

@@ -1,0 +1,150 @@
+// The wall display: every running run (or a filter from the URL) as a tile
+// readable from across the room, live, with no controls. It reconnects and
+// resumes by itself, and its memory stays flat for days.
+import { For, Show, createMemo, createSignal, onCleanup } from 'solid-js'
+import { createStore, produce } from 'solid-js/store'
+import { fromWire, toWire, type RunSummary, type ServerMessage } from '../../../protocol/index.ts'
+import { liveSocketUrl } from '../api.ts'
+import { colorFor } from '../colors.ts'
+import { formatDuration, formatMetric } from '../format.ts'
+import { LiveConnection, type ConnectionStatus } from '../live/connection.ts'
+import { appendBounded } from '../state/bounded-series.ts'
+import type { SeriesData } from '../state/series-buffer.ts'
+import { Sparkline } from './Sparkline.tsx'
+
+const SUB = 'wall'
+/** Points kept per run for its sparkline. */
+const CAP = 1500
+
+interface Tile {
+  run: RunSummary
+  /** Bumped when the run's series (kept outside the store: plain arrays) changes. */
+  version: number
+  last: number
+  best: number
+  lastPointAt: number
+  /** Points per second over the last few seconds. */
+  rate: number
+  recent: number[]
+}
+
+export function WallView() {
+  const params = new URLSearchParams(location.search)
+  const metric = params.get('metric') ?? 'loss'
+  const maximize = params.get('mode') === 'max'
+  const filter = params.get('filter') ?? "attributes.status = 'RUNNING'"
+  const experiments = params.get('experiments')?.split(',').filter(Boolean)
+  const [status, setStatus] = createSignal<ConnectionStatus>('connecting')
+  const [tiles, setTiles] = createStore<Record<string, Tile>>({})
+  const series = new Map<string, SeriesData>()
+  const [now, setNow] = createSignal(Date.now())
+  const clock = setInterval(() => setNow(Date.now()), 1000)
+  onCleanup(() => clearInterval(clock))
+
+  const better = (a: number, b: number) => (maximize ? a > b : a < b)
+
+  const onMessage = (msg: ServerMessage) => {
+    if (msg.sub !== SUB) return
+    if (msg.type === 'runs') {
+      setTiles(
+        produce((state) => {
+          for (const id of msg.remove) {
+            delete state[id]
+            series.delete(id)
+          }
+          for (const run of msg.upsert) {
+            if (state[run.runId]) state[run.runId]!.run = run
+            else state[run.runId] = { run, version: 0, last: NaN, best: NaN, lastPointAt: 0, rate: 0, recent: [] }
+          }
+        }),
+      )
+    }
+    if (msg.type === 'points' && msg.key === metric) {
+      const values = msg.value.map(fromWire)
+      if (!tiles[msg.runId]) return
+      let data = series.get(msg.runId)
+      if (!data) series.set(msg.runId, (data = { step: [], value: [] }))
+      appendBounded(data, msg.step, values, CAP)
+      setTiles(
+        produce((state) => {
+          const tile = state[msg.runId]
+          if (!tile) return
+          tile.last = data.value[data.value.length - 1] ?? NaN
+          for (const v of values) if (Number.isFinite(v) && (Number.isNaN(tile.best) || better(v, tile.best))) tile.best = v
+          // Logging rate from the points' own timestamps over the last 5 s (a snapshot of old points counts for nothing).
+          const since = Date.now() - 5000
+          tile.lastPointAt = Math.max(tile.lastPointAt, ...msg.timestamp)
+          tile.recent = [...tile.recent.filter((x) => x > since), ...msg.timestamp.filter((x) => x > since)].slice(-5000)
+          tile.rate = tile.recent.length / 5
+          tile.version++
+        }),
+      )
+    }
+  }
+
+  const connection = new LiveConnection({
+    url: liveSocketUrl(),
+    onMessage,
+    onStatus: setStatus,
+    onSubscribing: (_sub, resuming) => {
+      if (resuming) return
+      series.clear()
+      setTiles(produce((state) => { for (const id of Object.keys(state)) delete state[id] }))
+    },
+  })
+  connection.subscribe({ sub: SUB, metrics: [metric], filter, ...(experiments ? { experimentIds: experiments } : {}) })
+  onCleanup(() => connection.close())
+
+  const ordered = createMemo(() => Object.values(tiles).sort((a, b) => (b.run.startTime ?? 0) - (a.run.startTime ?? 0)))
+  // Fill the screen: enough columns for a wide-screen aspect, rows sharing the height.
+  const columns = createMemo(() => Math.max(1, Math.min(8, Math.ceil(Math.sqrt(ordered().length * 1.6)))))
+  const rows = createMemo(() => Math.max(1, Math.ceil(ordered().length / columns())))
+
+  return (
+    <div class="wall" data-testid="wall">
+      <Show when={status() !== 'open'}>
+        <div class="wall-banner" data-testid="wall-banner">{status() === 'closed' ? 'disconnected' : 'reconnecting…'}</div>
+      </Show>
+      <Show when={ordered().length > 0} fallback={<div class="wall-empty">No run matches {filter}</div>}>
+        <div
+          class="wall-grid"
+          style={{
+            'grid-template-columns': `repeat(${columns()}, minmax(0, 1fr))`,
+            'grid-auto-rows': `calc((100vh - 24px - ${(rows() - 1) * 12}px) / ${rows()})`,
+          }}
+        >
+          <For each={ordered()}>
+            {(tile) => {
+              const silentFor = () => (tile.lastPointAt ? now() - tile.lastPointAt : 0)
+              return (
+                <div class={`wall-tile wall-${tile.run.status.toLowerCase()}`} data-testid="wall-tile" data-run-id={tile.run.runId}>
+                  <div class="wall-head">
+                    <i class="swatch" style={{ background: colorFor(tile.run.runId) }} />
+                    <span class="wall-name">{tile.run.name || tile.run.runId.slice(0, 8)}</span>
+                    <span class={`status status-${tile.run.status.toLowerCase()}`}>{tile.run.status}</span>
+                  </div>
+                  <div class="wall-values">
+                    <div>
+                      <div class="wall-label">{metric}</div>
+                      <div class="wall-value" data-testid="wall-value">{tile.version === 0 ? '–' : formatMetric(toWire(tile.last))}</div>
+                    </div>
+                    <div>
+                      <div class="wall-label">best</div>
+                      <div class="wall-value">{Number.isNaN(tile.best) ? '–' : formatMetric(tile.best)}</div>
+                    </div>
+                  </div>
+                  <Sparkline data={() => series.get(tile.run.runId)} version={tile.version} color={colorFor(tile.run.runId)} />
+                  <div class="wall-foot">
+                    <span data-testid="wall-step">step {tile.version === 0 ? '–' : (series.get(tile.run.runId)?.step.at(-1) ?? '–')}</span>
+                    <span>{tile.rate.toFixed(0)} pts/s</span>
+                    <span classList={{ stale: silentFor() > 60_000 }}>{tile.lastPointAt ? `${formatDuration(silentFor())} ago` : 'no points yet'}</span>
+                  </div>
+                </div>
+              )
+            }}
+          </For>
+        </div>
+      </Show>
+    </div>
+  )
+}
