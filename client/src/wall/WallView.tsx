@@ -9,6 +9,7 @@ import { colorFor } from '../colors.ts'
 import { formatDuration, formatMetric } from '../format.ts'
 import { LiveConnection, type ConnectionStatus } from '../live/connection.ts'
 import { appendBounded } from '../state/bounded-series.ts'
+import { runHealth } from '../state/health.ts'
 import type { SeriesData } from '../state/series-buffer.ts'
 import { Sparkline } from './Sparkline.tsx'
 
@@ -23,9 +24,10 @@ interface Tile {
   last: number
   best: number
   lastPointAt: number
-  /** Points per second over the last few seconds. */
-  rate: number
+  /** Logged timestamps of the last few seconds' points (the logging rate). */
   recent: number[]
+  /** The last logged timestamps, for the run's usual logging interval. */
+  timestamps: number[]
 }
 
 export function WallView() {
@@ -54,7 +56,7 @@ export function WallView() {
           }
           for (const run of msg.upsert) {
             if (state[run.runId]) state[run.runId]!.run = run
-            else state[run.runId] = { run, version: 0, last: NaN, best: NaN, lastPointAt: 0, rate: 0, recent: [] }
+            else state[run.runId] = { run, version: 0, last: NaN, best: NaN, lastPointAt: 0, recent: [], timestamps: [] }
           }
         }),
       )
@@ -75,7 +77,7 @@ export function WallView() {
           const since = Date.now() - 5000
           tile.lastPointAt = Math.max(tile.lastPointAt, ...msg.timestamp)
           tile.recent = [...tile.recent.filter((x) => x > since), ...msg.timestamp.filter((x) => x > since)].slice(-5000)
-          tile.rate = tile.recent.length / 5
+          tile.timestamps = [...tile.timestamps, ...msg.timestamp].slice(-64)
           tile.version++
         }),
       )
@@ -115,12 +117,18 @@ export function WallView() {
         >
           <For each={ordered()}>
             {(tile) => {
-              const silentFor = () => (tile.lastPointAt ? now() - tile.lastPointAt : 0)
+              const silentFor = () => (tile.lastPointAt ? Math.max(0, now() - tile.lastPointAt) : 0)
+              // Points logged in the last 5 s, recomputed each second so a finished run drops to 0.
+              const rate = () => tile.recent.filter((t) => t > now() - 5000).length / 5
+              const health = () => (maximize ? 'ok' : runHealth({ status: tile.run.status, lastPointAt: tile.lastPointAt, timestamps: tile.timestamps, last: tile.last, best: tile.best }, now()))
               return (
                 <div class={`wall-tile wall-${tile.run.status.toLowerCase()}`} data-testid="wall-tile" data-run-id={tile.run.runId}>
                   <div class="wall-head">
                     <i class="swatch" style={{ background: colorFor(tile.run.runId) }} />
                     <span class="wall-name">{tile.run.name || tile.run.runId.slice(0, 8)}</span>
+                    <Show when={health() !== 'ok'}>
+                      <span class={`health health-${health()}`} data-testid="wall-health">{health()}</span>
+                    </Show>
                     <span class={`status status-${tile.run.status.toLowerCase()}`}>{tile.run.status}</span>
                   </div>
                   <div class="wall-values">
@@ -136,8 +144,8 @@ export function WallView() {
                   <Sparkline data={() => series.get(tile.run.runId)} version={tile.version} color={colorFor(tile.run.runId)} />
                   <div class="wall-foot">
                     <span data-testid="wall-step">step {tile.version === 0 ? '–' : (series.get(tile.run.runId)?.step.at(-1) ?? '–')}</span>
-                    <span>{tile.rate.toFixed(0)} pts/s</span>
-                    <span classList={{ stale: silentFor() > 60_000 }}>{tile.lastPointAt ? `${formatDuration(silentFor())} ago` : 'no points yet'}</span>
+                    <span>{rate().toFixed(0)} pts/s</span>
+                    <span classList={{ stale: health() === 'stalled' }}>{tile.lastPointAt ? `${formatDuration(silentFor())} ago` : 'no points yet'}</span>
                   </div>
                 </div>
               )
