@@ -77,6 +77,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     index.beginBulkLoad()
     await source.start(ingestion.sink)
+    hub.indexed()
     // The coarse blocks for chart overviews are built behind the ready line; until then series queries read points.
     void queue.run(() => index.endBulkLoad()).catch((err: unknown) => log(`building chart overviews failed: ${(err as Error).message}`))
   } catch (err) {

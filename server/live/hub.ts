@@ -39,6 +39,17 @@ const MAX_FILTERED_RUNS = 100_000
 
 export class LiveHub {
   private readonly clients = new Set<LiveClient>()
+  private markReady: () => void = () => {}
+  /**
+   * Subscriptions wait for the initial index: a snapshot taken mid-scan would
+   * be followed by the rest of the scan as live points, which a resumed
+   * client (with a cursor) already holds.
+   */
+  readonly ready = new Promise<void>((resolve) => (this.markReady = resolve))
+
+  indexed(): void {
+    this.markReady()
+  }
 
   constructor(
     readonly index: RunIndex,
@@ -144,8 +155,8 @@ export class LiveClient {
     }
     this.subs.delete(sub)
     const { index, queue } = this.hub
-    void queue
-      .run(async () => {
+    void this.hub.ready
+      .then(() => queue.run(async () => {
         if (this.closed) return
         let scope: { experimentIds?: string[]; runIds?: string[] } = { experimentIds: msg.experimentIds }
         if (ast) {
@@ -161,7 +172,7 @@ export class LiveClient {
         for (const s of series) if (!after || s.step.length > 0) this.send({ type: 'points', sub, ...s })
         this.send({ type: 'synced', sub })
         this.subs.set(sub, subscription)
-      })
+      }))
       .catch((err: unknown) => {
         this.hub.log(`subscription ${sub} failed: ${(err as Error).message}`)
         this.send({ type: 'error', sub, code: 'INTERNAL', message: 'could not read the index for this subscription' })
