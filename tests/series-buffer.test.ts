@@ -41,5 +41,11 @@ describe('bounded series for the wall', () => {
     const tail = s.step.slice(-300)
     expect(tail).toEqual(Array.from({ length: 300 }, (_, i) => 199_700 + i))
     expect(s.step.every((x, i) => i === 0 || x > s.step[i - 1]!)).toBe(true)
+    // A snapshot far larger than the cap arrives in one piece.
+    const big = { step: [] as number[], value: [] as number[] }
+    const steps = Array.from({ length: 150_000 }, (_, i) => i)
+    appendBounded(big, steps, steps.map((x) => (x === 77 ? -5e5 : 1)), 1000)
+    expect(big.step.length).toBeLessThanOrEqual(1000)
+    expect(big.value).toContain(-5e5)
   })
 })

@@ -5,7 +5,11 @@ import { mergeIncreasing, type SeriesData } from './series-buffer.ts'
 
 export function appendBounded(target: SeriesData, steps: ArrayLike<number>, values: ArrayLike<number>, cap: number): void {
   mergeIncreasing(target, steps, values)
-  if (target.step.length <= cap) return
+  // A large snapshot can be many times the cap: thin until it fits.
+  while (target.step.length > cap) thinOlderHalf(target)
+}
+
+function thinOlderHalf(target: SeriesData): void {
   const half = Math.floor(target.step.length / 2)
   // Of each pair keep the point further from the older half's mean: a spike always wins.
   let sum = 0

@@ -16,10 +16,16 @@ export function Sparkline(props: { data: () => SeriesData | undefined; version: 
     const w = (canvas.width = canvas.clientWidth * devicePixelRatio)
     const h = (canvas.height = canvas.clientHeight * devicePixelRatio)
     ctx.clearRect(0, 0, w, h)
-    const finite = value.filter(Number.isFinite)
-    if (finite.length < 2) return
-    const lo = Math.min(...finite)
-    const hi = Math.max(...finite)
+    let lo = Infinity
+    let hi = -Infinity
+    let finite = 0
+    for (const v of value) {
+      if (!Number.isFinite(v)) continue
+      finite++
+      if (v < lo) lo = v
+      if (v > hi) hi = v
+    }
+    if (finite < 2) return
     const x0 = step[0]!
     const x1 = step[step.length - 1]!
     const sx = (x: number) => ((x - x0) / Math.max(1e-9, x1 - x0)) * (w - 2) + 1

@@ -75,9 +75,9 @@ export function WallView() {
           for (const v of values) if (Number.isFinite(v) && (Number.isNaN(tile.best) || better(v, tile.best))) tile.best = v
           // Logging rate from the points' own timestamps over the last 5 s (a snapshot of old points counts for nothing).
           const since = Date.now() - 5000
-          tile.lastPointAt = Math.max(tile.lastPointAt, ...msg.timestamp)
+          for (const t of msg.timestamp) if (t > tile.lastPointAt) tile.lastPointAt = t
           tile.recent = [...tile.recent.filter((x) => x > since), ...msg.timestamp.filter((x) => x > since)].slice(-5000)
-          tile.timestamps = [...tile.timestamps, ...msg.timestamp].slice(-64)
+          tile.timestamps = tile.timestamps.concat(msg.timestamp.slice(-64)).slice(-64)
           tile.version++
         }),
       )
