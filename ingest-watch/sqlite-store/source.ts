@@ -28,7 +28,7 @@ const METRIC_PAGE = 50_000
 const REQUIRED_TABLES = ['experiments', 'runs', 'metrics', 'params', 'tags']
 /** Initial reads larger than this use worker threads, in ranges of WORKER_RANGE_ROWS rowids. */
 const WORKER_THRESHOLD_ROWS = 500_000
-const WORKER_RANGE_ROWS = 100_000
+const WORKER_RANGE_ROWS = 25_000
 
 export class SqliteStoreSource implements StoreSource {
   private readonly log: (message: string) => void
