@@ -172,3 +172,42 @@ export function decodeCursor(text: string): SeriesPositions | undefined {
     return undefined
   }
 }
+
+// ---- series shape ----------------------------------------------------------------
+
+export interface SeriesData {
+  step: number[]
+  value: number[]
+}
+
+/**
+ * Drawn series (charts, the series query) have one value per step, strictly
+ * increasing. Merges points (in arrival order) into a strictly increasing series:
+ * a larger step is appended, an equal step replaces the last value, an older
+ * step cannot be drawn live and is dropped. Returns what happened.
+ */
+export function mergeIncreasing(target: SeriesData, steps: ArrayLike<number>, values: ArrayLike<number>): { from: number; replacedLast: boolean } {
+  const from = target.step.length
+  let replacedLast = false
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!
+    const last = target.step.length - 1
+    const lastStep = last >= 0 ? target.step[last]! : -Infinity
+    if (step > lastStep) {
+      target.step.push(step)
+      target.value.push(values[i]!)
+    } else if (step === lastStep) {
+      target.value[last] = values[i]!
+      if (last < from) replacedLast = true
+    }
+  }
+  return { from, replacedLast }
+}
+
+/** A full series (sorted by step, then time) reduced to one value per step: the last logged. */
+export function lastPerStep(steps: ArrayLike<number>, values: ArrayLike<number>): SeriesData {
+  const out: SeriesData = { step: [], value: [] }
+  mergeIncreasing(out, steps, values)
+  return out
+}
+

@@ -191,15 +191,15 @@ export class RunIndex {
     for (const id of removed) this.runExperiment.delete(id)
     if (removed.size > 0) {
       const gone = new Set<number>()
-      for (const [k, id] of this.seriesIds) if (removed.has(k.slice(0, k.indexOf('\u0000')))) gone.add(id)
-      for (const [k, b] of this.pendingBlocks) if (gone.has(b.seriesId)) this.pendingBlocks.delete(k)
       for (const [k, id] of this.seriesIds) {
         if (!removed.has(k.slice(0, k.indexOf('\u0000')))) continue
+        gone.add(id)
         this.seriesIds.delete(k)
         this.seriesNames.delete(id)
         this.latest.delete(id)
         this.seriesLength.delete(id)
       }
+      for (const [k, b] of this.pendingBlocks) if (gone.has(b.seriesId)) this.pendingBlocks.delete(k)
     }
     const changed = new Set<string>(runs.keys())
     for (const [run] of params.values()) changed.add(run)

@@ -30,10 +30,6 @@ function stringList(value: unknown, name: string): string[] | undefined {
   return value as string[]
 }
 
-function badRequest(message: string) {
-  return { error: { code: 'INVALID_PARAMETER_VALUE', message } }
-}
-
 export function apiRoutes({ index, store }: ApiContext): Hono {
   const api = new Hono()
 
@@ -49,10 +45,8 @@ export function apiRoutes({ index, store }: ApiContext): Hono {
   api.get('/metrics/history', async (c) => {
     const runId = c.req.query('runId')
     const key = c.req.query('key')
-    if (!runId || !key) return c.json(badRequest('runId and key are required'), 400)
-    if (index.experimentOf(runId) === undefined) {
-      return c.json({ error: { code: 'RESOURCE_DOES_NOT_EXIST', message: `run '${runId}' not found` } }, 404)
-    }
+    if (!runId || !key) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', 'runId and key are required')
+    if (index.experimentOf(runId) === undefined) throw new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', `run '${runId}' not found`)
     return c.json(await index.metricHistory(runId, key))
   })
 

@@ -4,12 +4,13 @@
 // full-resolution series first (in JS: an EMA is sequential), then the same
 // bucketing applies.
 import { listValue } from '@duckdb/node-api'
-import { toWire, type WireNumber } from '../../../protocol/index.ts'
+import { lastPerStep, toWire, type WireNumber } from '../../../protocol/index.ts'
 import type { RunIndex } from '../../index/run-index.ts'
-import { lastPerX, type XMode } from './align.ts'
 import { bucketSlots, m4, m4Grid, type M4Bucket } from './m4.ts'
 import { emaDebiased, movingAverage } from './smoothing.ts'
 import { BLOCK_STEPS } from '../../index/point-blocks.ts'
+
+export type XMode = 'step' | 'relative' | 'wall'
 
 export interface SeriesRequest {
   runIds: string[]
@@ -133,12 +134,12 @@ async function smoothed(
     3,
   )) as [string[], number[], number[]]
   // Per run: one value per x (the last logged), then the smoothing over all of it.
-  const perRun = new Map<string, { x: Float64Array; raw: Float64Array; y: Float64Array }>()
+  const perRun = new Map<string, { x: number[]; raw: number[]; y: Float64Array }>()
   let start = 0
   while (start < runs.length) {
     let end = start
     while (end < runs.length && runs[end] === runs[start]) end++
-    const { x, y } = lastPerX(xs.slice(start, end), ys.slice(start, end))
+    const { step: x, value: y } = lastPerStep(xs.slice(start, end), ys.slice(start, end))
     const s = req.smoothing!
     perRun.set(runs[start]!, { x, raw: y, y: s.kind === 'ema' ? emaDebiased(y, s.weight) : movingAverage(y, Math.max(1, Math.floor(s.window))) })
     start = end
