@@ -157,38 +157,26 @@ async function smoothed(
   }
   if (lo > hi) return { key: req.key, x: mode, exact: true, grid: [], runs: req.runIds.map((runId) => ({ runId, y: [], raw: [] })) }
   const [x0, x1] = req.range ?? [lo, hi]
-  if (all.size <= budget) {
-    const grid = [...all].sort((a, b) => a - b)
-    const slot = new Map(grid.map((x, i) => [x, i]))
-    return {
-      key: req.key, x: mode, exact: true, grid,
-      runs: req.runIds.map((runId) => {
-        const y: (WireNumber | null)[] = new Array(grid.length).fill(null)
-        const raw: (WireNumber | null)[] = new Array(grid.length).fill(null)
-        const s = perRun.get(runId)
-        if (s) for (let i = 0; i < s.x.length; i++) {
-          const k = slot.get(s.x[i]!)
-          if (k === undefined) continue
-          y[k] = toWire(s.y[i]!)
-          raw[k] = toWire(s.raw[i]!)
-        }
-        return { runId, y, raw }
-      }),
-    }
-  }
+  // Exact on the union of x values when it fits the budget, else M4 buckets; smoothed and raw alike.
+  const exact = all.size <= budget
   const buckets = Math.floor(budget / 4)
-  const grid = m4Grid(x0, x1, buckets)
-  return {
-    key: req.key, x: mode, exact: false, grid,
-    runs: req.runIds.map((runId) => {
-      const y: (WireNumber | null)[] = new Array(grid.length).fill(null)
-      const raw: (WireNumber | null)[] = new Array(grid.length).fill(null)
-      const s = perRun.get(runId)
-      if (s) {
-        for (const [b, m] of m4(s.x, s.y, x0, x1, buckets)) placeBucket(y, b, m)
-        for (const [b, m] of m4(s.x, s.raw, x0, x1, buckets)) placeBucket(raw, b, m)
+  const grid = exact ? [...all].sort((a, b) => a - b) : m4Grid(x0, x1, buckets)
+  const slot = exact ? new Map(grid.map((x, i) => [x, i])) : undefined
+  const place = (x: number[], values: ArrayLike<number>) => {
+    const row: (WireNumber | null)[] = new Array(grid.length).fill(null)
+    if (slot) {
+      for (let i = 0; i < x.length; i++) {
+        const k = slot.get(x[i]!)
+        if (k !== undefined) row[k] = toWire(values[i]!)
       }
-      return { runId, y, raw }
+    } else for (const [b, m] of m4(x, values, x0, x1, buckets)) placeBucket(row, b, m)
+    return row
+  }
+  return {
+    key: req.key, x: mode, exact, grid,
+    runs: req.runIds.map((runId) => {
+      const s = perRun.get(runId) ?? { x: [], y: [], raw: [] }
+      return { runId, y: place(s.x, s.y), raw: place(s.x, s.raw) }
     }),
   }
 }
