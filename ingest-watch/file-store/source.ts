@@ -151,10 +151,7 @@ export class FileStoreSource implements StoreSource {
     let lastReport = started
     const runDirs = await this.listRunDirs(true)
     // Watch first: a write after this point is reported, and re-reading it after the scan is harmless.
-    for (const where of runDirs) {
-      const runDir = `${where.expDir}/${where.runId}`
-      for (const dir of [runDir, ...RUN_SECTIONS.map((s) => `${runDir}/${s}`), `${runDir}/inputs`]) this.dirs.watch(dir)
-    }
+    for (const where of runDirs) this.watchRun(where)
     await scanRunFolders(this.root, runDirs, this.retryDelays, this.scanOptions, async (where, folder) => {
       if (this.closed) return
       this.applyRunFolder(where, folder)
@@ -211,13 +208,16 @@ export class FileStoreSource implements StoreSource {
 
   /** Watches a run's folders, then reads all of it: a write after the watch starts is never missed. */
   private async openRun(where: RunPath): Promise<void> {
-    const runDir = `${where.expDir}/${where.runId}`
-    this.dirs.watch(runDir)
-    for (const section of RUN_SECTIONS) this.dirs.watch(`${runDir}/${section}`)
-    this.dirs.watch(`${runDir}/inputs`)
+    this.watchRun(where)
     if (!(await this.readRun(where))) return
     for (const section of RUN_SECTIONS) await this.openFolder(where, section)
     this.readInputs(where)
+  }
+
+  /** A run folder and its metrics/params/tags/inputs folders: every write in them is reported. */
+  private watchRun(where: RunLocationRef): void {
+    const runDir = `${where.expDir}/${where.runId}`
+    for (const dir of [runDir, ...RUN_SECTIONS.map((s) => `${runDir}/${s}`), `${runDir}/inputs`]) this.dirs.watch(dir)
   }
 
   /**
