@@ -63,6 +63,35 @@ export interface RunSummary {
   inputs?: DatasetInputSummary[]
 }
 
+/** Keys in use, for column pickers and autocompletion. */
+export interface RunKeys {
+  metrics: string[]
+  params: string[]
+  tags: string[]
+}
+
+export interface MetricStats {
+  min: WireNumber | null
+  max: WireNumber | null
+  /** Points logged. */
+  count: number
+}
+
+export interface RunLink {
+  runId: string
+  /** Absent for a parent that is not in the store. */
+  name?: string
+  status?: RunStatus
+}
+
+/** GET /api/run: what the run page shows. */
+export interface RunDetails {
+  run: RunSummary
+  metricStats: Record<string, MetricStats>
+  parent: RunLink | null
+  children: (RunLink & { name: string; status: RunStatus })[]
+}
+
 /** One metric series of one run, columnar. */
 export interface SeriesColumns {
   step: number[]
@@ -86,6 +115,12 @@ export interface SubscribeMessage {
   metrics?: string[]
   filter?: string
   cursor?: string
+  /**
+   * false: leave out the current state (runs and points) and send only
+   * `synced`, then live deltas — for a client that reads the state by query
+   * (the paged run table) and only needs to hear what changes.
+   */
+  snapshot?: boolean
 }
 
 export interface UnsubscribeMessage {

@@ -448,6 +448,19 @@ export class RunIndex {
     return { runId, key, step: series?.step ?? [], timestamp: series?.timestamp ?? [], value: series?.value ?? [] }
   }
 
+  /**
+   * How many points each run's series of `key` holds now: the live-cursor
+   * positions from which a client that loaded the series by query continues.
+   */
+  positions(runIds: string[], key: string): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const runId of runIds) {
+      const id = this.seriesIds.get(seriesKey(runId, key))
+      if (id !== undefined) out.set(seriesKey(runId, key), this.seriesLength.get(id) ?? 0)
+    }
+    return out
+  }
+
   /** Every point of the matching series, ordered by step then timestamp, one entry per (run, key). */
   async series(q: SeriesQuery): Promise<Series[]> {
     const { where, values } = runWhere(q, 'r')

@@ -132,6 +132,7 @@ export class LiveClient {
       : !isStringList(msg.experimentIds) ? '"experimentIds" must be a list of strings'
       : !isStringList(msg.metrics) ? '"metrics" must be a list of strings'
       : msg.filter !== undefined && typeof msg.filter !== 'string' ? '"filter" must be a string'
+      : msg.snapshot !== undefined && typeof msg.snapshot !== 'boolean' ? '"snapshot" must be true or false'
       : !this.subs.has(sub) && this.subs.size >= MAX_SUBSCRIPTIONS ? `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`
       : undefined
     if (problem) return this.send({ type: 'error', ...(typeof sub === 'string' ? { sub } : {}), code: 'BAD_SUBSCRIBE', message: problem })
@@ -164,12 +165,14 @@ export class LiveClient {
           subscription.filter = { ast, members: new Set(ids), onMetrics: mentionsMetrics(ast) }
           scope = { runIds: ids }
         }
-        const [runs, series] = await Promise.all([
-          index.runSummaries(scope),
-          index.series({ ...scope, keys: msg.metrics, ...(after ? { after } : {}) }),
-        ])
-        this.send({ type: 'runs', sub, upsert: runs, remove: [] })
-        for (const s of series) if (!after || s.step.length > 0) this.send({ type: 'points', sub, ...s })
+        if (msg.snapshot !== false) {
+          const [runs, series] = await Promise.all([
+            index.runSummaries(scope),
+            index.series({ ...scope, keys: msg.metrics, ...(after ? { after } : {}) }),
+          ])
+          this.send({ type: 'runs', sub, upsert: runs, remove: [] })
+          for (const s of series) if (!after || s.step.length > 0) this.send({ type: 'points', sub, ...s })
+        }
         this.send({ type: 'synced', sub })
         this.subs.set(sub, subscription)
       }))

@@ -4,6 +4,9 @@ import { parseOrderBy } from '../query/order-by.ts'
 import { FilterSyntaxError } from '../query/filter-tokens.ts'
 import { parseColumns, runColumns } from '../query/run-columns.ts'
 import { searchRuns } from '../query/search.ts'
+import { runKeys } from '../query/keys.ts'
+import { runDetails } from '../query/run-details.ts'
+import { encodeCursor } from '../../protocol/index.ts'
 import { querySeries, type SeriesRequest } from '../query/series/query.ts'
 import { answerApiError, ApiError, maxResults, parseFilterParam, viewType } from './mlflow-api.ts'
 import type { StoreInfo } from '../artifacts.ts'
@@ -40,6 +43,16 @@ export function apiRoutes({ index, store }: ApiContext): Hono {
   api.get('/runs', async (c) => {
     const experimentIds = c.req.queries('experimentId')
     return c.json({ runs: await index.runSummaries(experimentIds ? { experimentIds } : {}) })
+  })
+
+  api.get('/keys', async (c) => c.json(await runKeys(index, c.req.queries('experimentId'))))
+
+  api.get('/run', async (c) => {
+    const runId = c.req.query('runId')
+    if (!runId) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', 'runId is required')
+    const details = await runDetails(index, runId)
+    if (!details) throw new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', `run '${runId}' not found`)
+    return c.json(details)
   })
 
   api.get('/metrics/history', async (c) => {
@@ -93,7 +106,11 @@ export function apiRoutes({ index, store }: ApiContext): Hono {
         (smoothing.kind === 'sma' && typeof smoothing.window === 'number' && smoothing.window >= 1)
       if (!ok) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', "smoothing must be {kind: 'ema', weight: 0..1} or {kind: 'sma', window: >= 1}")
     }
-    return c.json(await querySeries(index, { runIds, key: f.key, x, budget, ...(range ? { range: range as [number, number] } : {}), ...(smoothing ? { smoothing } : {}) }))
+    // Positions taken before the query: a live subscription from this cursor may repeat a
+    // point the query already holds (the chart's merge keeps one value per step), never miss one.
+    const cursor = encodeCursor(index.positions(runIds, f.key))
+    const answer = await querySeries(index, { runIds, key: f.key, x, budget, ...(range ? { range: range as [number, number] } : {}), ...(smoothing ? { smoothing } : {}) })
+    return c.json({ ...answer, cursor })
   })
 
   api.onError((err, c) => {
