@@ -101,9 +101,10 @@ describe('a chart loaded by the series query, continued live from its cursor', (
     await waitFor(() => messages.some((m) => m.type === 'synced'), 'synced')
     expect(messages.map((m) => m.type)).toEqual(['synced'])
     appendFileSync(join(root, nested.exp, nested.children[1]!, 'metrics', 'loss'), '9 0.1 3\n')
-    await waitFor(() => messages.some((m) => m.type === 'runs'), 'the changed run')
-    const changed = messages.find((m) => m.type === 'runs')
-    expect(changed).toMatchObject({ upsert: [{ runId: nested.children[1], metrics: { loss: { value: 0.1, step: 3 } } }], remove: [] })
+    const upserts = () => messages.flatMap((m) => (m.type === 'runs' ? m.upsert : []))
+    await waitFor(() => upserts().some((r) => r.runId === nested.children[1] && r.metrics.loss?.step === 3), 'the changed run')
+    // Only runs that changed come: never the experiment's whole list.
+    expect(new Set(upserts().map((r) => r.runId)).has(nested.parent)).toBe(false)
     ws.send(JSON.stringify({ type: 'subscribe', sub: 'u', snapshot: 'no' }))
     await waitFor(() => messages.some((m) => m.type === 'error'), 'the error')
     expect(messages.find((m) => m.type === 'error')).toMatchObject({ sub: 'u', code: 'BAD_SUBSCRIBE' })
