@@ -1,257 +1,330 @@
-import { For, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount } from 'solid-js'
-import { createStore, produce, reconcile } from 'solid-js/store'
-import { fromWire, type ExperimentSummary, type RunSummary, type ServerMessage } from '../../protocol/index.ts'
-import { fetchExperiments, liveSocketUrl, mostRecentlyActive } from './api.ts'
-import { LiveChart } from './components/LiveChart.tsx'
-import { RunTable } from './components/RunTable.tsx'
+// The explorer: experiments, filter, a server-paged run table, live chart
+// panels or the comparison, and run pages. Everything a link should
+// reproduce lives in the URL (state/view-state.ts).
+import { For, Match, Show, Switch, createEffect, createMemo, createSignal, on, onCleanup, onMount, untrack } from 'solid-js'
+import type { ExperimentSummary, RunKeys, RunSummary } from '../../protocol/index.ts'
+import { fetchExperiments, fetchKeys, fetchRunsPage, liveSocketUrl, mostRecentlyActive } from './api.ts'
+import { ChartPanel } from './charts/ChartPanel.tsx'
+import { CrosshairBus } from './charts/crosshair-bus.ts'
+import { BASE_COLUMNS, columnId, orderByClause, parseColumnId, type ColumnSpec } from './columns.ts'
+import type { Brush } from './compare/axes.ts'
+import { CompareView } from './compare/CompareView.tsx'
+import { ColumnPicker } from './components/ColumnPicker.tsx'
+import { ExperimentPicker } from './components/ExperimentPicker.tsx'
 import { FilterBar, checkFilter } from './components/FilterBar.tsx'
-import { LiveConnection, type ConnectionStatus } from './live/connection.ts'
-import { SeriesBuffer } from './state/series-buffer.ts'
+import { RunTable } from './components/RunTable.tsx'
+import type { ConnectionStatus } from './live/connection.ts'
+import { LiveFeed } from './live/live-feed.ts'
+import { RunPage } from './run/RunPage.tsx'
+import { RunPages, type CellValue } from './state/run-pages.ts'
+import { parseViewState, serializeViewState, type ViewState } from './state/view-state.ts'
 
-/** Table updates are merged at most this often: a live table must stay readable and cheap. */
-const TABLE_REFRESH_MS = 250
-/** Runs for the table (no points), and the points of the charted runs. */
-const TABLE = 'table'
-const CHART = 'chart'
-/** The chart overlays the newest runs of the table, at most this many. */
-const CHART_RUNS = 20
+/** Live changes re-read the rows in view at most this often: a live table must stay readable and cheap. */
+const TABLE_REFRESH_MS = 1000
+/** Without a selection, the charts overlay the table's first runs. */
+const CHARTED_TOP_RUNS = 10
+const MAX_CHARTED_RUNS = 100
+const PREFERRED_METRICS = ['loss', 'val_loss', 'accuracy', 'acc']
+const PREFERRED_PARAMS = ['lr', 'learning_rate', 'batch_size', 'optimizer']
+const DEFAULT_PARAM_COLUMNS = 4
+const DEFAULT_METRIC_COLUMNS = 3
+
+function preferred(keys: string[], first: string[]): string[] {
+  const rank = (k: string) => (first.includes(k) ? first.indexOf(k) : first.length)
+  return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+}
+
+function routeOf(path: string): { page: 'explorer' } | { page: 'run'; runId: string } {
+  const m = /^\/runs\/([0-9a-zA-Z_-]+)\/?$/.exec(path)
+  return m ? { page: 'run', runId: m[1]! } : { page: 'explorer' }
+}
+
+/** The values a run summary gives for table columns (min/max come with the next page read). */
+function cellsOf(run: RunSummary, columns: string[]): Record<string, CellValue> {
+  const out: Record<string, CellValue> = { run_name: run.name, status: run.status, start_time: run.startTime, end_time: run.endTime, user_id: run.userId }
+  for (const c of columns) {
+    const spec = parseColumnId(c)
+    if (!spec || spec.aggregate) continue
+    if (spec.kind === 'param') out[c] = run.params[spec.key] ?? null
+    else if (spec.kind === 'tag') out[c] = run.tags[spec.key] ?? null
+    else if (spec.kind === 'metric') out[c] = run.metrics[spec.key]?.value ?? null
+  }
+  return out
+}
 
 export function App() {
-  const params = new URLSearchParams(location.search)
+  const [route, setRoute] = createSignal(routeOf(location.pathname))
+  const [view, setView] = createSignal<ViewState>(parseViewState(location.search))
+  const update = (patch: Partial<ViewState>) => setView({ ...view(), ...patch })
   const [experiments, setExperiments] = createSignal<ExperimentSummary[]>([])
-  const [experimentId, setExperimentId] = createSignal<string | undefined>(params.get('experiment') ?? undefined)
-  const [chartKey, setChartKey] = createSignal<string | undefined>(params.get('metric') ?? undefined)
-  const [logScale, setLogScale] = createSignal(params.get('log') === '1')
-  const [filter, setFilter] = createSignal(params.get('filter') ?? '')
-  const filterProblem = createMemo(() => checkFilter(filter()))
-  // While the filter text is invalid, the table keeps showing the last valid one's result.
-  const validFilter = createMemo<string>((last) => (filterProblem() ? last : filter()), '')
+  const [keys, setKeys] = createSignal<RunKeys>({ metrics: [], params: [], tags: [] })
   const [status, setStatus] = createSignal<ConnectionStatus>('connecting')
-  const [synced, setSynced] = createSignal(false)
   const [problem, setProblem] = createSignal<string>()
-  const [runs, setRuns] = createStore<Record<string, RunSummary>>({})
-  const buffer = new SeriesBuffer()
+  const [brushes, setBrushes] = createSignal<Brush[]>([])
+  const [version, setVersion] = createSignal(0)
+  const [liveVersion, setLiveVersion] = createSignal(0)
+  const live = new LiveFeed(liveSocketUrl(), setStatus)
+  onCleanup(() => live.close())
+  const crosshair = new CrosshairBus()
 
-  // Run changes arrive per batch; merge them into the store a few times a second.
-  let pendingUpserts = new Map<string, RunSummary>()
-  let pendingRemoves = new Set<string>()
-  let flushTimer: ReturnType<typeof setTimeout> | undefined
-  const flushRuns = () => {
-    flushTimer = undefined
-    const [upserts, removes] = [pendingUpserts, pendingRemoves]
-    pendingUpserts = new Map()
-    pendingRemoves = new Set()
-    setRuns(
-      produce((state) => {
-        for (const id of removes) delete state[id]
-        for (const [id, run] of upserts) state[id] = run
-      }),
-    )
+  // ---- navigation -----------------------------------------------------------
+  let explorerSearch = location.pathname.startsWith('/runs/') ? '' : location.search
+  const openRun = (runId: string) => {
+    if (route().page === 'explorer') explorerSearch = location.search
+    history.pushState(null, '', `/runs/${runId}`)
+    setRoute(routeOf(location.pathname))
   }
-  const scheduleFlush = (now = false) => {
-    if (now) {
-      clearTimeout(flushTimer)
-      return flushRuns()
-    }
-    flushTimer ??= setTimeout(flushRuns, TABLE_REFRESH_MS)
+  const backToRuns = () => {
+    history.pushState(null, '', `/${explorerSearch}`)
+    setView(parseViewState(explorerSearch))
+    setRoute(routeOf('/'))
   }
+  const onPop = () => {
+    setRoute(routeOf(location.pathname))
+    if (route().page === 'explorer') setView(parseViewState(location.search))
+  }
+  onMount(() => addEventListener('popstate', onPop))
+  onCleanup(() => removeEventListener('popstate', onPop))
 
-  const onMessage = (msg: ServerMessage) => {
-    if (msg.sub === CHART) {
-      if (msg.type === 'points' && msg.key === chartKey()) buffer.append(msg.runId, msg.step, msg.value.map(fromWire))
-      if (msg.type === 'runs') for (const id of msg.remove) buffer.remove(id)
-      return
-    }
-    if (msg.sub !== TABLE) return
-    switch (msg.type) {
-      case 'runs':
-        for (const run of msg.upsert) {
-          pendingUpserts.set(run.runId, run)
-          pendingRemoves.delete(run.runId)
-        }
-        for (const id of msg.remove) {
-          pendingRemoves.add(id)
-          pendingUpserts.delete(id)
-        }
-        scheduleFlush(!synced())
-        break
-      case 'synced':
-        setSynced(true)
-        scheduleFlush(true)
-        break
-      case 'error':
-        setProblem(msg.message)
-        break
-    }
-  }
-
-  const connection = new LiveConnection({
-    url: liveSocketUrl(),
-    onMessage,
-    onStatus: setStatus,
-    onSubscribing: (sub, resuming) => {
-      if (sub === CHART) {
-        // Resuming, the chart keeps its curves: only the missed points follow.
-        if (!resuming) buffer.reset()
-        return
-      }
-      setSynced(false)
-      setProblem(undefined)
-      pendingUpserts.clear()
-      pendingRemoves.clear()
-      setRuns(reconcile({}))
-    },
+  createEffect(() => {
+    const search = serializeViewState(view())
+    if (route().page !== 'explorer' || search === location.search) return
+    history.replaceState(null, '', `${location.pathname}${search}`)
   })
-  onCleanup(() => connection.close())
 
+  // ---- experiments and keys --------------------------------------------------
   const loadExperiments = async () => {
     try {
       const list = await fetchExperiments()
       setExperiments(list)
-      if (!experimentId() || !list.some((e) => e.experimentId === experimentId())) {
-        setExperimentId(mostRecentlyActive(list)?.experimentId)
-      }
+      const known = untrack(view).experiments.filter((id) => list.some((e) => e.experimentId === id))
+      if (known.length === 0) {
+        const pick = mostRecentlyActive(list)
+        update({ experiments: pick ? [pick.experimentId] : [] })
+      } else if (known.length !== untrack(view).experiments.length) update({ experiments: known })
     } catch (err) {
       setProblem(`could not load experiments: ${(err as Error).message}`)
     }
   }
   onMount(loadExperiments)
+  const experimentIds = createMemo(() => view().experiments, undefined, { equals: (a, b) => a.join() === b.join() })
+  const loadKeys = async () => {
+    if (experimentIds().length === 0) return
+    try {
+      setKeys(await fetchKeys(experimentIds()))
+    } catch {
+      // Kept from before; the next refresh tries again.
+    }
+  }
+  createEffect(on(experimentIds, () => void loadKeys()))
+  const keysTimer = setInterval(() => void loadKeys(), 15_000)
+  onCleanup(() => clearInterval(keysTimer))
 
-  const runList = createMemo(() =>
-    Object.values(runs).sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0) || a.runId.localeCompare(b.runId)),
-  )
-  const metricKeys = createMemo(() => sortedKeys(runList(), (r) => r.metrics, ['loss', 'val_loss', 'accuracy']))
-  const paramKeys = createMemo(() => sortedKeys(runList(), (r) => r.params, ['lr', 'learning_rate', 'batch_size']))
-  const joinedMetricKeys = createMemo(() => metricKeys().join('\u0000'))
-  const joinedParamKeys = createMemo(() => paramKeys().join('\u0000'))
-  const stableMetricKeys = createMemo(on(joinedMetricKeys, () => metricKeys()))
-  const stableParamKeys = createMemo(on(joinedParamKeys, () => paramKeys()))
+  // ---- filter, columns, sort ------------------------------------------------
+  const filterProblem = createMemo(() => checkFilter(view().filter))
+  // While the filter text is invalid, the table keeps showing the last valid one's result.
+  const validFilter = createMemo<string>((last) => (filterProblem() ? last : view().filter), '')
+  // Brushed axes of the parallel coordinates filter the table and charts like typed clauses.
+  const effectiveFilter = createMemo(() => {
+    const parts = [validFilter().trim(), ...brushes().map((b) => b.clause)].filter((p) => p !== '')
+    return parts.length <= 1 ? (parts[0] ?? '') : parts.map((p) => `(${p})`).join(' AND ')
+  })
+  const chosenColumns = createMemo(() => {
+    if (view().columns.length > 0) return view().columns
+    const k = keys()
+    return [
+      ...preferred(k.params, PREFERRED_PARAMS).slice(0, DEFAULT_PARAM_COLUMNS).map((p) => columnId('param', p)),
+      ...preferred(k.metrics, PREFERRED_METRICS).slice(0, DEFAULT_METRIC_COLUMNS).map((m) => columnId('metric', m)),
+    ]
+  }, undefined, { equals: (a, b) => a.join('\u0000') === b.join('\u0000') })
+  const columnSpecs = createMemo(() => chosenColumns().map(parseColumnId).filter((c): c is ColumnSpec => c !== undefined))
 
+  // ---- the table's rows --------------------------------------------------------
+  const pages = new RunPages(fetchRunsPage)
+  // Listeners run inside whatever changed the pages (an effect, too): updates only, no reads to track.
+  onCleanup(pages.listen(() => {
+    setVersion((v) => v + 1)
+    setProblem(pages.error)
+  }))
   createEffect(() => {
-    const keys = metricKeys()
-    if (!chartKey() && keys.length > 0) setChartKey(keys[0])
+    const exps = experimentIds()
+    if (exps.length === 0 || route().page !== 'explorer') return
+    pages.setQuery({
+      experimentIds: exps,
+      filter: effectiveFilter(),
+      orderBy: view().sort.map((s) => orderByClause(s.column, s.desc)),
+      columns: [...BASE_COLUMNS, ...chosenColumns()],
+    })
+  })
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined
+  const scheduleRefresh = () => {
+    refreshTimer ??= setTimeout(() => {
+      refreshTimer = undefined
+      void pages.refresh()
+      setLiveVersion((v) => v + 1)
+    }, TABLE_REFRESH_MS)
+  }
+  onCleanup(() => clearTimeout(refreshTimer))
+  createEffect(() => {
+    const exps = experimentIds()
+    const filter = effectiveFilter()
+    if (exps.length === 0 || route().page !== 'explorer') return live.unsubscribe('table')
+    // Only what changes comes over the socket; the rows themselves are read by page.
+    live.subscribe(
+      { sub: 'table', experimentIds: exps, metrics: [], snapshot: false, ...(filter ? { filter } : {}) },
+      {
+        onMessage: (msg) => {
+          if (msg.type === 'runs') {
+            const columns = untrack(chosenColumns)
+            for (const run of msg.upsert) pages.patch(run.runId, cellsOf(run, columns))
+            scheduleRefresh()
+          } else if (msg.type === 'error') setProblem(msg.message)
+        },
+        onSubscribing: (resuming) => !resuming && scheduleRefresh(),
+      },
+    )
   })
 
-  createEffect(
-    on([experimentId, validFilter], ([exp, text]) => {
-      if (!exp) return
-      connection.subscribe({ sub: TABLE, experimentIds: [exp], metrics: [], ...(text.trim() ? { filter: text } : {}) })
-    }),
-  )
+  // ---- selection and charts --------------------------------------------------------
+  const selected = createMemo(() => new Set(view().selected))
+  const toggle = (runId: string) => update({ selected: selected().has(runId) ? view().selected.filter((id) => id !== runId) : [...view().selected, runId] })
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement) && view().selected.length > 0) update({ selected: [] })
+  }
+  onMount(() => document.addEventListener('keydown', onKey))
+  onCleanup(() => document.removeEventListener('keydown', onKey))
 
-  // The charted runs: re-subscribed only when the set changes, with the points of just those runs.
-  const chartedRuns = createMemo(() => runList().slice(0, CHART_RUNS).map((r) => r.runId).sort().join(','))
-  createEffect(
-    on([experimentId, chartKey, chartedRuns], ([exp, key, ids]) => {
-      if (!exp || !key) return
-      const list = ids ? ids.split(',') : []
-      connection.subscribe({ sub: CHART, experimentIds: [exp], metrics: [key], filter: `attributes.run_id IN (${list.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ') || "''"})` })
-    }),
+  const chartedRuns = createMemo(
+    () => {
+      version()
+      const chosen = view().selected
+      return chosen.length > 0 ? chosen.slice(0, MAX_CHARTED_RUNS) : pages.rows(0, CHARTED_TOP_RUNS).map((r) => r.runId)
+    },
+    undefined,
+    { equals: (a, b) => a.join() === b.join() },
   )
-
-  createEffect(() => {
-    const url = new URL(location.href)
-    const exp = experimentId()
-    const key = chartKey()
-    const text = filter()
-    if (exp) url.searchParams.set('experiment', exp)
-    if (key) url.searchParams.set('metric', key)
-    else url.searchParams.delete('metric')
-    if (text.trim()) url.searchParams.set('filter', text)
-    else url.searchParams.delete('filter')
-    history.replaceState(null, '', url)
+  const names = createMemo(() => {
+    version()
+    const out: Record<string, string> = {}
+    for (const r of pages.heldRows()) out[r.runId] = String(r.values.run_name ?? '')
+    return out
+  })
+  const chartMetrics = createMemo(() => {
+    if (view().metrics.length > 0) return view().metrics
+    const first = preferred(keys().metrics, PREFERRED_METRICS)[0]
+    return first ? [first] : []
   })
 
-  createEffect(() => {
-    const url = new URL(location.href)
-    if (logScale()) url.searchParams.set('log', '1')
-    else url.searchParams.delete('log')
-    history.replaceState(null, '', url)
-  })
-
-  const running = createMemo(() => runList().filter((r) => r.status === 'RUNNING').length)
+  const total = () => {
+    version()
+    return pages.total
+  }
 
   return (
     <div class="app">
-      <header>
+      <header class="topbar">
         <h1>runwatch</h1>
-        <label>
-          Experiment{' '}
-          <select
-            data-testid="experiment-picker"
-            onFocus={loadExperiments}
-            onChange={(e) => {
-              setChartKey(undefined)
-              setExperimentId(e.currentTarget.value)
-            }}
-          >
-            <For each={experiments()}>
-              {(e) => (
-                <option value={e.experimentId} selected={e.experimentId === experimentId()}>
-                  {e.name} ({e.runCount})
-                </option>
-              )}
-            </For>
-          </select>
-        </label>
-        <span class="counts" data-testid="run-count">
-          {runList().length} runs · {running()} running
-        </span>
+        <ExperimentPicker experiments={experiments()} chosen={view().experiments} onChange={(ids) => update({ experiments: ids, selected: [], columns: [], metrics: [], sort: [] })} onOpen={loadExperiments} />
+        <span class="counts" data-testid="run-count">{total() === undefined ? '' : `${total()} runs`}</span>
+        <a class="wall-link" href={`/wall${view().experiments.length ? `?experiments=${view().experiments.join(',')}` : ''}`}>Wall</a>
         <span class={`conn conn-${status()}`} data-testid="connection-status">
-          {status() === 'open' ? (synced() ? 'live' : 'loading…') : status() === 'closed' ? 'closed' : `${status()}…`}
+          {status() === 'open' ? 'live' : status() === 'closed' ? 'closed' : `${status()}…`}
         </span>
       </header>
+      <Show when={status() === 'reconnecting'}>
+        <div class="banner" role="status" data-testid="reconnecting">Connection lost — reconnecting; the view resumes where it left off.</div>
+      </Show>
       <Show when={problem()}>
         <div class="problem" role="alert">{problem()}</div>
       </Show>
-      <FilterBar value={filter()} problem={filterProblem()} onInput={setFilter} />
-      <main>
-        <section class="chart-panel">
-          <div class="chart-controls">
-            <label>
-              Metric{' '}
-              <select data-testid="metric-picker" onChange={(e) => setChartKey(e.currentTarget.value)}>
-                <For each={stableMetricKeys()}>{(k) => <option value={k} selected={k === chartKey()}>{k}</option>}</For>
-              </select>
-            </label>
-            <label>
-              <input type="checkbox" checked={logScale()} onChange={(e) => setLogScale(e.currentTarget.checked)} /> log y
-            </label>
+      <Switch>
+        <Match when={route().page === 'run' && (route() as { runId: string }).runId} keyed>
+          {(runId) => <RunPage runId={runId} live={live} onOpenRun={openRun} onBack={backToRuns} />}
+        </Match>
+        <Match when={route().page === 'explorer'}>
+          <FilterBar value={view().filter} problem={filterProblem()} keys={keys()} total={total()} onInput={(filter) => update({ filter })} />
+          <div class="toolbar">
+            <ColumnPicker keys={keys()} chosen={chosenColumns()} onChange={(columns) => update({ columns })} />
+            <div class="tabs" role="tablist">
+              <button type="button" role="tab" aria-selected={view().panel === 'charts'} data-testid="tab-charts" onClick={() => update({ panel: 'charts' })}>Charts</button>
+              <button type="button" role="tab" aria-selected={view().panel === 'compare'} data-testid="tab-compare" onClick={() => update({ panel: 'compare' })}>Compare</button>
+            </div>
+            <span class="muted" data-testid="selection">
+              {view().selected.length > 0 ? (
+                <>
+                  {view().selected.length} selected · <button type="button" class="linkish" onClick={() => update({ selected: [] })}>clear (Esc)</button>
+                </>
+              ) : (
+                `charts show the first ${CHARTED_TOP_RUNS} runs; select runs to choose`
+              )}
+            </span>
+            <Show when={brushes().length > 0}>
+              <span class="brush-note" data-testid="brush-note">filtered by {brushes().length} brushed {brushes().length === 1 ? 'axis' : 'axes'} <button type="button" class="linkish" onClick={() => setBrushes([])}>clear</button></span>
+            </Show>
           </div>
-          <Show when={chartKey()} keyed fallback={<div class="empty">No metrics logged yet.</div>}>
-            {(key) => <LiveChart buffer={buffer} metricKey={key} logScale={logScale()} />}
-          </Show>
-        </section>
-        <Show
-          when={runList().length > 0}
-          fallback={
-            <div class="empty">
-              <Show when={synced()} fallback="Loading runs…">
-                <Show
-                  when={!filter().trim()}
-                  fallback={<>No run matches this filter.</>}
-                >
-                  No runs in this experiment yet. Log one with MLflow:{' '}
-                  <code>with mlflow.start_run(): mlflow.log_metric("loss", 0.5, step=0)</code>
+          <main class="explorer">
+            <section class="upper">
+              <Show when={view().panel === 'charts'} fallback={
+                <CompareView experimentIds={experimentIds()} filter={validFilter()} keys={keys()} metric={chartMetrics()[0]} selected={selected()} onToggle={toggle}
+                  brushes={brushes()} onBrush={setBrushes} version={liveVersion()} />
+              }>
+                <div class="chart-controls" data-testid="chart-controls">
+                  <label>
+                    Add panel{' '}
+                    <select data-testid="metric-picker" onChange={(e) => {
+                      const key = e.currentTarget.value
+                      e.currentTarget.value = ''
+                      if (key && !chartMetrics().includes(key)) update({ metrics: [...chartMetrics(), key] })
+                    }}>
+                      <option value="">metric…</option>
+                      <For each={keys().metrics}>{(k) => <option value={k}>{k}</option>}</For>
+                    </select>
+                  </label>
+                  <label title="TensorBoard's exponential moving average (debiased); the raw curve stays faint behind">
+                    Smoothing <input type="range" min="0" max="0.99" step="0.01" value={view().smoothing} data-testid="smoothing"
+                      onChange={(e) => update({ smoothing: Number(e.currentTarget.value) })} /> <span class="num">{view().smoothing.toFixed(2)}</span>
+                  </label>
+                  <label><input type="checkbox" checked={view().logY} data-testid="log-y" onChange={(e) => update({ logY: e.currentTarget.checked })} /> log y</label>
+                  <label>
+                    x{' '}
+                    <select data-testid="x-mode" onChange={(e) => update({ x: e.currentTarget.value as ViewState['x'] })}>
+                      <option value="step" selected={view().x === 'step'}>step</option>
+                      <option value="relative" selected={view().x === 'relative'}>relative time</option>
+                      <option value="wall" selected={view().x === 'wall'}>wall time</option>
+                    </select>
+                  </label>
+                </div>
+                <Show when={chartMetrics().length > 0} fallback={<div class="empty">No metrics logged yet.</div>}>
+                  <div class="chart-grid" classList={{ single: chartMetrics().length === 1 }}>
+                    <For each={chartMetrics()}>
+                      {(key) => (
+                        <ChartPanel metricKey={key} runIds={chartedRuns()} names={names()} smoothing={view().smoothing} logY={view().logY} x={view().x}
+                          live={live} crosshair={crosshair} onRemove={chartMetrics().length > 1 ? () => update({ metrics: chartMetrics().filter((m) => m !== key) }) : undefined} />
+                      )}
+                    </For>
+                  </div>
                 </Show>
               </Show>
-            </div>
-          }
-        >
-          <RunTable runs={runList()} metricKeys={stableMetricKeys()} paramKeys={stableParamKeys()} />
-        </Show>
-      </main>
+            </section>
+            <Show
+              when={(total() ?? 0) > 0}
+              fallback={
+                <div class="empty" data-testid="empty-state">
+                  <Show when={total() !== undefined} fallback="Loading runs…">
+                    <Show when={!effectiveFilter().trim()} fallback={<>No run matches this filter.</>}>
+                      <Show when={experiments().length > 0} fallback={<>This store has no experiments yet.</>}>No runs in this experiment yet.</Show>{' '}
+                      Log one with MLflow: <code>import mlflow; mlflow.set_tracking_uri("file:./mlruns"); with mlflow.start_run(): mlflow.log_metric("loss", 0.5, step=0)</code>
+                    </Show>
+                  </Show>
+                </div>
+              }
+            >
+              <RunTable pages={pages} version={version()} columns={columnSpecs()} sort={view().sort} onSort={(sort) => update({ sort })} selected={selected()} onToggle={toggle} onOpen={openRun} />
+            </Show>
+          </main>
+        </Match>
+      </Switch>
     </div>
   )
 }
 
-/** Union of the runs' keys, preferred keys first, then alphabetical. */
-function sortedKeys(runs: RunSummary[], pick: (r: RunSummary) => Record<string, unknown>, preferred: string[]): string[] {
-  const keys = new Set<string>()
-  for (const r of runs) for (const k of Object.keys(pick(r))) keys.add(k)
-  const rank = (k: string) => {
-    const i = preferred.indexOf(k)
-    return i < 0 ? preferred.length : i
-  }
-  return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-}

@@ -1,13 +1,79 @@
-import type { ExperimentSummary } from '../../protocol/index.ts'
+import type { ExperimentSummary, RunDetails, RunKeys, WireNumber } from '../../protocol/index.ts'
+import type { RunsPage, RunsQuery } from './state/run-pages.ts'
+import type { XMode } from './state/view-state.ts'
 
-async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(path)
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`)
-  return (await res.json()) as T
+/** An answer of the server's own API that is not a success, with its message. */
+export class ApiProblem extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly column?: number,
+  ) {
+    super(message)
+  }
 }
+
+async function answer<T>(res: Response, what: string): Promise<T> {
+  const body = (await res.json().catch(() => undefined)) as { error?: { message?: string; column?: number }; message?: string } | undefined
+  if (!res.ok) throw new ApiProblem(body?.error?.message ?? body?.message ?? `${what}: HTTP ${res.status}`, res.status, body?.error?.column)
+  return body as T
+}
+
+const getJson = async <T,>(path: string): Promise<T> => answer<T>(await fetch(path), path)
+const postJson = async <T,>(path: string, body: unknown): Promise<T> =>
+  answer<T>(await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }), path)
+
+const repeated = (name: string, values: string[]) => values.map((v) => `${name}=${encodeURIComponent(v)}`).join('&')
 
 export async function fetchExperiments(): Promise<ExperimentSummary[]> {
   return (await getJson<{ experiments: ExperimentSummary[] }>('/api/experiments')).experiments
+}
+
+export function fetchKeys(experimentIds: string[]): Promise<RunKeys> {
+  return getJson<RunKeys>(`/api/keys?${repeated('experimentId', experimentIds)}`)
+}
+
+export function fetchRunsPage(query: RunsQuery, offset: number, limit: number): Promise<RunsPage> {
+  return postJson<RunsPage>('/api/runs/query', {
+    experimentIds: query.experimentIds,
+    ...(query.filter.trim() ? { filter: query.filter } : {}),
+    orderBy: query.orderBy,
+    columns: query.columns,
+    offset,
+    limit,
+  })
+}
+
+export function fetchRunDetails(runId: string): Promise<RunDetails> {
+  return getJson<RunDetails>(`/api/run?runId=${encodeURIComponent(runId)}`)
+}
+
+export interface SeriesAnswer {
+  key: string
+  exact: boolean
+  grid: number[]
+  runs: { runId: string; y: (WireNumber | null)[]; raw?: (WireNumber | null)[] }[]
+  cursor: string
+}
+
+export function fetchSeries(request: { runIds: string[]; key: string; x: XMode; budget: number; range?: [number, number]; smoothing?: number }): Promise<SeriesAnswer> {
+  const { smoothing, ...rest } = request
+  return postJson<SeriesAnswer>('/api/series', { ...rest, ...(smoothing ? { smoothing: { kind: 'ema', weight: smoothing } } : {}) })
+}
+
+export interface ArtifactFile {
+  path: string
+  is_dir: boolean
+  file_size?: number
+}
+
+export async function listArtifacts(runId: string, path: string): Promise<ArtifactFile[]> {
+  const body = await getJson<{ files?: ArtifactFile[] }>(`/api/2.0/mlflow/artifacts/list?run_id=${encodeURIComponent(runId)}&path=${encodeURIComponent(path)}`)
+  return body.files ?? []
+}
+
+export function artifactUrl(runId: string, path: string): string {
+  return `/get-artifact?run_uuid=${encodeURIComponent(runId)}&path=${encodeURIComponent(path)}`
 }
 
 /** The experiment a user most likely wants: one with a running run, else the newest run; never an empty one. */

@@ -1,9 +1,12 @@
 // The run filter: runwatch's filter syntax (MLflow's plus OR, NOT, parentheses…).
 // Checked as you type with the same grammar the server uses, so a mistake is
-// marked at its column before anything is sent.
-import { Show, createSignal, onCleanup, onMount } from 'solid-js'
+// marked at its column before anything is sent; keys and operators are offered
+// from what the index holds.
+import { For, Show, createSignal, onCleanup, onMount } from 'solid-js'
+import type { RunKeys } from '../../../protocol/index.ts'
 import { parseFilter } from '../../../server/query/filter-grammar.ts'
 import { FilterSyntaxError } from '../../../server/query/filter-tokens.ts'
+import { applySuggestion, suggestFilter, type Suggestions } from '../state/filter-suggestions.ts'
 
 export interface FilterProblem {
   message: string
@@ -20,13 +23,25 @@ export function checkFilter(text: string): FilterProblem | undefined {
   }
 }
 
-export function FilterBar(props: { value: string; problem: FilterProblem | undefined; onInput: (text: string) => void }) {
+export interface FilterBarProps {
+  value: string
+  problem: FilterProblem | undefined
+  keys: RunKeys
+  /** Matching runs, shown next to the field. */
+  total: number | undefined
+  onInput: (text: string) => void
+}
+
+export function FilterBar(props: FilterBarProps) {
   const [text, setText] = createSignal(props.value)
+  const [suggestions, setSuggestions] = createSignal<Suggestions>({ from: 0, items: [] })
+  const [active, setActive] = createSignal(0)
   let input!: HTMLInputElement
   let timer: ReturnType<typeof setTimeout> | undefined
   const onKey = (e: KeyboardEvent) => {
     // `/` focuses the filter from anywhere, as in most tools.
-    if (e.key === '/' && document.activeElement !== input) {
+    const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement
+    if (e.key === '/' && !typing) {
       e.preventDefault()
       input.focus()
     }
@@ -36,6 +51,24 @@ export function FilterBar(props: { value: string; problem: FilterProblem | undef
     document.removeEventListener('keydown', onKey)
     clearTimeout(timer)
   })
+
+  const commit = (value: string) => {
+    setText(value)
+    clearTimeout(timer)
+    timer = setTimeout(() => props.onInput(text()), 120)
+  }
+  const refreshSuggestions = () => {
+    setSuggestions(suggestFilter(input.value, input.selectionStart ?? input.value.length, props.keys))
+    setActive(0)
+  }
+  const accept = (item: string) => {
+    const next = applySuggestion(input.value, input.selectionStart ?? input.value.length, suggestions(), item)
+    input.value = next.text
+    input.setSelectionRange(next.caret, next.caret)
+    commit(next.text)
+    refreshSuggestions()
+  }
+
   return (
     <div class="filter-bar">
       <div class="filter-field">
@@ -43,15 +76,47 @@ export function FilterBar(props: { value: string; problem: FilterProblem | undef
           ref={input}
           data-testid="filter-input"
           spellcheck={false}
+          autocomplete="off"
           placeholder="Filter runs: metrics.loss < 0.5 AND params.optimizer = 'adam'   (press / to focus)"
           value={text()}
           classList={{ invalid: !!props.problem }}
           onInput={(e) => {
-            setText(e.currentTarget.value)
-            clearTimeout(timer)
-            timer = setTimeout(() => props.onInput(text()), 150)
+            commit(e.currentTarget.value)
+            refreshSuggestions()
+          }}
+          onBlur={() => setTimeout(() => setSuggestions({ from: 0, items: [] }), 150)}
+          onKeyDown={(e) => {
+            const items = suggestions().items
+            if (e.key === 'Escape') {
+              if (items.length) setSuggestions({ from: 0, items: [] })
+              else input.blur()
+              e.stopPropagation()
+              return
+            }
+            if (items.length === 0) return
+            if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+              e.preventDefault()
+              setActive((active() + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length)
+            } else if (e.key === 'Tab' || e.key === 'Enter') {
+              e.preventDefault()
+              accept(items[active()]!)
+            }
           }}
         />
+        <span class="filter-total" data-testid="filter-total">
+          {props.total === undefined ? '' : `${props.total.toLocaleString('en-US')} ${props.total === 1 ? 'run' : 'runs'}`}
+        </span>
+        <Show when={suggestions().items.length > 0}>
+          <ul class="suggestions" data-testid="filter-suggestions" role="listbox">
+            <For each={suggestions().items}>
+              {(item, i) => (
+                <li classList={{ active: i() === active() }} role="option" onMouseDown={(e) => (e.preventDefault(), accept(item))}>
+                  {item}
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
         <Show when={props.problem}>
           {(p) => (
             <div class="filter-caret" aria-hidden="true" style={{ 'margin-left': `calc(${p().column - 1}ch + 9px)` }}>

@@ -1,112 +1,159 @@
-import { For, Show, createMemo, createSignal, onCleanup } from 'solid-js'
+// The run table: rows read page by page from the server (sorted there), only
+// the rows in view in the DOM. TanStack Table v9 owns the columns, headers and
+// sorting state; the server owns the order.
+import { For, Show, createEffect, createMemo, createSignal, onCleanup } from 'solid-js'
 import { createVirtualizer } from '@tanstack/solid-virtual'
-import {
-  createColumnHelper,
-  createSortedRowModel,
-  createTable,
-  rowSortingFeature,
-  sortFns,
-  tableFeatures,
-  type SortingState,
-} from '@tanstack/solid-table'
-import type { RunSummary } from '../../../protocol/index.ts'
+import { createColumnHelper, createTable, rowSortingFeature, tableFeatures, type SortingState } from '@tanstack/solid-table'
 import { colorFor } from '../colors.ts'
+import { PARENT_COLUMN, type ColumnSpec } from '../columns.ts'
 import { formatAgo, formatDuration, formatMetric } from '../format.ts'
+import type { RunPages, RunRow } from '../state/run-pages.ts'
+import type { SortTerm } from '../state/view-state.ts'
 
-const features = tableFeatures({ rowSortingFeature, sortedRowModel: createSortedRowModel(), sortFns })
-const helper = createColumnHelper<typeof features, RunSummary>()
+const features = tableFeatures({ rowSortingFeature })
+const helper = createColumnHelper<typeof features, RunRow>()
 
-const MAX_PARAM_COLUMNS = 4
 /** Fixed row height (CSS agrees): the virtualizer positions rows without measuring them. */
 const ROW_HEIGHT = 29
-const MAX_METRIC_COLUMNS = 4
+const OVERSCAN = 12
 
-function numericSortValue(v: RunSummary['metrics'][string] | undefined): number {
-  if (!v) return Number.NEGATIVE_INFINITY
-  return typeof v.value === 'number' ? v.value : Number.NEGATIVE_INFINITY
+export interface RunTableProps {
+  pages: RunPages
+  /** Changes whenever the pages do. */
+  version: number
+  columns: ColumnSpec[]
+  sort: SortTerm[]
+  onSort: (sort: SortTerm[]) => void
+  selected: ReadonlySet<string>
+  onToggle: (runId: string) => void
+  onOpen: (runId: string) => void
 }
 
-export function RunTable(props: { runs: RunSummary[]; metricKeys: string[]; paramKeys: string[] }) {
+const text = (v: unknown) => (v === null || v === undefined ? '' : String(v))
+const num = (v: unknown) => (typeof v === 'number' ? v : null)
+
+export function RunTable(props: RunTableProps) {
   const [now, setNow] = createSignal(Date.now())
   const clock = setInterval(() => setNow(Date.now()), 1000)
   onCleanup(() => clearInterval(clock))
-  const [sorting, setSorting] = createSignal<SortingState>([])
 
-  const columns = createMemo(() => helper.columns([
-    helper.accessor('name', {
-      header: 'Run',
-      cell: (info) => (
-        <span class="run-name">
-          <i class="swatch" style={{ background: colorFor(info.row.original.runId) }} />
-          {info.getValue() || info.row.original.runId.slice(0, 8)}
-        </span>
+  const columns = createMemo(() =>
+    helper.columns([
+      helper.display({
+        id: 'select',
+        header: '',
+        enableSorting: false,
+        cell: (info) => (
+          <input
+            type="checkbox"
+            aria-label="select run"
+            data-testid="select-run"
+            checked={props.selected.has(info.row.original.runId)}
+            onClick={(e) => e.stopPropagation()}
+            onChange={() => props.onToggle(info.row.original.runId)}
+          />
+        ),
+      }),
+      helper.accessor((r) => text(r.values.run_name), {
+        id: 'run_name',
+        header: 'Run',
+        cell: (info) => {
+          const run = info.row.original
+          return (
+            <span class="run-name" classList={{ nested: !!run.values[PARENT_COLUMN] }}>
+              <i class="swatch" style={{ background: colorFor(run.runId) }} />
+              <a
+                href={`/runs/${run.runId}`}
+                data-testid="run-link"
+                onClick={(e) => {
+                  if (e.metaKey || e.ctrlKey || e.shiftKey) return
+                  e.preventDefault()
+                  e.stopPropagation()
+                  props.onOpen(run.runId)
+                }}
+              >
+                {info.getValue() || run.runId.slice(0, 8)}
+              </a>
+            </span>
+          )
+        },
+      }),
+      helper.accessor((r) => text(r.values.status), {
+        id: 'status',
+        header: 'Status',
+        cell: (info) => <span class={`status status-${info.getValue().toLowerCase()}`}>{info.getValue()}</span>,
+      }),
+      helper.accessor((r) => num(r.values.start_time), { id: 'start_time', header: 'Started', cell: (info) => formatAgo(info.getValue(), now()) }),
+      helper.display({
+        id: 'duration',
+        header: 'Duration',
+        enableSorting: false,
+        cell: (info) => {
+          const { start_time: start, end_time: end } = info.row.original.values
+          return typeof start === 'number' ? formatDuration((typeof end === 'number' ? end : now()) - start) : ''
+        },
+      }),
+      helper.accessor((r) => text(r.values.user_id), { id: 'user_id', header: 'User' }),
+      ...props.columns.map((c) =>
+        helper.accessor((r) => r.values[c.id] ?? null, {
+          id: c.id,
+          header: () => (
+            <span class={`col-${c.kind}`} title={c.id}>
+              {c.label}
+            </span>
+          ),
+          cell: (info) => (c.kind === 'metric' ? formatMetric((info.getValue() ?? undefined) as never) : text(info.getValue())),
+        }),
       ),
-    }),
-    helper.accessor('status', {
-      header: 'Status',
-      cell: (info) => <span class={`status status-${info.getValue().toLowerCase()}`}>{info.getValue()}</span>,
-    }),
-    helper.accessor((r) => r.startTime ?? 0, { id: 'start', header: 'Started', cell: (info) => formatAgo(info.row.original.startTime, now()) }),
-    helper.accessor((r) => (r.startTime === null ? 0 : (r.endTime ?? now()) - r.startTime), {
-      id: 'duration',
-      header: 'Duration',
-      cell: (info) => formatDuration(info.row.original.startTime === null ? null : (info.row.original.endTime ?? now()) - info.row.original.startTime),
-    }),
-    ...(props.paramKeys.length === 0 ? [] : [
-      helper.group({
-        id: 'params',
-        header: 'Parameters',
-        columns: helper.columns(
-          props.paramKeys.slice(0, MAX_PARAM_COLUMNS).map((key) =>
-            helper.accessor((r) => r.params[key] ?? '', { id: `params.${key}`, header: key }),
-          ),
-        ),
-      }),
     ]),
-    ...(props.metricKeys.length === 0 ? [] : [
-      helper.group({
-        id: 'metrics',
-        header: 'Metrics (latest)',
-        columns: helper.columns(
-          props.metricKeys.slice(0, MAX_METRIC_COLUMNS).map((key) =>
-            helper.accessor((r) => numericSortValue(r.metrics[key]), {
-              id: `metrics.${key}`,
-              header: key,
-              cell: (info) => formatMetric(info.row.original.metrics[key]?.value),
-            }),
-          ),
-        ),
-      }),
-    ]),
-  ]))
+  )
+
+  const sorting = (): SortingState => props.sort.map((s) => ({ id: s.column, desc: s.desc }))
+
+  // Only the rows in view exist; the table model covers just those.
+  let scroller!: HTMLDivElement
+  const virtualizer = createVirtualizer({
+    get count() {
+      props.version
+      return props.pages.total ?? 0
+    },
+    getScrollElement: () => scroller,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: OVERSCAN,
+  })
+  const items = () => virtualizer.getVirtualItems()
+  const indexes = createMemo(() => items().map((item) => item.index))
+  createEffect(() => {
+    const list = indexes()
+    void props.pages.ensure(list[0] ?? 0, (list.at(-1) ?? 0) + 1)
+  })
 
   const table = createTable({
     features,
     get columns() {
       return columns()
     },
+    // Every row held (the pages near the view): scrolling within them does not rebuild the model.
     get data() {
-      return props.runs
+      props.version
+      return props.pages.heldRows()
     },
+    getRowId: (row) => row.runId,
+    manualSorting: true,
     get state() {
       return { sorting: sorting() }
     },
-    onSortingChange: setSorting,
+    onSortingChange: (updater) => {
+      const next = typeof updater === 'function' ? updater(sorting()) : updater
+      props.onSort(next.map((s) => ({ column: s.id, desc: s.desc })))
+    },
   })
 
-  // Only the rows in view (and a few around) exist in the DOM: 10,000 runs scroll like 20.
-  let scroller!: HTMLDivElement
-  const rows = () => table.getRowModel().rows
-  const virtualizer = createVirtualizer({
-    get count() {
-      return rows().length
-    },
-    getScrollElement: () => scroller,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-    getItemKey: (i) => rows()[i]?.id ?? i,
+  const rowsById = createMemo(() => {
+    const map = new Map<string, ReturnType<typeof table.getRowModel>['rows'][number]>()
+    for (const r of table.getRowModel().rows) map.set(r.id, r)
+    return map
   })
-  const items = () => virtualizer.getVirtualItems()
   const padTop = () => items()[0]?.start ?? 0
   const padBottom = () => {
     const last = items().at(-1)
@@ -124,10 +171,11 @@ export function RunTable(props: { runs: RunSummary[]; metricKeys: string[]; para
                   {(header) => (
                     <th
                       colSpan={header.colSpan}
-                      onClick={header.isPlaceholder ? undefined : header.column.getToggleSortingHandler()}
-                      classList={{ sortable: !header.isPlaceholder && header.subHeaders.length === 0, group: header.subHeaders.length > 0 }}
+                      data-column={header.column.id}
+                      onClick={header.column.getCanSort() ? header.column.getToggleSortingHandler() : undefined}
+                      classList={{ sortable: header.column.getCanSort(), pinned: header.column.id === 'run_name', select: header.column.id === 'select' }}
                     >
-                      {header.isPlaceholder ? null : <table.FlexRender header={header} />}
+                      <table.FlexRender header={header} />
                       {{ asc: ' ▲', desc: ' ▼' }[header.column.getIsSorted() as string] ?? ''}
                     </th>
                   )}
@@ -140,16 +188,24 @@ export function RunTable(props: { runs: RunSummary[]; metricKeys: string[]; para
           <Show when={padTop() > 0}>
             <tr class="spacer" style={{ height: `${padTop()}px` }} />
           </Show>
-          <For each={items()}>
-            {(item) => {
-              const row = () => rows()[item.index]
+          <For each={indexes()}>
+            {(index) => {
+              const row = () => {
+                props.version
+                const held = props.pages.row(index)
+                return held ? rowsById().get(held.runId) : undefined
+              }
               return (
-                <Show when={row()}>
+                <Show when={row()} fallback={<tr class="loading-row"><td colSpan={columns().length}>…</td></tr>}>
                   {(r) => (
-                    <tr data-run-id={r().original.runId}>
+                    <tr
+                      data-run-id={r().original.runId}
+                      classList={{ selected: props.selected.has(r().original.runId) }}
+                      onClick={() => props.onToggle(r().original.runId)}
+                    >
                       <For each={r().getAllCells()}>
                         {(cell) => (
-                          <td>
+                          <td classList={{ pinned: cell.column.id === 'run_name', select: cell.column.id === 'select' }}>
                             <table.FlexRender cell={cell} />
                           </td>
                         )}

@@ -2,7 +2,7 @@
 // the same code. It keeps its subscriptions and, after a reconnect (with
 // backoff), sends them again with a cursor of what it already has, so the
 // server sends only the points that came after — also from a restarted server.
-import { encodeCursor, positionKey, type ClientMessage, type SeriesPositions, type ServerMessage, type SubscribeMessage } from '../../../protocol/index.ts'
+import { decodeCursor, encodeCursor, positionKey, type ClientMessage, type SeriesPositions, type ServerMessage, type SubscribeMessage } from '../../../protocol/index.ts'
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed'
 
@@ -53,7 +53,8 @@ export class LiveConnection {
   subscribe(request: Omit<SubscribeMessage, 'type'>): void {
     const msg: SubscribeMessage = { type: 'subscribe', ...request }
     this.subs.set(msg.sub, msg)
-    this.positions.set(msg.sub, new Map())
+    // A subscription that starts from a cursor (a chart loaded by query) resumes from there after a reconnect too.
+    this.positions.set(msg.sub, (msg.cursor !== undefined ? decodeCursor(msg.cursor) : undefined) ?? new Map())
     this.sendSubscribe(msg, false)
   }
 
@@ -116,10 +117,11 @@ export class LiveConnection {
 
   private sendSubscribe(msg: SubscribeMessage, resuming: boolean): void {
     if (this.socket?.readyState !== OPEN) return
-    const cursor = resuming ? this.cursorOf(msg.sub) : undefined
+    const cursor = resuming || msg.cursor !== undefined ? this.cursorOf(msg.sub) : undefined
     if (!cursor) this.positions.set(msg.sub, new Map())
     this.options.onSubscribing?.(msg.sub, cursor !== undefined)
-    this.send(cursor ? { ...msg, cursor } : msg)
+    const { cursor: _given, ...request } = msg
+    this.send(cursor ? { ...request, cursor } : request)
   }
 
   private send(msg: ClientMessage): void {

@@ -1,7 +1,7 @@
 // A series that stays small however long a run logs: past `cap` points the
 // older half is thinned to half as many points (spikes and NaN kept), so a
 // wall display that runs for days holds a flat amount of memory.
-import { mergeIncreasing, type SeriesData } from './series-buffer.ts'
+import { mergeIncreasing, type SeriesData } from '../../../protocol/index.ts'
 
 export function appendBounded(target: SeriesData, steps: ArrayLike<number>, values: ArrayLike<number>, cap: number): void {
   mergeIncreasing(target, steps, values)

@@ -10,8 +10,8 @@ import { formatDuration, formatMetric } from '../format.ts'
 import { LiveConnection, type ConnectionStatus } from '../live/connection.ts'
 import { appendBounded } from '../state/bounded-series.ts'
 import { runHealth } from '../state/health.ts'
-import type { SeriesData } from '../state/series-buffer.ts'
-import { Sparkline } from './Sparkline.tsx'
+import type { SeriesData } from '../../../protocol/index.ts'
+import { Sparkline } from '../components/Sparkline.tsx'
 
 const SUB = 'wall'
 /** Points kept per run for its sparkline. */

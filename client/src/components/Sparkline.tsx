@@ -1,7 +1,7 @@
 // A run's curve on a tile: a canvas redrawn at most once per frame when the
 // series changes; the series itself is bounded (bounded-series.ts).
 import { createEffect, onCleanup, onMount } from 'solid-js'
-import type { SeriesData } from '../state/series-buffer.ts'
+import type { SeriesData } from '../../../protocol/index.ts'
 
 export function Sparkline(props: { data: () => SeriesData | undefined; version: number; color: string }) {
   let canvas!: HTMLCanvasElement

@@ -1,0 +1,278 @@
+// One metric, the chosen runs overlaid. Curves come from the series query (a
+// shared x grid, min/max buckets, smoothing at full resolution); live points
+// continue them with series.update() from the query's cursor, so nothing is
+// re-fetched or redrawn whole while runs train. Zooming re-reads the visible
+// range at full resolution.
+import { For, createEffect, createSignal, on, onCleanup, onMount } from 'solid-js'
+import {
+  createOptionsChart,
+  createSeriesMarkers,
+  LineSeries,
+  LineStyle,
+  PriceScaleMode,
+  type IChartApiBase,
+  type ISeriesApi,
+  type ISeriesMarkersPluginApi,
+  type LineData,
+  type WhitespaceData,
+} from 'lightweight-charts'
+import { decodeCursor, fromWire, positionKey, type ServerMessage } from '../../../protocol/index.ts'
+import { fetchSeries, type SeriesAnswer } from '../api.ts'
+import { colorFor } from '../colors.ts'
+import { lowerIsBetter } from '../columns.ts'
+import { formatMetric } from '../format.ts'
+import { runIdFilter, type LiveFeed } from '../live/live-feed.ts'
+import type { XMode } from '../state/view-state.ts'
+import type { CrosshairBus } from './crosshair-bus.ts'
+import { LiveCurve, type CurvePoint } from './live-curve.ts'
+import { chartTheme, onThemeChange } from './theme.ts'
+
+type Point = LineData<number> | WhitespaceData<number>
+
+export interface ChartPanelProps {
+  metricKey: string
+  runIds: string[]
+  names: Record<string, string>
+  smoothing: number
+  logY: boolean
+  x: XMode
+  live: LiveFeed
+  crosshair: CrosshairBus
+  onRemove?: () => void
+}
+
+interface Drawn {
+  curve: LiveCurve
+  line: ISeriesApi<'Line', number>
+  /** The unsmoothed curve, faint behind the smoothed one. */
+  rawLine?: ISeriesApi<'Line', number>
+  markers: ISeriesMarkersPluginApi<number>
+}
+
+const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
+const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
+let panelCount = 0
+
+export function ChartPanel(props: ChartPanelProps) {
+  let el!: HTMLDivElement
+  let chart: IChartApiBase<number> | undefined
+  const drawn = new Map<string, Drawn>()
+  const sub = `chart-${++panelCount}`
+  const [legend, setLegend] = createSignal<{ x: number | undefined; values: Record<string, number | undefined> }>({ x: undefined, values: {} })
+  const [state, setState] = createSignal<'loading' | 'ready' | 'empty' | string>('loading')
+  const [pointCount, setPointCount] = createSignal(0)
+  let generation = 0
+  /** Extent of the whole loaded curve and whether it is bucketed; zoom detail is read inside it. */
+  let overview: { exact: boolean; from: number; to: number } = { exact: true, from: 0, to: 0 }
+  let settingRange = false
+  const lower = () => lowerIsBetter(props.metricKey)
+
+  const budget = () => Math.max(200, Math.min(4000, Math.round((el?.clientWidth || 800) * 1.5)))
+
+  const clearLines = () => {
+    for (const d of drawn.values()) {
+      chart!.removeSeries(d.line)
+      if (d.rawLine) chart!.removeSeries(d.rawLine)
+    }
+    drawn.clear()
+  }
+
+  const draw = (runId: string, curve: LiveCurve) => {
+    const color = colorFor(runId)
+    const rawLine = props.smoothing > 0
+      ? chart!.addSeries(LineSeries, { color: `${color}40`, lineWidth: 1, lastValueVisible: false, priceLineVisible: false, crosshairMarkerVisible: false, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
+      : undefined
+    const line = chart!.addSeries(LineSeries, {
+      color, lineWidth: 2, lastValueVisible: false, priceLineVisible: false, title: '',
+      priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 },
+    })
+    rawLine?.setData(curve.points.map((p) => toPoint(p.x, p.raw)))
+    line.setData(curve.points.map((p) => toPoint(p.x, p.y)))
+    const d: Drawn = { curve, line, ...(rawLine ? { rawLine } : {}), markers: createSeriesMarkers(line, []) }
+    drawn.set(runId, d)
+    markBest(d)
+  }
+
+  const markBest = (d: Drawn) => {
+    const best = d.curve.best(lower())
+    d.markers.setMarkers(best ? [{ time: best.x, position: 'inBar', shape: 'circle', color: d.line.options().color, size: 0.6 }] : [])
+  }
+
+  const countPoints = () => {
+    let n = 0
+    for (const d of drawn.values()) n += d.curve.points.length
+    setPointCount(n)
+  }
+
+  const curvesFrom = (answer: SeriesAnswer) => {
+    const positions = decodeCursor(answer.cursor) ?? new Map<string, number>()
+    return new Map(answer.runs.map((r) => [r.runId, LiveCurve.fromAnswer(answer.grid, r.y, r.raw, props.smoothing, positions.get(positionKey(r.runId, props.metricKey)) ?? 0)]))
+  }
+
+  const load = async () => {
+    const mine = ++generation
+    props.live.unsubscribe(sub)
+    if (props.runIds.length === 0) {
+      clearLines()
+      setState('empty')
+      return
+    }
+    setState('loading')
+    let answer: SeriesAnswer
+    try {
+      answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing })
+    } catch (err) {
+      if (mine === generation) setState((err as Error).message)
+      return
+    }
+    if (mine !== generation || !chart) return
+    clearLines()
+    for (const [runId, curve] of curvesFrom(answer)) draw(runId, curve)
+    overview = { exact: answer.exact, from: answer.grid[0] ?? 0, to: answer.grid.at(-1) ?? 0 }
+    setState(answer.grid.length ? 'ready' : 'empty')
+    countPoints()
+    chart.timeScale().fitContent()
+    props.live.subscribe(
+      { sub, experimentIds: undefined, metrics: [props.metricKey], filter: runIdFilter(props.runIds), cursor: answer.cursor },
+      { onMessage: (msg) => onLive(msg, mine), onSubscribing: (resuming) => !resuming && mine === generation && scheduleReload() },
+    )
+  }
+
+  // Live points on wall or relative time need the run's clock origin: those panels re-read instead, a few times a minute at most.
+  let reloadTimer: ReturnType<typeof setTimeout> | undefined
+  const scheduleReload = (ms = 0) => {
+    reloadTimer ??= setTimeout(() => {
+      reloadTimer = undefined
+      void load()
+    }, ms)
+  }
+  onCleanup(() => clearTimeout(reloadTimer))
+
+  let markTimer: ReturnType<typeof setTimeout> | undefined
+  const onLive = (msg: ServerMessage, mine: number) => {
+    if (mine !== generation || msg.type !== 'points' || msg.key !== props.metricKey) return
+    if (props.x !== 'step') return scheduleReload(3000)
+    let d = drawn.get(msg.runId)
+    if (!d) {
+      draw(msg.runId, new LiveCurve(props.smoothing))
+      d = drawn.get(msg.runId)!
+    }
+    for (let i = 0; i < msg.step.length; i++) {
+      const value = fromWire(msg.value[i]!)
+      const step = msg.step[i]!
+      if (d.curve.append(step, value) === 'drop') continue
+      const p = d.curve.points.at(-1)!
+      d.line.update(toPoint(p.x, p.y))
+      d.rawLine?.update(toPoint(p.x, p.raw))
+    }
+    overview.to = Math.max(overview.to, d.curve.lastX)
+    countPoints()
+    if (state() === 'empty') setState('ready')
+    markTimer ??= setTimeout(() => {
+      markTimer = undefined
+      for (const x of drawn.values()) markBest(x)
+    }, 1000)
+  }
+  onCleanup(() => clearTimeout(markTimer))
+
+  // Zoom: the visible range at full resolution, merged into the overview around it.
+  let zoomTimer: ReturnType<typeof setTimeout> | undefined
+  const onRangeChange = () => {
+    if (settingRange || overview.exact) return
+    clearTimeout(zoomTimer)
+    zoomTimer = setTimeout(async () => {
+      const range = chart?.timeScale().getVisibleRange()
+      if (!range) return
+      const mine = generation
+      const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing, range: [range.from, range.to] }).catch(() => undefined)
+      if (!answer || mine !== generation || !chart) return
+      for (const [runId, detail] of curvesFrom(answer)) {
+        const d = drawn.get(runId)
+        if (!d) continue
+        const merged: CurvePoint[] = [...d.curve.points.filter((p) => p.x < range.from), ...detail.points, ...d.curve.points.filter((p) => p.x > range.to)]
+        d.curve.points.splice(0, d.curve.points.length, ...merged)
+        d.rawLine?.setData(merged.map((p) => toPoint(p.x, p.raw)))
+        d.line.setData(merged.map((p) => toPoint(p.x, p.y)))
+      }
+      settingRange = true
+      chart.timeScale().setVisibleRange(range)
+      requestAnimationFrame(() => (settingRange = false))
+      countPoints()
+    }, 350)
+  }
+  onCleanup(() => clearTimeout(zoomTimer))
+
+  const applyTheme = () => {
+    const t = chartTheme()
+    chart?.applyOptions({ layout: { textColor: t.text }, grid: { vertLines: { color: t.grid }, horzLines: { color: t.grid } } })
+  }
+
+  onMount(() => {
+    const t = chartTheme()
+    chart = createOptionsChart(el, {
+      autoSize: true,
+      layout: { background: { color: 'transparent' }, textColor: t.text, attributionLogo: false },
+      grid: { vertLines: { color: t.grid }, horzLines: { color: t.grid } },
+      rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal },
+      timeScale: { enableConflation: true, minBarSpacing: 0.001 },
+      crosshair: { vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
+    })
+    chart.subscribeCrosshairMove((param) => {
+      const x = param.time as number | undefined
+      const values: Record<string, number | undefined> = {}
+      for (const [runId, d] of drawn) {
+        const v = param.seriesData.get(d.line) as LineData<number> | undefined
+        values[runId] = v?.value
+      }
+      setLegend({ x, values })
+      if (param.sourceEvent) props.crosshair.move(x, panel)
+    })
+    chart.timeScale().subscribeVisibleTimeRangeChange(onRangeChange)
+    const stopSync = props.crosshair.listen((x, source) => {
+      if (source === panel || !chart) return
+      if (x === undefined) return chart.clearCrosshairPosition()
+      for (const d of drawn.values()) {
+        const p = d.curve.points.find((q) => q.x >= x)
+        if (p && Number.isFinite(p.y)) return chart.setCrosshairPosition(p.y, p.x, d.line)
+      }
+    })
+    const stopTheme = onThemeChange(applyTheme)
+    onCleanup(() => {
+      stopSync()
+      stopTheme()
+      props.live.unsubscribe(sub)
+      chart?.remove()
+      chart = undefined
+    })
+  })
+  const panel = {}
+
+  createEffect(on(() => [props.runIds.join(','), props.smoothing, props.x, props.metricKey], () => void load()))
+  createEffect(() => chart?.applyOptions({ rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal } }))
+
+  return (
+    <section class="chart-card" data-testid="chart-panel" data-metric={props.metricKey}>
+      <header class="chart-head">
+        <h3>{props.metricKey}</h3>
+        <span class="muted chart-state">{state() === 'loading' ? 'loading…' : state() === 'empty' ? 'no points' : state() === 'ready' ? '' : state()}</span>
+        {props.onRemove && (
+          <button type="button" class="icon" title="Remove panel" onClick={props.onRemove}>
+            ×
+          </button>
+        )}
+      </header>
+      <div class="chart" ref={el} data-testid="live-chart" data-points={pointCount()} />
+      <ul class="legend" data-testid="chart-legend">
+        <li class="legend-x">{legend().x === undefined ? props.x : `${props.x} ${formatMetric(legend().x)}`}</li>
+        <For each={props.runIds}>
+          {(runId) => (
+            <li>
+              <i class="swatch" style={{ background: colorFor(runId) }} />
+              {props.names[runId] || runId.slice(0, 8)} <b>{formatMetric(legend().values[runId])}</b>
+            </li>
+          )}
+        </For>
+      </ul>
+    </section>
+  )
+}

@@ -1,0 +1,151 @@
+// The run table's rows, read page by page from `/api/runs/query`: only the
+// pages in view are fetched, so 10,000 runs cost what 100 do. Framework-free;
+// the table listens for changes.
+import type { WireNumber } from '../../../protocol/index.ts'
+
+export type CellValue = string | number | WireNumber | null
+
+export interface RunRow {
+  runId: string
+  values: Record<string, CellValue>
+}
+
+export interface RunsQuery {
+  experimentIds: string[]
+  filter: string
+  orderBy: string[]
+  columns: string[]
+}
+
+export interface RunsPage {
+  total: number
+  offset: number
+  runIds: string[]
+  columns: Record<string, CellValue[]>
+}
+
+export type FetchPage = (query: RunsQuery, offset: number, limit: number) => Promise<RunsPage>
+
+export const PAGE_SIZE = 100
+/** Pages kept on either side of the view, so scrolling back shows rows at once. */
+const KEPT_PAGES = 3
+
+export class RunPages {
+  private pages = new Map<number, RunRow[]>()
+  private loading = new Map<number, Promise<void>>()
+  private query: RunsQuery | undefined
+  /** Bumped when the query changes: answers for an older query are dropped. */
+  private generation = 0
+  private window: [number, number] = [0, 0]
+  total: number | undefined
+  error: string | undefined
+  private readonly listeners = new Set<() => void>()
+
+  constructor(private readonly fetchPage: FetchPage) {}
+
+  listen(fn: () => void): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+
+  /** A new query: rows are read again from the first page in view. */
+  setQuery(query: RunsQuery): void {
+    this.query = query
+    this.generation++
+    this.pages = new Map()
+    this.loading = new Map()
+    this.total = undefined
+    this.error = undefined
+    this.emit()
+    void this.ensure(...this.window)
+  }
+
+  row(index: number): RunRow | undefined {
+    return this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE]
+  }
+
+  /** Rows currently held, in order, from `from` (for charts that take the top runs). */
+  rows(from: number, count: number): RunRow[] {
+    const out: RunRow[] = []
+    for (let i = from; i < from + count; i++) {
+      const r = this.row(i)
+      if (!r) break
+      out.push(r)
+    }
+    return out
+  }
+
+  /** A live change to a run on screen, shown before the next page read. */
+  patch(runId: string, values: Record<string, CellValue>): void {
+    for (const rows of this.pages.values()) {
+      const row = rows.find((r) => r.runId === runId)
+      if (row) {
+        row.values = { ...row.values, ...values }
+        this.emit()
+        return
+      }
+    }
+  }
+
+  /** Every row held, in order. */
+  heldRows(): RunRow[] {
+    return [...this.pages.keys()].sort((a, b) => a - b).flatMap((p) => this.pages.get(p)!)
+  }
+
+  /** The rows from..to (exclusive) are in view: fetch their pages if missing, forget pages far away. */
+  async ensure(from: number, to: number): Promise<void> {
+    this.window = [from, Math.max(from, to)]
+    if (!this.query) return
+    const first = Math.floor(from / PAGE_SIZE)
+    const last = Math.max(first, Math.floor((Math.max(from, to) - 1) / PAGE_SIZE))
+    for (const p of [...this.pages.keys()]) if (p < first - KEPT_PAGES || p > last + KEPT_PAGES) this.pages.delete(p)
+    const wanted: Promise<void>[] = []
+    for (let p = first; p <= last; p++) {
+      if (this.total !== undefined && p * PAGE_SIZE >= this.total && p > 0) break
+      if (!this.pages.has(p)) wanted.push(this.load(p))
+    }
+    await Promise.all(wanted)
+  }
+
+  /** Reads the pages in view again (live changes), keeping rows on screen until the answer comes. */
+  async refresh(): Promise<void> {
+    if (!this.query) return
+    const [from, to] = this.window
+    const first = Math.floor(from / PAGE_SIZE)
+    const last = Math.max(first, Math.floor((Math.max(from, to) - 1) / PAGE_SIZE))
+    // Pages out of view are forgotten: they are read again when scrolled to.
+    for (const p of [...this.pages.keys()]) if (p < first || p > last) this.pages.delete(p)
+    const reads: Promise<void>[] = []
+    for (let p = first; p <= last; p++) reads.push(this.load(p, true))
+    await Promise.all(reads)
+  }
+
+  private load(page: number, again = false): Promise<void> {
+    const pending = this.loading.get(page)
+    if (pending && !again) return pending
+    const generation = this.generation
+    const query = this.query!
+    const read = this.fetchPage(query, page * PAGE_SIZE, PAGE_SIZE)
+      .then((answer) => {
+        if (generation !== this.generation) return
+        this.total = answer.total
+        this.error = undefined
+        this.pages.set(page, answer.runIds.map((runId, i) => ({ runId, values: Object.fromEntries(Object.entries(answer.columns).map(([c, v]) => [c, v[i] ?? null])) })))
+        this.emit()
+      })
+      .catch((err: unknown) => {
+        if (generation !== this.generation) return
+        this.error = (err as Error).message
+        this.emit()
+      })
+      .finally(() => {
+        if (this.loading.get(page) === read) this.loading.delete(page)
+      })
+    this.loading.set(page, read)
+    return read
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn()
+  }
+}

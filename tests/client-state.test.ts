@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest'
+// The browser app's logic without a browser: curves, URL state, paging,
+// autocompletion, brushes, previews.
+import { lastPerStep, mergeIncreasing } from '../protocol/index.ts'
+import { LiveCurve } from '../client/src/charts/live-curve.ts'
+import { emaDebiased } from '../server/query/series/smoothing.ts'
+import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/state/view-state.ts'
+import { PAGE_SIZE, RunPages, type RunsQuery } from '../client/src/state/run-pages.ts'
+import { applySuggestion, suggestFilter } from '../client/src/state/filter-suggestions.ts'
+import { brushClause, buildAxis, inBrush } from '../client/src/compare/axes.ts'
+import { csvRows, previewKind, readStart } from '../client/src/run/artifact-preview.ts'
+import { columnId, parseColumnId } from '../client/src/columns.ts'
+import { parseFilter } from '../server/query/filter-grammar.ts'
+
+describe('series for the chart', () => {
+  it('keeps steps strictly increasing: the last value of a repeated step wins, older steps are dropped', () => {
+    const s = lastPerStep([0, 1, 1, 2], [5, 4, 3, 2])
+    expect(s).toEqual({ step: [0, 1, 2], value: [5, 3, 2] })
+    const r = mergeIncreasing(s, [1, 2, 3], [9, 1.5, 1])
+    expect(s).toEqual({ step: [0, 1, 2, 3], value: [5, 3, 1.5, 1] })
+    expect(r).toEqual({ from: 3, replacedLast: true })
+  })
+})
+
+describe('bounded series for the wall', () => {
+  it('stays under its cap for a run that logs for days, keeping the newest half exact and the spikes', async () => {
+    const { appendBounded } = await import('../client/src/state/bounded-series.ts')
+    const s = { step: [] as number[], value: [] as number[] }
+    for (let from = 0; from < 200_000; from += 100) {
+      const steps = Array.from({ length: 100 }, (_, i) => from + i)
+      appendBounded(s, steps, steps.map((x) => (x === 1234 ? 1e6 : Math.sin(x))), 1000)
+      expect(s.step.length).toBeLessThanOrEqual(1000)
+    }
+    expect(s.step.at(-1)).toBe(199_999)
+    expect(s.value).toContain(1e6)
+    const tail = s.step.slice(-300)
+    expect(tail).toEqual(Array.from({ length: 300 }, (_, i) => 199_700 + i))
+    expect(s.step.every((x, i) => i === 0 || x > s.step[i - 1]!)).toBe(true)
+    // A snapshot far larger than the cap arrives in one piece.
+    const big = { step: [] as number[], value: [] as number[] }
+    const steps = Array.from({ length: 150_000 }, (_, i) => i)
+    appendBounded(big, steps, steps.map((x) => (x === 77 ? -5e5 : 1)), 1000)
+    expect(big.step.length).toBeLessThanOrEqual(1000)
+    expect(big.value).toContain(-5e5)
+  })
+})
+
+describe('a chart curve continued live', () => {
+  it('continues the debiased EMA from the server\'s last smoothed value exactly as a full recomputation', () => {
+    const values = Array.from({ length: 300 }, (_, i) => Math.sin(i / 7) + i / 100)
+    const full = emaDebiased(values, 0.8)
+    // The server answered the first 200 points, smoothed; the rest arrive live.
+    const grid = Array.from({ length: 200 }, (_, i) => i)
+    const curve = LiveCurve.fromAnswer(grid, Array.from(full.slice(0, 200)), values.slice(0, 200), 0.8, 200)
+    for (let i = 200; i < 300; i++) expect(curve.append(i, values[i]!)).toBe('append')
+    curve.points.slice(200).forEach((p, k) => expect(p.y).toBeCloseTo(full[200 + k]!, 12))
+  })
+
+  it('replaces a repeated step (redoing its smoothing), drops an older one, and finds the best value', () => {
+    const curve = new LiveCurve(0.5)
+    curve.append(0, 4)
+    curve.append(1, 2)
+    expect(curve.append(1, 8)).toBe('replace')
+    expect(curve.points.map((p) => p.raw)).toEqual([4, 8])
+    expect(curve.points[1]!.y).toBeCloseTo(Array.from(emaDebiased([4, 8], 0.5))[1]!, 12)
+    expect(curve.append(0, 1)).toBe('drop')
+    curve.append(2, NaN)
+    expect(curve.best(true)).toMatchObject({ x: 0, raw: 4 })
+    expect(curve.best(false)).toMatchObject({ x: 1, raw: 8 })
+  })
+})
+
+describe('view state in the URL', () => {
+  it('round-trips every setting and leaves defaults out', () => {
+    const state = {
+      ...DEFAULT_VIEW, experiments: ['366321049169809600', '1'], filter: "params.opt = 'a,b' AND metrics.loss < 1", sort: [{ column: 'metrics.`val loss`', desc: true }, { column: 'run_name', desc: false }],
+      columns: ['params.lr', 'metrics.min.loss', 'tags.`a,b`'], selected: ['abc', 'def'], metrics: ['loss', 'acc'], smoothing: 0.6, logY: true, x: 'wall' as const, panel: 'compare' as const,
+    }
+    expect(parseViewState(serializeViewState(state))).toEqual(state)
+    expect(serializeViewState(DEFAULT_VIEW)).toBe('')
+    expect(parseViewState('?smooth=7&x=epoch')).toMatchObject({ smoothing: 0, x: 'step' })
+    // Links from before multi-experiment URLs still open.
+    expect(parseViewState('?experiment=5&metric=loss')).toMatchObject({ experiments: ['5'], metrics: ['loss'] })
+  })
+})
+
+describe('the table reads pages', () => {
+  const query: RunsQuery = { experimentIds: ['1'], filter: '', orderBy: [], columns: ['run_name'] }
+  const fakeServer = (total: number) => {
+    const calls: number[] = []
+    const fetchPage = async (_q: RunsQuery, offset: number, limit: number) => {
+      calls.push(offset)
+      const ids = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) => `run-${offset + i}`)
+      return { total, offset, runIds: ids, columns: { run_name: ids } }
+    }
+    return { calls, fetchPage }
+  }
+
+  it('fetches only the pages in view, once, and answers rows by index', async () => {
+    const server = fakeServer(10_000)
+    const pages = new RunPages(server.fetchPage)
+    pages.setQuery(query)
+    await pages.ensure(250, 290)
+    await pages.ensure(250, 290)
+    expect(server.calls).toEqual([0, 2 * PAGE_SIZE])
+    expect(pages.total).toBe(10_000)
+    expect(pages.row(260)).toEqual({ runId: 'run-260', values: { run_name: 'run-260' } })
+    expect(pages.row(5000)).toBeUndefined()
+  })
+
+  it('drops answers to an older query, and patches a live change into a held row', async () => {
+    let release!: () => void
+    const slow = new Promise<void>((r) => (release = r))
+    const pages = new RunPages(async (q, offset) => {
+      if (q.filter === 'old') await slow
+      return { total: 1, offset, runIds: ['x'], columns: { run_name: [q.filter] } }
+    })
+    pages.setQuery({ ...query, filter: 'old' })
+    const old = pages.ensure(0, 10)
+    pages.setQuery({ ...query, filter: 'new' })
+    await pages.ensure(0, 10)
+    release()
+    await old
+    expect(pages.row(0)?.values.run_name).toBe('new')
+    pages.patch('x', { status: 'FINISHED' })
+    expect(pages.row(0)?.values).toEqual({ run_name: 'new', status: 'FINISHED' })
+  })
+})
+
+describe('filter autocompletion', () => {
+  const keys = { metrics: ['loss', 'val_loss', 'acc'], params: ['lr', 'learning rate'], tags: ['model'] }
+  it('offers entities, then keys in use (quoted when needed), then operators — and the result parses', () => {
+    expect(suggestFilter('me', 2, keys).items).toEqual(['metrics.'])
+    expect(suggestFilter('metrics.', 8, keys).items).toEqual(['loss', 'val_loss', 'acc'])
+    expect(suggestFilter('metrics.lo', 10, keys).items).toEqual(['loss', 'val_loss'])
+    expect(suggestFilter('params.le', 9, keys).items).toEqual(['`learning rate`'])
+    expect(suggestFilter('metrics.loss ', 13, keys).items).toContain('<')
+    expect(suggestFilter("params.lr = '1' AND ta", 22, keys).items).toEqual(['tags.'])
+    let text = 'params.le'
+    const s = suggestFilter(text, text.length, keys)
+    const done = applySuggestion(text, text.length, s, s.items[0]!)
+    text = `${done.text}= '0.1'`
+    expect(text).toBe("params.`learning rate` = '0.1'")
+    expect(() => parseFilter(text, 'runwatch')).not.toThrow()
+  })
+})
+
+describe('brushing the comparison plots', () => {
+  it('turns a numeric brush into a range and a categorical brush into an IN list that the grammar accepts', () => {
+    const lr = buildAxis('params.lr', ['0.1', '0.01', '0.001', null])
+    expect(lr).toMatchObject({ kind: 'numeric', min: 0.001, max: 0.1 })
+    const clause = brushClause(lr, { lo: 0, hi: 0.5 })
+    expect(clause).toBe('params.lr >= 0.001 AND params.lr <= 0.0505')
+    expect([0, 1, 2, 3].map((i) => inBrush(lr, i, { lo: 0, hi: 0.5 }))).toEqual([false, true, true, false])
+    const opt = buildAxis('params.optimizer', ['sgd', 'adam', "it's", 'adam'])
+    expect(brushClause(opt, { lo: 0.4, hi: 1 })).toBe("params.optimizer IN ('it''s', 'sgd')")
+    // Tags compare as text even when they look like numbers.
+    expect(buildAxis('tags.seed', ['1', '2']).kind).toBe('category')
+    for (const c of [clause, brushClause(opt, { lo: 0.4, hi: 1 })]) expect(() => parseFilter(c, 'runwatch')).not.toThrow()
+  })
+})
+
+describe('columns and artifact previews', () => {
+  it('names columns as the search grammar does', () => {
+    expect(columnId('param', 'learning rate')).toBe('params.`learning rate`')
+    expect(columnId('metric', 'loss', 'min')).toBe('metrics.min.loss')
+    expect(parseColumnId('metrics.max.val_loss')).toMatchObject({ kind: 'metric', key: 'val_loss', aggregate: 'max', label: 'val_loss (max)' })
+    expect(parseColumnId('tags.`mlflow.note`')).toMatchObject({ kind: 'tag', key: 'mlflow.note' })
+  })
+
+  it('previews by kind and reads only the start of a large file', async () => {
+    expect(['a/MLmodel', 'x.PNG', 'm.json', 't.tsv', 'notes.txt', 'model.pkl'].map(previewKind)).toEqual(['text', 'image', 'json', 'csv', 'text', 'none'])
+    let pulled = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++
+        controller.enqueue(new TextEncoder().encode('x'.repeat(16 * 1024)))
+      },
+    })
+    const { text, complete } = await readStart(new Response(body), 64 * 1024)
+    expect(text.length).toBe(64 * 1024)
+    expect(complete).toBe(false)
+    expect(pulled).toBeLessThan(8)
+    expect(csvRows('a,b\n"x, y",2\n', ',')).toEqual([['a', 'b'], ['x, y', '2']])
+  })
+})
