@@ -52,6 +52,23 @@ describe('GET /api/keys', () => {
   })
 })
 
+describe('POST /api/runs/query paging', () => {
+  it('counts every match while answering one page, sorted by a metric, and pages to the end without overlap', async () => {
+    const seen: string[] = []
+    for (let offset = 0; offset < 10; offset += 3) {
+      const res = await server.post('/api/runs/query', { experimentIds: [TRANSFORMER], orderBy: ['metrics.acc DESC'], columns: ['metrics.acc'], offset, limit: 3 })
+      expect(res.status).toBe(200)
+      expect(res.body.total).toBe(10)
+      seen.push(...res.body.runIds)
+      const acc = res.body.columns['metrics.acc'] as number[]
+      expect([...acc].sort((a, b) => b - a)).toEqual(acc)
+    }
+    expect(new Set(seen).size).toBe(10)
+    const filtered = await server.post('/api/runs/query', { experimentIds: [TRANSFORMER], filter: "params.optimizer != 'nothing'", orderBy: ['params.lr'], limit: 1 })
+    expect(filtered.body).toMatchObject({ total: 10 })
+  })
+})
+
 describe('GET /api/run', () => {
   it('answers a run with per-metric min, max and count, and its parent and children', async () => {
     const parent = await server.get(`/api/run?runId=${nested.parent}`)

@@ -34,6 +34,8 @@ function preferred(keys: string[], first: string[]): string[] {
   return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
 }
 
+const sameList = (a: string[], b: string[]) => a.join('\u0000') === b.join('\u0000')
+
 function routeOf(path: string): { page: 'explorer' } | { page: 'run'; runId: string } {
   const m = /^\/runs\/([0-9a-zA-Z_-]+)\/?$/.exec(path)
   return m ? { page: 'run', runId: m[1]! } : { page: 'explorer' }
@@ -62,6 +64,7 @@ export function App() {
   const [problem, setProblem] = createSignal<string>()
   const [brushes, setBrushes] = createSignal<Brush[]>([])
   const [version, setVersion] = createSignal(0)
+  const [lastRunExperiment, setLastRunExperiment] = createSignal<string>()
   const [liveVersion, setLiveVersion] = createSignal(0)
   const live = new LiveFeed(liveSocketUrl(), setStatus)
   onCleanup(() => live.close())
@@ -76,7 +79,10 @@ export function App() {
   }
   const backToRuns = () => {
     history.pushState(null, '', `/${explorerSearch}`)
-    setView(parseViewState(explorerSearch))
+    const next = parseViewState(explorerSearch)
+    // Opened on a run page directly: back shows that run's experiment.
+    const runExperiment = lastRunExperiment()
+    setView(next.experiments.length > 0 || !runExperiment ? next : { ...next, experiments: [runExperiment] })
     setRoute(routeOf('/'))
   }
   const onPop = () => {
@@ -107,7 +113,7 @@ export function App() {
     }
   }
   onMount(loadExperiments)
-  const experimentIds = createMemo(() => view().experiments, undefined, { equals: (a, b) => a.join() === b.join() })
+  const experimentIds = createMemo(() => view().experiments, undefined, { equals: sameList })
   const loadKeys = async () => {
     if (experimentIds().length === 0) return
     try {
@@ -136,8 +142,11 @@ export function App() {
       ...preferred(k.params, PREFERRED_PARAMS).slice(0, DEFAULT_PARAM_COLUMNS).map((p) => columnId('param', p)),
       ...preferred(k.metrics, PREFERRED_METRICS).slice(0, DEFAULT_METRIC_COLUMNS).map((m) => columnId('metric', m)),
     ]
-  }, undefined, { equals: (a, b) => a.join('\u0000') === b.join('\u0000') })
+  }, undefined, { equals: sameList })
   const columnSpecs = createMemo(() => chosenColumns().map(parseColumnId).filter((c): c is ColumnSpec => c !== undefined))
+
+  // Read apart from the rest of the view: selecting a run must not re-read the table.
+  const orderBy = createMemo(() => view().sort.map((s) => orderByClause(s.column, s.desc)), undefined, { equals: sameList })
 
   // ---- the table's rows --------------------------------------------------------
   const pages = new RunPages(fetchRunsPage)
@@ -152,7 +161,7 @@ export function App() {
     pages.setQuery({
       experimentIds: exps,
       filter: effectiveFilter(),
-      orderBy: view().sort.map((s) => orderByClause(s.column, s.desc)),
+      orderBy: orderBy(),
       columns: [...BASE_COLUMNS, ...chosenColumns()],
     })
   })
@@ -201,7 +210,7 @@ export function App() {
       return chosen.length > 0 ? chosen.slice(0, MAX_CHARTED_RUNS) : pages.rows(0, CHARTED_TOP_RUNS).map((r) => r.runId)
     },
     undefined,
-    { equals: (a, b) => a.join() === b.join() },
+    { equals: sameList },
   )
   const names = createMemo(() => {
     version()
@@ -239,7 +248,7 @@ export function App() {
       </Show>
       <Switch>
         <Match when={route().page === 'run' && (route() as { runId: string }).runId} keyed>
-          {(runId) => <RunPage runId={runId} live={live} onOpenRun={openRun} onBack={backToRuns} />}
+          {(runId) => <RunPage runId={runId} live={live} onOpenRun={openRun} onBack={backToRuns} onExperiment={setLastRunExperiment} />}
         </Match>
         <Match when={route().page === 'explorer'}>
           <FilterBar value={view().filter} problem={filterProblem()} keys={keys()} total={total()} onInput={(filter) => update({ filter })} />

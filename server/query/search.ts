@@ -40,6 +40,8 @@ export async function searchRuns(index: RunIndex, q: RunSearch): Promise<SearchP
   if (q.runIds) where.push(`list_contains(${p.add(q.runIds)}, r.run_id)`)
   if (q.experimentIds?.length === 0 || q.runIds?.length === 0) return { ids: [], total: 0, more: false }
   where.push(filterToSql(q.filter, p).sql)
+  // The count reads the filter alone, without the sort's and paging's parameters (DuckDB refuses unused ones).
+  const filterParams = { ...p.params }
   const { joins, order } = orderBySql(q.orderBy ?? [], p)
   const offset = q.offset ?? 0
   // One row past the page tells whether another page follows; the total costs a second, cheaper query.
@@ -53,7 +55,7 @@ export async function searchRuns(index: RunIndex, q: RunSearch): Promise<SearchP
   const page = (more ? ids.slice(0, q.limit) : ids) as string[]
   let total = offset + page.length
   if (q.countTotal && (more || (page.length === 0 && offset > 0))) {
-    const [[n]] = (await index.columns(`SELECT count(*)::DOUBLE FROM runs r WHERE ${where.join(' AND ')}`, p.params, 1)) as [[number]]
+    const [[n]] = (await index.columns(`SELECT count(*)::DOUBLE FROM runs r WHERE ${where.join(' AND ')}`, filterParams, 1)) as [[number]]
     total = n
   }
   return { ids: page, total, more }

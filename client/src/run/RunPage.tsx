@@ -1,7 +1,7 @@
 // One run: info, description, params, tags, metrics (latest, min, max,
 // sparkline), parent and children, dataset inputs, and its artifacts. Live:
 // it is read again when the run changes.
-import { For, Show, createMemo, createResource, createSignal, onCleanup } from 'solid-js'
+import { For, Show, createEffect, createMemo, createResource, createSignal, onCleanup } from 'solid-js'
 import { fromWire, type RunDetails } from '../../../protocol/index.ts'
 import { fetchRunDetails, fetchSeries } from '../api.ts'
 import { colorFor } from '../colors.ts'
@@ -31,10 +31,14 @@ function MetricSpark(props: { runId: string; metricKey: string; version: number 
   return <Sparkline data={() => data.latest} version={data.latest ? data.latest.step.length + props.version : 0} color={colorFor(props.runId)} />
 }
 
-export function RunPage(props: { runId: string; live: LiveFeed; onOpenRun: (runId: string) => void; onBack: () => void }) {
+export function RunPage(props: { runId: string; live: LiveFeed; onOpenRun: (runId: string) => void; onBack: () => void; onExperiment?: (experimentId: string) => void }) {
   const [version, setVersion] = createSignal(0)
   const [details] = createResource(() => [props.runId, version()] as const, ([id]) => fetchRunDetails(id))
   const run = () => details.latest?.run
+  createEffect(() => {
+    const id = run()?.experimentId
+    if (id) props.onExperiment?.(id)
+  })
 
   // Any change to the run (status, a new point, a tag) reads the page again, at most once a second.
   let timer: ReturnType<typeof setTimeout> | undefined

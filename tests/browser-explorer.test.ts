@@ -1,0 +1,147 @@
+// The explorer in a real browser on a store written by real MLflow: sorting on
+// the server, the column picker, selection driving the charts, autocompletion,
+// the comparison view, a run page with text and image previews, and the whole
+// state restored from the URL on reload.
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chartPoints, launchBrowser, openPage } from './helpers/browser.ts'
+import { copyFixtureFileStore, tempDir } from './helpers/fixtures.ts'
+import { startRunwatch, type RunwatchProcess } from './helpers/runwatch-process.ts'
+import { waitFor } from './helpers/wait.ts'
+
+const TRANSFORMER = '366321049169809600'
+let browser: Browser
+let server: RunwatchProcess & { url: string }
+const cleanups: (() => unknown)[] = []
+
+beforeAll(async () => {
+  const dir = tempDir()
+  cleanups.push(dir.remove)
+  const root = copyFixtureFileStore('mlflow-3.6', dir.path)
+  server = await startRunwatch([root, '--port', '0'], dir.path)
+  cleanups.push(() => server.stop())
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+  for (const fn of cleanups.reverse()) await fn()
+})
+
+const rowNames = (page: Page) => page.locator('[data-testid=run-table] tr[data-run-id] [data-testid=run-link]').allTextContents()
+async function serverOrder(orderBy: string): Promise<string[]> {
+  const res = await fetch(`${server.url}/api/runs/query`, { method: 'POST', body: JSON.stringify({ experimentIds: [TRANSFORMER], orderBy: [orderBy], columns: ['run_name'] }) })
+  return ((await res.json()) as { columns: { run_name: string[] } }).columns.run_name
+}
+
+describe('the explorer in Chromium', () => {
+  it('sorts on the server, adds a column from the picker, charts the selected runs, and restores it all after a reload', async () => {
+    const { page, errors } = await openPage(browser, server.url)
+    await waitFor(async () => (await rowNames(page)).length === 10, 'ten runs', 15_000)
+
+    await page.click('th[data-column="metrics.acc"]')
+    await waitFor(() => /sort=/.test(page.url()), 'the sort in the URL')
+    const desc = decodeURIComponent(new URL(page.url()).searchParams.get('sort')!).startsWith('-')
+    const expected = await serverOrder(`metrics.acc ${desc ? 'DESC' : 'ASC'}`)
+    await waitFor(async () => (await rowNames(page)).join() === expected.join(), 'rows in the server\'s order')
+    expect(await page.textContent('th[data-column="metrics.acc"]')).toMatch(desc ? /▼/ : /▲/)
+
+    await page.click('[data-testid=column-picker]')
+    await page.fill('[data-testid=column-search]', 'see')
+    expect(await page.locator('[data-testid=column-panel] [data-column-option]').count()).toBe(1)
+    await page.check('[data-column-option="tags.seed"]')
+    await page.keyboard.press('Escape')
+    await waitFor(() => page.isVisible('th[data-column="tags.seed"]'), 'the seed column')
+    const seedCells = await page.locator('[data-testid=run-table] tr[data-run-id] td:nth-last-child(1)').allTextContents()
+    expect(seedCells.every((s) => /^\d+$/.test(s))).toBe(true)
+
+    // Selecting two runs charts exactly those two (500 loss points each).
+    const [first, second] = (await rowNames(page)).slice(3, 5)
+    await page.click(`tr[data-run-id]:has-text("${first}") [data-testid=select-run]`)
+    await page.click(`tr[data-run-id]:has-text("${second}") [data-testid=select-run]`)
+    await waitFor(async () => (await chartPoints(page)) === 1000, 'two charted runs')
+    const legend = await page.textContent('[data-testid=chart-legend]')
+    expect(legend).toContain(first)
+    expect(legend).toContain(second)
+    expect(legend).not.toContain(expected[0] === first || expected[0] === second ? '\u0000' : expected[0]!)
+
+    const before = page.url()
+    await page.reload()
+    await waitFor(async () => (await chartPoints(page)) === 1000, 'the same two runs charted after the reload', 15_000)
+    expect(page.url()).toBe(before)
+    expect(await page.isVisible('th[data-column="tags.seed"]')).toBe(true)
+    expect(await page.isChecked(`tr[data-run-id]:has-text("${first}") [data-testid=select-run]`)).toBe(true)
+    expect((await rowNames(page)).join()).toBe(expected.join())
+
+    // Esc clears the selection; the charts go back to the first runs.
+    await page.keyboard.press('Escape')
+    await waitFor(async () => (await chartPoints(page)) === 10 * 500, 'the first ten runs charted again')
+    expect(errors).toEqual([])
+  })
+
+  it('completes keys and operators in the filter, and compares runs with differing params marked', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/?experiments=${TRANSFORMER}`)
+    await waitFor(async () => (await rowNames(page)).length === 10, 'ten runs', 15_000)
+    await page.press('body', '/')
+    await page.keyboard.type('params.opt')
+    await waitFor(() => page.isVisible('[data-testid=filter-suggestions]'), 'suggestions')
+    expect(await page.locator('[data-testid=filter-suggestions] li').allTextContents()).toEqual(['optimizer'])
+    await page.keyboard.press('Tab')
+    expect(await page.inputValue('[data-testid=filter-input]')).toBe('params.optimizer ')
+    await page.keyboard.type("= 'adam'")
+    const adam = (await (await fetch(`${server.url}/api/runs/query`, { method: 'POST', body: JSON.stringify({ experimentIds: [TRANSFORMER], filter: "params.optimizer = 'adam'" }) })).json()) as { total: number }
+    await waitFor(async () => (await rowNames(page)).length === adam.total, 'the filtered runs')
+    expect(await page.textContent('[data-testid=filter-total]')).toBe(`${adam.total} runs`)
+
+    await page.fill('[data-testid=filter-input]', '')
+    await waitFor(async () => (await rowNames(page)).length === 10, 'all runs again')
+    const boxes = page.locator('[data-testid=select-run]')
+    await boxes.nth(0).check()
+    await boxes.nth(1).check()
+    await page.click('[data-testid=tab-compare]')
+    await waitFor(() => page.isVisible('[data-testid=compare-table]'), 'the side-by-side table')
+    expect(await page.locator('[data-testid=compare-table] thead th').count()).toBe(3)
+    const row = (name: string) => page.locator(`[data-testid=compare-table] tr:has(td:text-is("${name}"))`)
+    const [a, b] = await row('params.lr').locator('td').allTextContents().then((t) => t.slice(1))
+    expect(await row('params.lr').getAttribute('data-differs')).toBe(a === b ? 'false' : 'true')
+    expect(await row('status').getAttribute('data-differs')).toBe('false')
+    expect(await page.locator('[data-testid=parallel-coordinates] path').count()).toBe(10)
+    expect(await page.locator('[data-testid=scatter] circle').count()).toBe(10)
+
+    // Brushing the lr axis filters the table to the runs inside the brush.
+    const axis = page.locator('[data-axis="params.lr"] .pc-hit')
+    const box = (await axis.boundingBox())!
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.55)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height + 20, { steps: 4 })
+    await page.mouse.up()
+    await waitFor(() => page.isVisible('[data-testid=brush-note]'), 'the brush applied')
+    const lowLr = (await (await fetch(`${server.url}/api/runs/query`, { method: 'POST', body: JSON.stringify({ experimentIds: [TRANSFORMER], filter: 'params.lr <= 0.05' }) })).json()) as { total: number }
+    await waitFor(async () => (await rowNames(page)).length === lowLr.total, 'the runs inside the brush')
+    expect(errors).toEqual([])
+  })
+
+  it('opens a run page with its details and previews a text and an image artifact', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/?experiments=${TRANSFORMER}`)
+    await waitFor(async () => (await rowNames(page)).length === 10, 'ten runs', 15_000)
+    const name = (await rowNames(page))[2]!
+    await page.click(`[data-testid=run-link]:text-is("${name}")`)
+    await waitFor(() => page.isVisible('[data-testid=run-page]'), 'the run page')
+    expect(page.url()).toMatch(/\/runs\/[0-9a-f]{32}$/)
+    await waitFor(async () => (await page.textContent('[data-testid=run-title]')) === name, 'the run name')
+    expect(await page.textContent('[data-testid=run-params]')).toMatch(/optimizer/)
+    expect(await page.textContent('[data-testid=run-note]')).toMatch(/^demo run/)
+    expect(await page.locator('[data-testid=run-metrics] tbody tr').count()).toBe(2)
+
+    await page.click('[data-artifact="notes/summary.txt"]')
+    await waitFor(async () => (await page.textContent('[data-testid=artifact-text]'))?.includes('optimizer='), 'the text preview')
+    await page.click('[data-artifact="plots/curves.png"]')
+    await waitFor(() => page.locator('[data-testid=artifact-image]').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the image drawn')
+
+    // A link to the run page works on its own; back returns to the runs.
+    await page.reload()
+    await waitFor(async () => (await page.textContent('[data-testid=run-title]')) === name, 'the run page after a reload')
+    await page.click('text=← Runs')
+    await waitFor(async () => (await rowNames(page)).length === 10, 'the runs again')
+    expect(errors).toEqual([])
+  })
+})
