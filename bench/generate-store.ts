@@ -13,12 +13,14 @@ export interface StoreShape {
   points: number
   params: number
   tags: number
+  /** Experiments the runs are spread over (2 when left out). */
+  experiments?: number
 }
 
 export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '.data')
 
 export function generateFileStore(shape: StoreShape): { root: string; generatedSeconds: number | null } {
-  const name = `file-${shape.runs}r-${shape.metrics}m-${shape.points}p-${shape.params}pa-${shape.tags}t`
+  const name = `file-${shape.runs}r-${shape.metrics}m-${shape.points}p-${shape.params}pa-${shape.tags}t${shape.experiments && shape.experiments !== 2 ? `-${shape.experiments}e` : ''}`
   const root = join(DATA_DIR, name, 'mlruns')
   const marker = join(DATA_DIR, name, '.complete')
   if (existsSync(marker)) return { root, generatedSeconds: null }
@@ -27,7 +29,7 @@ export function generateFileStore(shape: StoreShape): { root: string; generatedS
   const started = performance.now()
   const w = new MlflowFileStoreWriter(root)
   w.createExperiment('Default', '0')
-  const experiments = [w.createExperiment('bench-a'), w.createExperiment('bench-b')]
+  const experiments = Array.from({ length: shape.experiments ?? 2 }, (_, i) => w.createExperiment(`bench-${String.fromCharCode(97 + i)}`))
   const t0 = 1_790_000_000_000
   for (let r = 0; r < shape.runs; r++) {
     const params: Record<string, string> = {}

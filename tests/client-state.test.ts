@@ -122,7 +122,7 @@ describe('the table reads pages', () => {
     release()
     await old
     expect(pages.row(0)?.values.run_name).toBe('new')
-    pages.patch('x', { status: 'FINISHED' })
+    pages.patch(new Map([['x', { status: 'FINISHED' }]]))
     expect(pages.row(0)?.values).toEqual({ run_name: 'new', status: 'FINISHED' })
   })
 })

@@ -185,7 +185,7 @@ export function App() {
         onMessage: (msg) => {
           if (msg.type === 'runs') {
             const columns = untrack(chosenColumns)
-            for (const run of msg.upsert) pages.patch(run.runId, cellsOf(run, columns))
+            pages.patch(new Map(msg.upsert.map((run) => [run.runId, cellsOf(run, columns)])))
             scheduleRefresh()
           } else if (msg.type === 'error') setProblem(msg.message)
         },

@@ -52,6 +52,9 @@ interface Drawn {
 const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
+const DRAWN_POINTS = 100_000
+/** Wide lines cost far more to rasterize (without a GPU, 15× for 100 runs): only for a few runs. */
+const THICK_LINES_UP_TO = 10
 
 export function ChartPanel(props: ChartPanelProps) {
   let el!: HTMLDivElement
@@ -67,7 +70,9 @@ export function ChartPanel(props: ChartPanelProps) {
   let settingRange = false
   const lower = () => lowerIsBetter(props.metricKey)
 
-  const budget = () => Math.max(200, Math.min(4000, Math.round((el?.clientWidth || 800) * 1.5)))
+  // About one grid point per pixel and a half, and at most ~100,000 points drawn in all: each
+  // series' setData merges into the shared time scale, so the cost grows with runs × points.
+  const budget = () => Math.max(100, Math.min(Math.round((el?.clientWidth || 800) * 1.5), Math.round(DRAWN_POINTS / Math.max(1, props.runIds.length))))
 
   const clearLines = () => {
     for (const d of drawn.values()) {
@@ -83,7 +88,7 @@ export function ChartPanel(props: ChartPanelProps) {
       ? chart!.addSeries(LineSeries, { color: `${color}40`, lineWidth: 1, lastValueVisible: false, priceLineVisible: false, crosshairMarkerVisible: false, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
       : undefined
     const line = chart!.addSeries(LineSeries, {
-      color, lineWidth: 2, lastValueVisible: false, priceLineVisible: false, title: '',
+      color, lineWidth: props.runIds.length > THICK_LINES_UP_TO ? 1 : 2, lastValueVisible: false, priceLineVisible: false, title: '',
       priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 },
     })
     rawLine?.setData(curve.points.map((p) => toPoint(p.x, p.raw)))

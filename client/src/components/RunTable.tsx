@@ -1,7 +1,7 @@
 // The run table: rows read page by page from the server (sorted there), only
 // the rows in view in the DOM. TanStack Table v9 owns the columns, headers and
 // sorting state; the server owns the order.
-import { For, Show, createEffect, createMemo, createSignal, onCleanup } from 'solid-js'
+import { For, Index, Show, createEffect, createMemo, createSignal, onCleanup } from 'solid-js'
 import { createVirtualizer } from '@tanstack/solid-virtual'
 import { createColumnHelper, createTable, rowSortingFeature, tableFeatures, type SortingState } from '@tanstack/solid-table'
 import { colorFor } from '../colors.ts'
@@ -203,13 +203,14 @@ export function RunTable(props: RunTableProps) {
                       classList={{ selected: props.selected.has(r().original.runId) }}
                       onClick={() => props.onToggle(r().original.runId)}
                     >
-                      <For each={r().getAllCells()}>
+                      {/* By position: a live update gives new cell objects, which must not rebuild the row's DOM. */}
+                      <Index each={r().getAllCells()}>
                         {(cell) => (
-                          <td classList={{ pinned: cell.column.id === 'run_name', select: cell.column.id === 'select' }}>
-                            <table.FlexRender cell={cell} />
+                          <td classList={{ pinned: cell().column.id === 'run_name', select: cell().column.id === 'select' }}>
+                            <table.FlexRender cell={cell()} />
                           </td>
                         )}
-                      </For>
+                      </Index>
                     </tr>
                   )}
                 </Show>

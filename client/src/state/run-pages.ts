@@ -75,16 +75,18 @@ export class RunPages {
     return out
   }
 
-  /** A live change to a run on screen, shown before the next page read. */
-  patch(runId: string, values: Record<string, CellValue>): void {
+  /** Live changes to runs on screen, shown before the next page read; one change notice for all. */
+  patch(changes: Map<string, Record<string, CellValue>>): void {
+    let changed = false
     for (const rows of this.pages.values()) {
-      const row = rows.find((r) => r.runId === runId)
-      if (row) {
+      for (const row of rows) {
+        const values = changes.get(row.runId)
+        if (!values) continue
         row.values = { ...row.values, ...values }
-        this.emit()
-        return
+        changed = true
       }
     }
+    if (changed) this.emit()
   }
 
   /** Every row held, in order. */
