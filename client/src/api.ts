@@ -35,7 +35,7 @@ export function fetchKeys(experimentIds: string[]): Promise<RunKeys> {
 
 export function fetchRunsPage(query: RunsQuery, offset: number, limit: number): Promise<RunsPage> {
   return postJson<RunsPage>('/api/runs/query', {
-    experimentIds: query.experimentIds,
+    ...(query.experimentIds ? { experimentIds: query.experimentIds } : {}),
     ...(query.filter.trim() ? { filter: query.filter } : {}),
     orderBy: query.orderBy,
     columns: query.columns,

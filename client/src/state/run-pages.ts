@@ -11,7 +11,8 @@ export interface RunRow {
 }
 
 export interface RunsQuery {
-  experimentIds: string[]
+  /** Every experiment when left out. */
+  experimentIds?: string[]
   filter: string
   orderBy: string[]
   columns: string[]

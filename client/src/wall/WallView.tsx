@@ -1,10 +1,12 @@
 // The wall display: every running run (or a filter from the URL) as a tile
 // readable from across the room, live, with no controls. It reconnects and
-// resumes by itself, and its memory stays flat for days.
-import { For, Show, createMemo, createSignal, onCleanup } from 'solid-js'
+// resumes by itself, and its memory stays flat for days. With `rotate=N` it
+// turns every N seconds to the next experiment (or metric) of the URL's list.
+import { For, Show, createEffect, createMemo, createResource, createSignal, on, onCleanup } from 'solid-js'
 import { createStore, produce } from 'solid-js/store'
 import { fromWire, toWire, type RunSummary, type ServerMessage } from '../../../protocol/index.ts'
-import { liveSocketUrl } from '../api.ts'
+import { fetchRunsPage, fetchSeries, liveSocketUrl } from '../api.ts'
+import { columnId } from '../columns.ts'
 import { colorFor } from '../colors.ts'
 import { formatDuration, formatMetric } from '../format.ts'
 import { LiveConnection, type ConnectionStatus } from '../live/connection.ts'
@@ -16,6 +18,10 @@ import { Sparkline } from '../components/Sparkline.tsx'
 const SUB = 'wall'
 /** Points kept per run for its sparkline. */
 const CAP = 1500
+/** The best finished runs drawn faintly behind each tile's curve, read again this often. */
+const REFERENCE_RUNS = 3
+const REFERENCE_REFRESH_MS = 60_000
+const REFERENCE_POINTS = 1200
 
 interface Tile {
   run: RunSummary
@@ -32,10 +38,24 @@ interface Tile {
 
 export function WallView() {
   const params = new URLSearchParams(location.search)
-  const metric = params.get('metric') ?? 'loss'
+  const metrics = (params.get('metrics') ?? params.get('metric') ?? 'loss').split(',').filter(Boolean)
   const maximize = params.get('mode') === 'max'
   const filter = params.get('filter') ?? "attributes.status = 'RUNNING'"
-  const experiments = params.get('experiments')?.split(',').filter(Boolean)
+  const experimentList = params.get('experiments')?.split(',').filter(Boolean)
+  const rotateSeconds = Number(params.get('rotate') ?? 0)
+  // Pages to rotate through: one per experiment when several are listed, else one per metric.
+  const pages = rotateSeconds > 0 && (experimentList?.length ?? 0) > 1
+    ? experimentList!.map((e) => ({ experiments: [e], metric: metrics[0]! }))
+    : rotateSeconds > 0 && metrics.length > 1
+      ? metrics.map((m) => ({ experiments: experimentList, metric: m }))
+      : [{ experiments: experimentList, metric: metrics[0]! }]
+  const [pageIndex, setPageIndex] = createSignal(0)
+  if (pages.length > 1) {
+    const rotation = setInterval(() => setPageIndex((i) => (i + 1) % pages.length), rotateSeconds * 1000)
+    onCleanup(() => clearInterval(rotation))
+  }
+  const page = () => pages[pageIndex()]!
+  const metric = () => page().metric
   const [status, setStatus] = createSignal<ConnectionStatus>('connecting')
   const [tiles, setTiles] = createStore<Record<string, Tile>>({})
   const series = new Map<string, SeriesData>()
@@ -61,7 +81,7 @@ export function WallView() {
         }),
       )
     }
-    if (msg.type === 'points' && msg.key === metric) {
+    if (msg.type === 'points' && msg.key === metric()) {
       const values = msg.value.map(fromWire)
       if (!tiles[msg.runId]) return
       let data = series.get(msg.runId)
@@ -94,8 +114,38 @@ export function WallView() {
       setTiles(produce((state) => { for (const id of Object.keys(state)) delete state[id] }))
     },
   })
-  connection.subscribe({ sub: SUB, metrics: [metric], filter, ...(experiments ? { experimentIds: experiments } : {}) })
+  createEffect(on(pageIndex, () => {
+    const { experiments, metric } = page()
+    connection.subscribe({ sub: SUB, metrics: [metric], filter, ...(experiments ? { experimentIds: experiments } : {}) })
+  }))
   onCleanup(() => connection.close())
+
+  // The best few finished runs of this page's metric, as faint reference curves.
+  const [refreshTick, setRefreshTick] = createSignal(0)
+  const refreshTimer = setInterval(() => setRefreshTick((t) => t + 1), REFERENCE_REFRESH_MS)
+  onCleanup(() => clearInterval(refreshTimer))
+  const [references] = createResource(
+    () => ({ page: page(), tick: refreshTick() }),
+    async ({ page: { experiments, metric } }): Promise<SeriesData[]> => {
+      const best = await fetchRunsPage(
+        { ...(experiments ? { experimentIds: experiments } : {}), filter: "attributes.status = 'FINISHED'", orderBy: [`${columnId('metric', metric)} ${maximize ? 'DESC' : 'ASC'}`], columns: [] },
+        0,
+        REFERENCE_RUNS,
+      ).catch(() => undefined)
+      if (!best || best.runIds.length === 0) return []
+      const answer = await fetchSeries({ runIds: best.runIds, key: metric, x: 'step', budget: REFERENCE_POINTS })
+      return answer.runs.map((r) => {
+        const out: SeriesData = { step: [], value: [] }
+        r.y.forEach((v, i) => {
+          if (v === null) return
+          out.step.push(answer.grid[i]!)
+          out.value.push(fromWire(v))
+        })
+        return out
+      })
+    },
+  )
+  const referenceCurves = () => references.latest ?? []
 
   const ordered = createMemo(() => Object.values(tiles).sort((a, b) => (b.run.startTime ?? 0) - (a.run.startTime ?? 0)))
   // Fill the screen: enough columns for a wide-screen aspect, rows sharing the height.
@@ -106,6 +156,11 @@ export function WallView() {
     <div class="wall" data-testid="wall">
       <Show when={status() !== 'open'}>
         <div class="wall-banner" data-testid="wall-banner">{status() === 'closed' ? 'disconnected' : 'reconnecting…'}</div>
+      </Show>
+      <Show when={pages.length > 1}>
+        <div class="wall-page" data-testid="wall-page">
+          {page().experiments?.join(', ') ?? 'all experiments'} · {metric()} ({pageIndex() + 1}/{pages.length})
+        </div>
       </Show>
       <Show when={ordered().length > 0} fallback={<div class="wall-empty">No run matches {filter}</div>}>
         <div
@@ -133,7 +188,7 @@ export function WallView() {
                   </div>
                   <div class="wall-values">
                     <div>
-                      <div class="wall-label">{metric}</div>
+                      <div class="wall-label">{metric()}</div>
                       <div class="wall-value" data-testid="wall-value">{tile.version === 0 ? '–' : formatMetric(toWire(tile.last))}</div>
                     </div>
                     <div>
@@ -141,7 +196,7 @@ export function WallView() {
                       <div class="wall-value">{Number.isNaN(tile.best) ? '–' : formatMetric(tile.best)}</div>
                     </div>
                   </div>
-                  <Sparkline data={() => series.get(tile.run.runId)} version={tile.version} color={colorFor(tile.run.runId)} />
+                  <Sparkline data={() => series.get(tile.run.runId)} version={tile.version} color={colorFor(tile.run.runId)} references={referenceCurves} />
                   <div class="wall-foot">
                     <span data-testid="wall-step">step {tile.version === 0 ? '–' : (series.get(tile.run.runId)?.step.at(-1) ?? '–')}</span>
                     <span>{rate().toFixed(0)} pts/s</span>
