@@ -16,6 +16,8 @@ export interface DemoOptions {
   keepRuns?: number
   /** Multiplies every run's logging rate (tests and benchmarks speed it up). */
   speed?: number
+  /** Every run logs at this rate (points per second) instead of one set by its batch size. */
+  pointsPerSecond?: number
 }
 
 type Fate = 'finish' | 'fail' | 'diverge' | 'stall'
@@ -52,6 +54,7 @@ export class DemoSimulator {
   private readonly concurrent: number
   private readonly keepRuns: number
   private readonly speed: number
+  private readonly fixedRate: number | undefined
 
   constructor(options: DemoOptions) {
     this.writer = new MlflowFileStoreWriter(options.root)
@@ -59,6 +62,7 @@ export class DemoSimulator {
     this.concurrent = options.concurrentRuns ?? 8
     this.keepRuns = options.keepRuns ?? 36
     this.speed = options.speed ?? 1
+    this.fixedRate = options.pointsPerSecond
     // The Default experiment exists in every MLflow store, and is empty here.
     this.writer.createExperiment('Default', '0')
     this.experimentId = this.writer.createExperiment(options.experimentName ?? 'demo-sweep')
@@ -116,7 +120,7 @@ export class DemoSimulator {
       runId,
       lr,
       batchSize,
-      pointsPerSecond: Math.round(1600 / batchSize) * this.speed,
+      pointsPerSecond: (this.fixedRate ?? Math.round(1600 / batchSize)) * this.speed,
       maxSteps: 2000 + ((seed * 31) % 3000),
       fate,
       failAt: 600 + (seed % 300),
