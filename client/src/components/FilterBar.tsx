@@ -8,6 +8,9 @@ import { parseFilter } from '../../../server/query/filter-grammar.ts'
 import { FilterSyntaxError } from '../../../server/query/filter-tokens.ts'
 import { applySuggestion, suggestFilter, type Suggestions } from '../state/filter-suggestions.ts'
 
+/** Keystrokes closer together than this are one query: fast typing is not a burst of searches. */
+const INPUT_SETTLE_MS = 30
+
 export interface FilterProblem {
   message: string
   column: number
@@ -55,7 +58,7 @@ export function FilterBar(props: FilterBarProps) {
   const commit = (value: string) => {
     setText(value)
     clearTimeout(timer)
-    timer = setTimeout(() => props.onInput(text()), 120)
+    timer = setTimeout(() => props.onInput(text()), INPUT_SETTLE_MS)
   }
   const refreshSuggestions = () => {
     setSuggestions(suggestFilter(input.value, input.selectionStart ?? input.value.length, props.keys))
