@@ -1,6 +1,7 @@
 // The one ingestion path: store events → DuckDB index → live hub, each batch
 // on the serial queue so subscribers see every change exactly once.
 import type { EventSink } from '../ingest-watch/events.ts'
+import { mergeMetricEvents } from '../ingest-watch/merge-events.ts'
 import type { RunIndex } from './index/run-index.ts'
 import type { LiveHub } from './live/hub.ts'
 import type { SerialQueue } from './serial-queue.ts'
@@ -18,7 +19,8 @@ export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue
   let dirty = new Set<string>()
   const sink: EventSink = (events) =>
     queue.run(async () => {
-      const changes = await index.apply(events)
+      // Events that piled up while the previous batch was applied go out together: one frame per series.
+      const changes = await index.apply(mergeMetricEvents(events))
       const upsert =
         hub.clientCount > 0 && changes.changedRunIds.length > 0
           ? await index.runSummaries({ runIds: changes.changedRunIds, includeDeleted: true })
