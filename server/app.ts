@@ -24,7 +24,7 @@ export function createApp(options: AppOptions): Hono {
   }
   app.get('/get-artifact', artifactDownload(options))
   app.get('/ajax-api/2.0/mlflow/get-artifact', artifactDownload(options))
-  app.route('/api', apiRoutes(options))
+  app.route('/api', apiRoutes({ ...options, live: options.hub }))
   app.onError((err, c) => {
     options.hub.log(`${c.req.method} ${c.req.path} failed: ${err.message}`)
     return c.json({ error: { code: 'INTERNAL_ERROR', message: 'the server could not answer this request' } }, 500)

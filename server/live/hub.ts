@@ -62,6 +62,13 @@ export class LiveHub {
     return this.clients.size
   }
 
+  /** Bytes queued for the slowest client: what a slow reader costs the server right now. */
+  get slowestClientBytes(): number {
+    let max = 0
+    for (const c of this.clients) max = Math.max(max, c.bufferedBytes)
+    return max
+  }
+
   connect(socket: LiveSocket): LiveClient {
     const client = new LiveClient(this, socket)
     this.clients.add(client)
@@ -117,6 +124,10 @@ export class LiveClient {
       code: 'BAD_MESSAGE',
       message: `unknown message type ${JSON.stringify((msg as { type?: unknown }).type ?? null)}; expected subscribe or unsubscribe`,
     })
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount
   }
 
   disconnect(): void {

@@ -15,6 +15,8 @@ import type { RunIndex } from '../index/run-index.ts'
 export interface ApiContext {
   index: RunIndex
   store: StoreInfo & { demo: boolean }
+  /** Live connections, for the status report. */
+  live?: { clientCount: number; slowestClientBytes: number }
 }
 
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
@@ -33,10 +35,15 @@ function stringList(value: unknown, name: string): string[] | undefined {
   return value as string[]
 }
 
-export function apiRoutes({ index, store }: ApiContext): Hono {
+export function apiRoutes({ index, store, live }: ApiContext): Hono {
   const api = new Hono()
 
-  api.get('/status', (c) => c.json({ store, runs: index.runs, points: index.points, overviews: index.hasBlocks ? 'ready' : 'building' }))
+  api.get('/status', (c) =>
+    c.json({
+      store, runs: index.runs, points: index.points, overviews: index.hasBlocks ? 'ready' : 'building',
+      ...(live ? { live: { clients: live.clientCount, slowestClientBytes: live.slowestClientBytes } } : {}),
+    }),
+  )
 
   api.get('/experiments', async (c) => c.json({ experiments: await index.experiments() }))
 
