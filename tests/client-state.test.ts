@@ -8,6 +8,7 @@ import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/
 import { PAGE_SIZE, RunPages, type RunsQuery } from '../client/src/state/run-pages.ts'
 import { applySuggestion, suggestFilter } from '../client/src/state/filter-suggestions.ts'
 import { brushClause, buildAxis, inBrush } from '../client/src/compare/axes.ts'
+import { nestUnderParents } from '../client/src/state/nesting.ts'
 import { csvRows, previewKind, readStart } from '../client/src/run/artifact-preview.ts'
 import { columnId, parseColumnId } from '../client/src/columns.ts'
 import { parseFilter } from '../server/query/filter-grammar.ts'
@@ -182,5 +183,15 @@ describe('columns and artifact previews', () => {
     expect(complete).toBe(false)
     expect(pulled).toBeLessThan(8)
     expect(csvRows('a,b\n"x, y",2\n', ',')).toEqual([['a', 'b'], ['x, y', '2']])
+  })
+})
+
+describe('nested runs', () => {
+  it('moves children that share the page with their parent right below it, siblings in server order', () => {
+    const row = (runId: string, parent?: string) => ({ runId, values: { parent: parent ?? null } })
+    const rows = [row('c1', 'p'), row('x'), row('p'), row('c2', 'p'), row('g', 'c2'), row('orphan', 'elsewhere'), row('loop1', 'loop2'), row('loop2', 'loop1')]
+    expect(nestUnderParents(rows, 'parent').map((r) => r.runId)).toEqual(['x', 'p', 'c1', 'c2', 'g', 'orphan', 'loop1', 'loop2'])
+    const flat = [row('a'), row('b')]
+    expect(nestUnderParents(flat, 'parent')).toBe(flat)
   })
 })

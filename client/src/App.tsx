@@ -6,7 +6,7 @@ import type { ExperimentSummary, RunKeys, RunSummary } from '../../protocol/inde
 import { fetchExperiments, fetchKeys, fetchRunsPage, liveSocketUrl, mostRecentlyActive } from './api.ts'
 import { ChartPanel } from './charts/ChartPanel.tsx'
 import { CrosshairBus } from './charts/crosshair-bus.ts'
-import { BASE_COLUMNS, columnId, orderByClause, parseColumnId, type ColumnSpec } from './columns.ts'
+import { BASE_COLUMNS, PARENT_COLUMN, columnId, orderByClause, parseColumnId, type ColumnSpec } from './columns.ts'
 import type { Brush } from './compare/axes.ts'
 import { CompareView } from './compare/CompareView.tsx'
 import { ColumnPicker } from './components/ColumnPicker.tsx'
@@ -163,6 +163,7 @@ export function App() {
       filter: effectiveFilter(),
       orderBy: orderBy(),
       columns: [...BASE_COLUMNS, ...chosenColumns()],
+      parentColumn: PARENT_COLUMN,
     })
   })
   let refreshTimer: ReturnType<typeof setTimeout> | undefined

@@ -2,6 +2,7 @@
 // pages in view are fetched, so 10,000 runs cost what 100 do. Framework-free;
 // the table listens for changes.
 import type { WireNumber } from '../../../protocol/index.ts'
+import { nestUnderParents } from './nesting.ts'
 
 export type CellValue = string | number | WireNumber | null
 
@@ -16,6 +17,8 @@ export interface RunsQuery {
   filter: string
   orderBy: string[]
   columns: string[]
+  /** With this column (the parent-run tag) read, children follow their parent within a page. */
+  parentColumn?: string
 }
 
 export interface RunsPage {
@@ -133,7 +136,8 @@ export class RunPages {
         if (generation !== this.generation) return
         this.total = answer.total
         this.error = undefined
-        this.pages.set(page, answer.runIds.map((runId, i) => ({ runId, values: Object.fromEntries(Object.entries(answer.columns).map(([c, v]) => [c, v[i] ?? null])) })))
+        const rows = answer.runIds.map((runId, i) => ({ runId, values: Object.fromEntries(Object.entries(answer.columns).map(([c, v]) => [c, v[i] ?? null])) }))
+        this.pages.set(page, query.parentColumn ? nestUnderParents(rows, query.parentColumn) : rows)
         this.emit()
       })
       .catch((err: unknown) => {
