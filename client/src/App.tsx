@@ -187,6 +187,10 @@ export function App() {
           if (msg.type === 'runs') {
             const columns = untrack(chosenColumns)
             pages.patch(new Map(msg.upsert.map((run) => [run.runId, cellsOf(run, columns)])))
+            // A key no run had before (a first metric in an empty store): offer it at once.
+            const k = untrack(keys)
+            const known = (have: string[], seen: Record<string, unknown>) => Object.keys(seen).every((key) => have.includes(key))
+            if (msg.upsert.some((r) => !known(k.metrics, r.metrics) || !known(k.params, r.params) || !known(k.tags, r.tags))) void loadKeys()
             scheduleRefresh()
           } else if (msg.type === 'error') setProblem(msg.message)
         },
