@@ -94,7 +94,7 @@ describe('runwatch in Chromium', () => {
     expect(errors).toEqual([])
   })
 
-  it('keeps a few dozen rows in the DOM for 2,000 runs and scrolls to the last one', async () => {
+  it('keeps a few dozen rows in the DOM for 2,000 runs and scrolls to the last one', { timeout: 90_000 }, async () => {
     const dir = tempDir()
     cleanups.push(dir.remove)
     const root = `${dir.path}/mlruns`
