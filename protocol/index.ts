@@ -46,6 +46,9 @@ export interface LatestMetric {
   timestamp: number
 }
 
+/** See docs/stopping-rules.md: silent for too long while RUNNING, or NaN/Inf or a runaway loss. */
+export type RunHealth = 'ok' | 'stalled' | 'diverged'
+
 export interface RunSummary {
   runId: string
   experimentId: string
@@ -61,6 +64,8 @@ export interface RunSummary {
   metrics: Record<string, LatestMetric>
   /** Dataset inputs, when the run logged any. */
   inputs?: DatasetInputSummary[]
+  /** The server's judgement of the run at the time of this summary. */
+  health?: RunHealth
 }
 
 /** One metric series of one run, columnar. */
