@@ -111,7 +111,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await source.close()
       for (const ws of wss.clients) ws.terminate()
       await new Promise<void>((resolve) => server.close(() => resolve()))
-      await queue.run(async () => index.close())
+      await queue.run(async () => {
+        await hub.signals.close()
+        index.close()
+      })
     },
   }
 }

@@ -56,6 +56,13 @@ export function parseFilter(input: string, dialect: Dialect = 'mlflow', target: 
   return new Parser(tokenize(input), dialect, target).parse()
 }
 
+/** Whether any comparison in the filter passes `test`. */
+export function mentions(ast: FilterAst, test: (c: Comparison) => boolean): boolean {
+  if (ast.type === 'cmp') return test(ast)
+  if (ast.type === 'not') return mentions(ast.item, test)
+  return ast.items.some((item) => mentions(item, test))
+}
+
 /** A column or sort key such as `metrics.loss`, `params.lr`, `metrics.min.loss`, `status`. */
 export interface Identifier {
   entity: Entity

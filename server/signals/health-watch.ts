@@ -62,6 +62,8 @@ export class HealthWatch {
       if (before && before.health !== now.health && before.points === now.points) changed.push(ids[i]!)
       this.seen.set(ids[i]!, now)
     }
+    // Signal selections filtered on health move with it.
+    if (changed.length > 0) this.hub.signals.noteChanges(true, [])
     if (changed.length > 0 && this.hub.clientCount > 0) {
       await this.hub.publish({ upsert: await this.index.runSummaries({ runIds: changed, includeDeleted: true }), remove: [], batches: [] })
     }

@@ -8,7 +8,7 @@ import type { MetricBatch } from '../../ingest-watch/events.ts'
 import type { RunStatus, SignalBand, SignalsResponse, StopSignal } from '../../protocol/index.ts'
 import { toWire } from '../../protocol/index.ts'
 import type { RunIndex } from '../index/run-index.ts'
-import type { Comparison, FilterAst } from '../query/filter-grammar.ts'
+import { mentions, type FilterAst } from '../query/filter-grammar.ts'
 import { filterToSql, ParamNamer } from '../query/filter-sql.ts'
 import { ashaRule, RUNG_DECISIONS_SQL } from './asha.ts'
 import { medianRule } from './median-rule.ts'
@@ -86,8 +86,11 @@ export class SignalSession {
     return session
   }
 
-  close(): void {
-    this.db.close()
+  /** Closes the connection once the update in progress (if any) is done. */
+  close(): Promise<void> {
+    const closed = this.running.then(() => this.db.close())
+    this.running = closed
+    return closed
   }
 
   stopOf(runId: string): StopSignal | undefined {
@@ -206,10 +209,4 @@ export class SignalSession {
     }
     return out
   }
-}
-
-function mentions(ast: FilterAst, test: (c: Comparison) => boolean): boolean {
-  if (ast.type === 'cmp') return test(ast)
-  if (ast.type === 'not') return mentions(ast.item, test)
-  return ast.items.some((i) => mentions(i, test))
 }
