@@ -9,7 +9,7 @@
 // a run and is never in the top.
 import type { AshaParams } from './spec.ts'
 import { ashaRungs } from './spec.ts'
-import { readBand, storeVerdicts, type Rule, type SignalDb } from './rule.ts'
+import { readBand, storeVerdicts, type RefreshCause, type Rule, type SignalDb } from './rule.ts'
 
 /** Rung records of the new rows: each rung in (previous step, step] is reached at this step. */
 const RECORD_SQL = [
@@ -18,10 +18,10 @@ const RECORD_SQL = [
    FROM step_rows w JOIN (SELECT unnest($rungs) AS rung) g ON g.rung > w.prev_step AND g.rung <= w.step`,
 ]
 
-/** Whether a new record reached its rung before one already there (a late point): earlier decisions move. */
-const LATE_SQL = `
-SELECT count(*) > 0 AS late FROM rec_new n JOIN rec o
-  ON o.rung = n.rung AND (o.ts > n.ts OR (o.ts = n.ts AND o.run_id > n.run_id))`
+/** How many new records, and whether one reached its rung before one already there (a late point): earlier decisions move. */
+const NEW_RECORDS_SQL = `
+SELECT (SELECT count(*)::DOUBLE FROM rec_new) AS n,
+  EXISTS (SELECT 1 FROM rec_new n JOIN rec o ON o.rung = n.rung AND (o.ts > n.ts OR (o.ts = n.ts AND o.run_id > n.run_id))) AS late`
 
 /** Each record with its decision; ties in time are broken by run id. */
 export const RUNG_DECISIONS_SQL = `
@@ -34,12 +34,14 @@ WINDOW earlier AS (PARTITION BY rung ORDER BY ts, run_id ROWS BETWEEN UNBOUNDED 
 export function ashaRule(params: AshaParams): Rule {
   return {
     parameters: { rungs: ashaRungs(params), quantile: 1 / params.reductionFactor },
-    async refresh(db: SignalDb, full: boolean) {
+    // Every run's verdicts depend on the records before its own, whatever their runs' status.
+    async refresh(db: SignalDb, { dropped }: RefreshCause) {
       await db.run(['CREATE TEMP TABLE IF NOT EXISTS rec_new AS SELECT * FROM rec LIMIT 0', ...RECORD_SQL])
-      const [{ late }] = (await db.rows(LATE_SQL)) as [{ late: boolean }]
+      const [{ n, late }] = (await db.rows(NEW_RECORDS_SQL)) as [{ n: number; late: boolean }]
+      if (n === 0 && !dropped) return { band: false, everyRun: false }
       await db.run('INSERT INTO rec SELECT * FROM rec_new')
-      // A record is judged against the ones before it: new records alone, unless one came in ahead of others.
-      const everyRun = full || late
+      // A record is judged against the ones before it: new records alone, unless one came in ahead of others or some left.
+      const everyRun = dropped || late
       const decisions = `SELECT d.run_id, d.step, d.rung AS turn, d.stop FROM (${RUNG_DECISIONS_SQL}) d
         ${everyRun ? '' : 'SEMI JOIN rec_new n ON n.run_id = d.run_id AND n.rung = d.rung'}`
       await storeVerdicts(db, decisions, everyRun)

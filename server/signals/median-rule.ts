@@ -11,7 +11,7 @@
 // is strictly above their median (numpy's nanpercentile 50: NaN ignored, the
 // mean of the two middle values). A median of only NaN never stops a run.
 import type { MedianParams } from './spec.ts'
-import { readBand, storeVerdicts, type Rule, type SignalDb } from './rule.ts'
+import { readBand, storeVerdicts, type RefreshCause, type Rule, type SignalDb } from './rule.ts'
 
 const REFERENCE_SQL = `
 INSERT INTO ref
@@ -28,7 +28,8 @@ function decisions(rows: 'walk' | 'step_rows'): string {
 
 export function medianRule(_params: MedianParams): Rule {
   return {
-    async refresh(db: SignalDb, full: boolean) {
+    // Verdicts depend on the completed runs and on each run's own rows only.
+    async refresh(db: SignalDb, { completed: full }: RefreshCause) {
       if (full) await db.run(['DELETE FROM ref', REFERENCE_SQL])
       await storeVerdicts(db, decisions(full ? 'walk' : 'step_rows'), full)
       return { band: full, everyRun: full }

@@ -1,18 +1,37 @@
 // What a stopping rule is to the signal session: SQL over the walk's tables
 // (walk.ts) that keeps `verdicts` and the rule's reference up to date.
-import { DuckDBDataChunk, listValue, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
+import { DuckDBDataChunk, listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType } from '@duckdb/node-api'
 import type { SignalBand } from '../../protocol/index.ts'
 import { toWire } from '../../protocol/index.ts'
 
 /** DuckDB's vector size: rows per appended chunk. */
 const CHUNK_ROWS = 2048
 
-/** One connection and its temporary tables; every statement gets the session's parameters it names. */
+/**
+ * One connection and its temporary tables; every statement gets the session's
+ * parameters it names. Statements are prepared once and kept: a live update
+ * runs the same dozen small statements every time, and planning them would
+ * cost more than running them.
+ */
 export class SignalDb {
+  private readonly prepared = new Map<string, DuckDBPreparedStatement>()
+
   constructor(
     private readonly conn: DuckDBConnection,
     private readonly base: Record<string, unknown>,
   ) {}
+
+  private async statement(sql: string, extra: Record<string, unknown>): Promise<DuckDBPreparedStatement> {
+    let p = this.prepared.get(sql)
+    if (!p) {
+      p = await this.conn.prepare(sql)
+      this.prepared.set(sql, p)
+    }
+    p.clearBindings()
+    const values = this.values(sql, extra)
+    if (Object.keys(values).length > 0) p.bind(values as never)
+    return p
+  }
 
   private values(sql: string, extra: Record<string, unknown>): Record<string, unknown> {
     const all: Record<string, unknown> = { ...this.base, ...extra }
@@ -26,18 +45,20 @@ export class SignalDb {
     return used
   }
 
+  /** One statement or several in order; a text of several `;`-separated statements runs unprepared. */
   async run(sql: string | string[], extra: Record<string, unknown> = {}): Promise<void> {
-    for (const statement of Array.isArray(sql) ? sql : [sql]) {
-      await this.conn.run(statement, this.values(statement, extra) as never)
+    for (const text of Array.isArray(sql) ? sql : [sql]) {
+      if (text.includes(';')) await this.conn.run(text)
+      else await (await this.statement(text, extra)).run()
     }
   }
 
   async rows(sql: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
-    return (await this.conn.runAndReadAll(sql, this.values(sql, extra) as never)).getRowObjectsJS() as Record<string, unknown>[]
+    return (await (await this.statement(sql, extra)).runAndReadAll()).getRowObjectsJS() as Record<string, unknown>[]
   }
 
   async columns(sql: string, extra: Record<string, unknown> = {}): Promise<unknown[][]> {
-    return (await this.conn.runAndReadAll(sql, this.values(sql, extra) as never)).getColumnsJS() as unknown[][]
+    return (await (await this.statement(sql, extra)).runAndReadAll()).getColumnsJS() as unknown[][]
   }
 
   /** Appends columns to a temporary table, a data chunk at a time. */
@@ -54,8 +75,17 @@ export class SignalDb {
   }
 
   close(): void {
+    for (const p of this.prepared.values()) p.destroySync()
     this.conn.closeSync()
   }
+}
+
+/** What else happened, beside new rows: each rule knows which of these it depends on. */
+export interface RefreshCause {
+  /** The set of completed runs or their rows changed (or this is the first update). */
+  completed: boolean
+  /** Rows of some runs were dropped (a run left the selection or is being rebuilt). */
+  dropped: boolean
 }
 
 export interface Rule {
@@ -63,11 +93,10 @@ export interface Rule {
   parameters?: Record<string, unknown>
   /**
    * Brings `verdicts` (and the rule's reference) up to date with the new rows
-   * in `step_rows`; with `full`, recomputes everything from `walk` (the
-   * completed runs changed). Says whether the band may have changed, and
-   * whether any run's verdict may have (else only those of runs with new rows).
+   * in `step_rows`. Says whether the band may have changed, and whether any
+   * run's verdict may have (else only those of runs with new rows).
    */
-  refresh(db: SignalDb, full: boolean): Promise<{ band: boolean; everyRun: boolean }>
+  refresh(db: SignalDb, changed: RefreshCause): Promise<{ band: boolean; everyRun: boolean }>
   /** The reference, in the metric's own units (signed back). */
   band(db: SignalDb): Promise<SignalBand>
 }

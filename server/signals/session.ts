@@ -16,8 +16,8 @@ import { SignalDb, type Rule } from './rule.ts'
 import type { SignalSpec } from './spec.ts'
 import { vizierRule } from './vizier-rule.ts'
 import {
-  ADVANCE_SELECTION_SQL, COMMIT_STEP_ROWS_SQL, FRESH_POINTS_SQL, FRESH_SUMMARY_SQL, MEMBERSHIP_DIFF_SQL, membershipSql,
-  NEW_SERIES_SQL, PER_RUN_TABLES, REFETCH_SQL, STEP_ROWS_SQL, stopsSql, WALK_TABLES_SQL,
+  ADVANCE_SELECTION_SQL, COMMIT_STEP_ROWS_SQL, FRESH_POINTS_SQL, MEMBERSHIP_DIFF_SQL, membershipSql, NEW_SERIES_SQL,
+  PER_RUN_TABLES, REFETCH_SQL, SHRINK_SQL, STEP_ROWS_SUMMARY_SQL, stepRowsSql, stopsSql, WALK_TABLES_SQL,
 } from './walk.ts'
 
 export interface Selection {
@@ -39,6 +39,9 @@ export interface SignalUpdate {
   /** The band changed. */
   band: boolean
 }
+
+/** Up to this many new points per run, running aggregates come from a self-join (see stepRowsSql). */
+const FEW_NEW_STEPS = 16
 
 /** The signal of a selected run the rule has not judged (no value of the metric, or before any decision). */
 export const NO_STOP: StopSignal = { wouldStopAt: null, candidate: false }
@@ -120,20 +123,25 @@ export class SignalSession {
     const rebuilt = diff.rebuilt ?? []
     // A series is new when its first points arrive; fed batches say so (they start at position 0).
     if (!fed || diff !== none || since.batches.some((b) => b.key === this.spec.key && b.firstSeq === 0)) await db.run(NEW_SERIES_SQL)
-    if (fed) await this.feed(since.batches)
-    else await db.run(FRESH_POINTS_SQL)
-    const [{ redo: toRedo, completed_touched: completedTouched }] = (await db.rows(FRESH_SUMMARY_SQL)) as [{ redo: string[] | null; completed_touched: boolean }]
+    const fewPerRun = fed && (await this.feed(since.batches)) <= FEW_NEW_STEPS
+    if (!fed) await db.run(FRESH_POINTS_SQL)
+    await db.run(stepRowsSql(fewPerRun ? 'join' : 'window'))
+    let [{ redo: toRedo, completed_touched: completedTouched }] = (await db.rows(STEP_ROWS_SUMMARY_SQL)) as [{ redo: string[] | null; completed_touched: boolean }]
     // Fed points hold only what is new: a run that entered the selection is read whole.
     const redo = [...new Set([...(toRedo ?? []), ...(fed ? rebuilt : [])])]
     if (redo.length > 0) {
       await this.forget(redo)
       await db.run(REFETCH_SQL, { runs: redo })
+      await db.run(stepRowsSql('window'))
+      ;[{ completed_touched: completedTouched }] = (await db.rows(STEP_ROWS_SUMMARY_SQL)) as [{ completed_touched: boolean }]
     }
-    await db.run(['DELETE FROM step_rows', STEP_ROWS_SQL, ...COMMIT_STEP_ROWS_SQL])
+    await db.run(COMMIT_STEP_ROWS_SQL)
 
-    const full = this.first || diff.completed_changed || completedTouched
+    const refreshed = await this.rule.refresh(db, {
+      completed: this.first || diff.completed_changed || completedTouched,
+      dropped: this.first || removed.length + rebuilt.length + redo.length > 0,
+    })
     this.first = false
-    const refreshed = await this.rule.refresh(db, full)
 
     const listed = [...(diff.restatused ?? []), ...rebuilt, ...redo]
     const which = refreshed.everyRun ? 'all' : listed.length > 0 ? 'new and listed' : 'new'
@@ -146,6 +154,7 @@ export class SignalSession {
       if (!before || before.wouldStopAt !== stop.wouldStopAt || before.candidate !== stop.candidate) changed.push(runIds[i]!)
       this.stops.set(runIds[i]!, stop)
     }
+    if (!fed) await db.run(SHRINK_SQL)
     let band = false
     if (refreshed.band) {
       const next = await this.rule.band(db)
@@ -157,16 +166,22 @@ export class SignalSession {
     return { changed, band }
   }
 
-  /** The batches' points of the metric into `fresh`, columnar. */
-  private async feed(batches: readonly MetricBatch[]): Promise<void> {
+  /** The batches' points of the metric into `fresh`, columnar; returns the most points any run got. */
+  private async feed(batches: readonly MetricBatch[]): Promise<number> {
     const cols: [string[], number[], number[], number[], number[]] = [[], [], [], [], []]
+    const perRun = new Map<string, number>()
+    let most = 0
     for (const b of batches) {
       if (b.key !== this.spec.key || b.firstSeq === undefined) continue
+      const n = (perRun.get(b.runId) ?? 0) + b.value.length
+      perRun.set(b.runId, n)
+      most = Math.max(most, n)
       for (let i = 0; i < b.value.length; i++) {
         cols[0].push(b.runId); cols[1].push(b.step[i]!); cols[2].push(b.timestamp[i]!); cols[3].push(b.value[i]!); cols[4].push(b.firstSeq + i)
       }
     }
     if (cols[0].length > 0) await this.db.append('fresh', [VARCHAR, DOUBLE, DOUBLE, DOUBLE, INTEGER], cols)
+    return most
   }
 
   /** Re-reads which runs are selected; clears the rows of runs gone or changed. */

@@ -6,7 +6,7 @@
 // of them have one, a run stops if its best value up to s is strictly above
 // their median, or if all its values up to s are NaN.
 import type { VizierParams } from './spec.ts'
-import { readBand, storeVerdicts, type Rule, type SignalDb } from './rule.ts'
+import { readBand, storeVerdicts, type RefreshCause, type Rule, type SignalDb } from './rule.ts'
 
 /** The completed runs' last steps and running averages: they change only with a full refresh. */
 const COMPLETED_SQL = [
@@ -41,7 +41,8 @@ function decisions(rows: 'walk' | 'step_rows'): string {
 
 export function vizierRule(_params: VizierParams): Rule {
   return {
-    async refresh(db: SignalDb, full: boolean) {
+    // Verdicts depend on the completed runs and on each run's own rows only.
+    async refresh(db: SignalDb, { completed: full }: RefreshCause) {
       if (full) await db.run(['DELETE FROM ref', ...COMPLETED_SQL])
       // New steps of running runs need their reference; the existing steps' did not move.
       await db.run(['CREATE TEMP TABLE IF NOT EXISTS vz_need (step DOUBLE, run_id VARCHAR)', ...needSql(full ? 'walk' : 'step_rows')])
@@ -50,7 +51,7 @@ export function vizierRule(_params: VizierParams): Rule {
       if (pairs > 0) await db.run(REFERENCE_SQL)
       else if (steps > 0) await db.run('INSERT INTO ref SELECT DISTINCT step, 0, NULL FROM vz_need')
       await storeVerdicts(db, decisions(full ? 'walk' : 'step_rows'), full)
-      return { band: true, everyRun: full }
+      return { band: full || pairs > 0, everyRun: full }
     },
     band: (db) => readBand(db, 'SELECT step, $sign * med, n FROM ref WHERE n >= $minSamples ORDER BY step'),
   }

@@ -12,15 +12,12 @@ export const WALK_TABLES_SQL = `
 CREATE TEMP TABLE sel (run_id VARCHAR, status VARCHAR, series_id INTEGER);
 CREATE TEMP TABLE cur AS SELECT * FROM sel LIMIT 0;
 CREATE TEMP TABLE fresh (run_id VARCHAR, step DOUBLE, timestamp DOUBLE, value DOUBLE, seq INTEGER);
-CREATE TEMP TABLE step_rows (run_id VARCHAR, step DOUBLE, ts DOUBLE, sv DOUBLE, best DOUBLE, csum DOUBLE, cn DOUBLE, prev_step DOUBLE);
-CREATE TEMP TABLE walk AS SELECT * FROM step_rows LIMIT 0;
+CREATE TEMP TABLE walk (run_id VARCHAR, step DOUBLE, ts DOUBLE, sv DOUBLE, best DOUBLE, csum DOUBLE, cn DOUBLE, prev_step DOUBLE);
+CREATE TEMP TABLE step_rows AS SELECT *, false AS late, 0 AS lo, 0 AS hi, 0 AS seen_before FROM walk LIMIT 0;
 CREATE TEMP TABLE tail (run_id VARCHAR PRIMARY KEY, last_step DOUBLE, best DOUBLE, csum DOUBLE, cn DOUBLE, seen INTEGER);
 CREATE TEMP TABLE verdicts (run_id VARCHAR PRIMARY KEY, would_stop_at DOUBLE, stop_now BOOLEAN, decided_step DOUBLE);
 CREATE TEMP TABLE ref (step DOUBLE PRIMARY KEY, n INTEGER, med DOUBLE);
-CREATE TEMP TABLE rec (run_id VARCHAR, rung DOUBLE, step DOUBLE, ts DOUBLE, sv DOUBLE);
-CREATE TEMP VIEW fresh_new AS
-  SELECT f.* FROM fresh f JOIN sel ON sel.run_id = f.run_id AND sel.series_id IS NOT NULL
-  LEFT JOIN tail t ON t.run_id = f.run_id WHERE f.seq >= coalesce(t.seen, 0)`
+CREATE TEMP TABLE rec (run_id VARCHAR, rung DOUBLE, step DOUBLE, ts DOUBLE, sv DOUBLE)`
 
 /** Per-run tables, cleared for runs that leave the selection or are rebuilt (`tail.seen` then starts over). */
 export const PER_RUN_TABLES = ['walk', 'tail', 'verdicts', 'rec'] as const
@@ -56,26 +53,13 @@ WHERE sel.series_id IS NULL AND s.run_id = sel.run_id AND s.key = $key`
 /**
  * Points the walk has not seen yet, by their position in the series, read
  * from the index (a scan of all points). Live updates append the index's
- * batches to `fresh` instead; either way `fresh_new` keeps only the selected
+ * batches to `fresh` instead; either way STEP_ROWS_SQL keeps only the selected
  * runs' points from where the walk stopped reading.
  */
 export const FRESH_POINTS_SQL = `
 INSERT INTO fresh SELECT sel.run_id, p.step, p.timestamp, p.value, p.seq
 FROM points p JOIN sel ON p.series_id = sel.series_id LEFT JOIN tail t ON t.run_id = sel.run_id
 WHERE p.seq >= coalesce(t.seen, 0)`
-
-/**
- * Runs to rebuild from the index: new points that do not all come after the
- * run's last step, or (with fed points) that do not continue where the walk
- * stopped reading; and whether a completed run has new points.
- */
-export const FRESH_SUMMARY_SQL = `
-SELECT
-  (SELECT list(DISTINCT run_id) FROM (
-    SELECT f.run_id FROM fresh_new f JOIN tail t USING (run_id) WHERE f.step <= t.last_step
-    UNION ALL
-    SELECT f.run_id FROM fresh_new f LEFT JOIN tail t USING (run_id) GROUP BY f.run_id, t.seen HAVING min(f.seq) > coalesce(t.seen, 0))) AS redo,
-  (SELECT count(*) FROM (SELECT DISTINCT run_id FROM fresh_new) JOIN sel USING (run_id) WHERE sel.status = 'FINISHED') > 0 AS completed_touched`
 
 /** For runs being rebuilt (their per-run rows cleared): their whole series. */
 export const REFETCH_SQL = [
@@ -88,37 +72,67 @@ export const REFETCH_SQL = [
  * `fresh` → `step_rows`: one row per run and step (the last logged value, as
  * the charts draw it), then running best / sum / count continued from the
  * run's `tail`. NaN counts in no aggregate: it is kept as the step's value
- * but is never a best nor part of an average.
+ * but is never a best nor part of an average. `late` marks a step at or
+ * before the run's last one; `lo`/`hi` are the positions read, so a run whose
+ * fed points do not continue where the walk stopped can be rebuilt.
+ *
+ * The running aggregates over a run's new steps come from a window when runs
+ * have many new steps (a first read), and from a self-join when each has a
+ * few: DuckDB's window costs microseconds per partition, and a live batch
+ * has a partition per run.
  */
-export const STEP_ROWS_SQL = `
-INSERT INTO step_rows
+export function stepRowsSql(prefix: 'window' | 'join'): string[] {
+  const running =
+    prefix === 'window'
+      ? `SELECT *, min(fv) OVER w AS m, sum(fv) OVER w AS s, count(fv) OVER w AS c, lag(step) OVER w AS lp
+         FROM sg WINDOW w AS (PARTITION BY run_id ORDER BY step ROWS UNBOUNDED PRECEDING)`
+      : `SELECT a.*, min(b.fv) AS m, sum(b.fv) AS s, count(b.fv) AS c, max(b.step) FILTER (WHERE b.step < a.step) AS lp
+         FROM sg a JOIN sg b ON b.run_id = a.run_id AND b.step <= a.step GROUP BY ALL`
+  return [
+    'DELETE FROM step_rows',
+    `INSERT INTO step_rows
 WITH pv AS (
-  SELECT run_id, step, max(timestamp) AS ts, arg_max(value, [timestamp, seq]) AS value
-  FROM fresh_new GROUP BY run_id, step),
+  SELECT f.run_id, f.step, max(f.timestamp) AS ts, arg_max(f.value, [f.timestamp, f.seq]) AS value, min(f.seq) AS lo, max(f.seq) AS hi
+  FROM fresh f JOIN sel ON sel.run_id = f.run_id LEFT JOIN tail t ON t.run_id = f.run_id
+  WHERE sel.series_id IS NOT NULL AND f.seq >= coalesce(t.seen, 0)
+  GROUP BY f.run_id, f.step),
 sg AS (
-  SELECT run_id, step, ts, $sign * value AS sv, CASE WHEN isnan(value) THEN NULL ELSE $sign * value END AS fv FROM pv),
-win AS (
-  SELECT *, min(fv) OVER w AS m, sum(fv) OVER w AS s, count(fv) OVER w AS c,
-    lag(step) OVER (PARTITION BY run_id ORDER BY step) AS lp
-  FROM sg WINDOW w AS (PARTITION BY run_id ORDER BY step ROWS UNBOUNDED PRECEDING))
+  SELECT *, $sign * value AS sv, CASE WHEN isnan(value) THEN NULL ELSE $sign * value END AS fv FROM pv),
+win AS (${running})
 SELECT win.run_id, win.step, win.ts, win.sv,
   least(win.m, t.best),
   coalesce(t.csum, 0) + coalesce(win.s, 0),
   coalesce(t.cn, 0) + win.c,
-  coalesce(win.lp, t.last_step, '-infinity'::DOUBLE)
-FROM win LEFT JOIN tail t USING (run_id)`
+  coalesce(win.lp, t.last_step, '-infinity'::DOUBLE),
+  coalesce(win.step <= t.last_step, false), win.lo, win.hi, coalesce(t.seen, 0)
+FROM win LEFT JOIN tail t USING (run_id)`,
+  ]
+}
+
+/** Runs to rebuild, and whether a completed run has new rows (the completed runs' reference moves). */
+export const STEP_ROWS_SUMMARY_SQL = `
+SELECT list(run_id) FILTER (WHERE redo) AS redo, coalesce(bool_or(done), false) AS completed_touched
+FROM (SELECT s.run_id, bool_or(s.late) OR min(s.lo) > min(s.seen_before) AS redo, bool_or(sel.status = 'FINISHED') AS done
+      FROM step_rows s JOIN sel USING (run_id) GROUP BY s.run_id)`
+
+/**
+ * After a large update (the first, a scan): DELETE keeps the storage of every
+ * row it marks deleted, and a million of them would slow each scan after.
+ * Replacing the tables frees it (and makes the prepared statements re-plan once).
+ */
+export const SHRINK_SQL = [
+  'CREATE OR REPLACE TEMP TABLE fresh AS SELECT * FROM fresh LIMIT 0',
+  'CREATE OR REPLACE TEMP TABLE step_rows AS SELECT * FROM step_rows LIMIT 0',
+]
 
 /** After `step_rows`: into the walk, and the runs' tails (with how far each series has been read). */
 export const COMMIT_STEP_ROWS_SQL = [
-  'INSERT INTO walk SELECT * FROM step_rows',
-  // Read from `fresh` whole: after this statement the view would hide what it just read.
+  'INSERT INTO walk SELECT run_id, step, ts, sv, best, csum, cn, prev_step FROM step_rows',
   `INSERT OR REPLACE INTO tail
-   SELECT w.run_id, w.last_step, w.best, w.csum, w.cn, f.seen
-   FROM (SELECT run_id, max(step) AS last_step, arg_max(best, step) AS best, arg_max(csum, step) AS csum, arg_max(cn, step) AS cn
-         FROM step_rows GROUP BY run_id) w
-   JOIN (SELECT run_id, max(seq) + 1 AS seen FROM fresh GROUP BY run_id) f USING (run_id)`,
+   SELECT run_id, max(step), arg_max(best, step), arg_max(csum, step), arg_max(cn, step), max(hi) + 1 FROM step_rows GROUP BY run_id`,
   'DELETE FROM fresh',
 ]
+
 /** The stop signal of the selection's runs: all, or those with new rows (and those in `$runs`). */
 export function stopsSql(which: 'all' | 'new' | 'new and listed'): string {
   const where = { all: '', new: 'WHERE s.run_id IN (SELECT run_id FROM step_rows)', 'new and listed': 'WHERE s.run_id IN (SELECT run_id FROM step_rows) OR list_contains($runs, s.run_id)' }
