@@ -440,7 +440,7 @@ export class RunIndex {
     const scope = { ids: listValue(ids) }
     const wanted = `(SELECT unnest($ids) AS run_id, (generate_subscripts($ids, 1) - 1)::INTEGER AS at) w`
     const health = new ParamNamer('h')
-    const healthOf = runHealthSql(this.health, (v) => health.add(v), 'list_contains($ids, hr.run_id)')
+    const healthOf = runHealthSql(this.health, (v) => health.add(v), 'hr.run_id IN (SELECT unnest($ids))')
     const [params, tags, inputs, latest, healths] = await Promise.all([
       // One JSON object per run instead of a string pair per row: strings are decoded one by one in JS.
       this.columns(`SELECT w.at, json_group_object(t.key, t.value)::VARCHAR FROM params t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),

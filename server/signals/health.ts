@@ -53,7 +53,8 @@ export function runHealthSql(policy: HealthPolicy, param: (value: unknown) => st
         bool_or(NOT isfinite(value) OR (
           len(list_filter(${loss}, lambda s: contains(lower(key), s))) > 0
           AND min_value > 0 AND value > ${m} * min_value)) AS diverged
-      FROM latest_metrics GROUP BY run_id) hm ON hm.run_id = hr.run_id
+      FROM latest_metrics WHERE run_id IN (SELECT hr.run_id FROM runs hr WHERE ${where})
+      GROUP BY run_id) hm ON hm.run_id = hr.run_id
     LEFT JOIN run_cadence hc ON hc.run_id = hr.run_id
     WHERE ${where}`
 }

@@ -199,7 +199,7 @@ export class SignalSession {
 
   private async forget(runIds: string[]): Promise<void> {
     if (runIds.length === 0) return
-    for (const t of PER_RUN_TABLES) await this.db.run(`DELETE FROM ${t} WHERE list_contains($runs, run_id)`, { runs: runIds })
+    for (const t of PER_RUN_TABLES) await this.db.run(`DELETE FROM ${t} WHERE run_id IN (SELECT unnest($runs))`, { runs: runIds })
   }
 
   /** Every run's verdict, the band, and for ASHA each run's rungs. */

@@ -63,9 +63,9 @@ WHERE p.seq >= coalesce(t.seen, 0)`
 
 /** For runs being rebuilt (their per-run rows cleared): their whole series. */
 export const REFETCH_SQL = [
-  'DELETE FROM fresh WHERE list_contains($runs, run_id)',
+  'DELETE FROM fresh WHERE run_id IN (SELECT unnest($runs))',
   `INSERT INTO fresh SELECT sel.run_id, p.step, p.timestamp, p.value, p.seq
-   FROM points p JOIN sel ON p.series_id = sel.series_id WHERE list_contains($runs, sel.run_id)`,
+   FROM points p JOIN sel ON p.series_id = sel.series_id WHERE sel.run_id IN (SELECT unnest($runs))`,
 ]
 
 /**
@@ -135,7 +135,7 @@ export const COMMIT_STEP_ROWS_SQL = [
 
 /** The stop signal of the selection's runs: all, or those with new rows (and those in `$runs`). */
 export function stopsSql(which: 'all' | 'new' | 'new and listed'): string {
-  const where = { all: '', new: 'WHERE s.run_id IN (SELECT run_id FROM step_rows)', 'new and listed': 'WHERE s.run_id IN (SELECT run_id FROM step_rows) OR list_contains($runs, s.run_id)' }
+  const where = { all: '', new: 'WHERE s.run_id IN (SELECT run_id FROM step_rows)', 'new and listed': 'WHERE s.run_id IN (SELECT run_id FROM step_rows) OR s.run_id IN (SELECT unnest($runs))' }
   return `SELECT s.run_id, v.would_stop_at, coalesce(v.stop_now AND s.status = 'RUNNING', false) AS candidate
     FROM sel s LEFT JOIN verdicts v USING (run_id) ${where[which]}`
 }
