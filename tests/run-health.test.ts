@@ -96,6 +96,25 @@ describe('stalled runs', () => {
     expect(await healthAt(idx, 110_001)).toEqual({ one: 'stalled', none: 'stalled', unknown: 'ok' })
   })
 
+  it('are judged with intervals computed in chunks of runs, and recomputed once a run has a tenth more points', async () => {
+    const idx = await index()
+    await idx.apply([
+      run('a'), metric('a', 'loss', every(100_000, 10)), // last at 900 s, limit 1000 s
+      run('b'), metric('b', 'loss', every(10_000, 10)), // last at 90 s, limit 100 s
+    ])
+    clock.now = 1_000_000
+    const chunks: number[] = []
+    await refreshCadence(idx, async (job) => { chunks.push(chunks.length); await job() }, 1)
+    expect(chunks.length).toBe(4) // a, b, nothing left, then forgetting finished runs
+    expect((await idx.runSummaries()).map((r) => [r.runId, r.health]).sort()).toEqual([['a', 'ok'], ['b', 'stalled']])
+    // One more point, 10 s after b's last: not a tenth more, the interval stays 10 s; a second one moves it.
+    await idx.apply([metric('b', 'loss', [[1_000_000, 1]], 10)])
+    expect((await healthAt(idx, 1_000_000 + 100_001)).b).toBe('stalled')
+    await idx.apply([metric('b', 'loss', [[1_000_000 + 910_000, 1]], 11)])
+    // Gaps: nine of 10 s, 910 s and 910 s: the median is still 10 s.
+    expect((await healthAt(idx, 1_910_000 + 100_001)).b).toBe('stalled')
+  })
+
   it('follow the configured k and floor', async () => {
     const idx = await index({ health: { k: 2, minSilenceMs: 5_000 } })
     await idx.apply([run('a'), metric('a', 'loss', every(10_000, 3))]) // last at 20 s, limit max(5 s, 20 s)
@@ -179,6 +198,23 @@ describe('attributes.health in filters and columns', () => {
 })
 
 describe('the periodic health check', () => {
+  it('corrects a baseline judged before the intervals were known', async () => {
+    const idx = await index()
+    const queue = new SerialQueue()
+    const hub = new LiveHub(idx, queue)
+    const frames: ServerMessage[] = []
+    hub.connect({ send: (t) => frames.push(JSON.parse(t) as ServerMessage), bufferedAmount: 0, close: () => {} }).receive(JSON.stringify({ type: 'subscribe', sub: 's', metrics: [] }))
+    await idx.apply([run('slow'), metric('slow', 'loss', every(120_000, 3))]) // every 2 min, last at 240 s
+    clock.now = 240_000 + 61_000
+    hub.indexed()
+    const watch = new HealthWatch(idx, hub, queue)
+    await watch.start(60_000)
+    watch.stop()
+    const runs = frames.filter((f): f is RunsMessage => f.type === 'runs')
+    // The snapshot came after the baseline (floor only: stalled); the first check knows the 2-minute cadence.
+    expect(runs.map((f) => f.upsert.map((r) => r.health))).toEqual([['stalled'], ['ok']])
+  })
+
   it('publishes a run that turned stalled with time alone, once, and not a run whose points changed', async () => {
     const idx = await index()
     const queue = new SerialQueue()
@@ -189,16 +225,16 @@ describe('the periodic health check', () => {
     await idx.apply([run('a'), metric('a', 'loss', [[0, 1]]), run('b'), metric('b', 'loss', [[0, 1]])])
     hub.indexed()
     const watch = new HealthWatch(idx, hub, queue)
-    expect(await queue.run(() => watch.check())).toEqual([])
+    expect(await watch.check()).toEqual([])
     await waitFor(() => frames.some((f) => f.type === 'synced'), 'the snapshot')
 
     clock.now = 30_000
     await idx.apply([metric('b', 'loss', [[30_000, 1]], 1)])
-    expect(await queue.run(() => watch.check())).toEqual([])
+    expect(await watch.check()).toEqual([])
     clock.now = 60_001
-    expect(await queue.run(() => watch.check())).toEqual(['a'])
+    expect(await watch.check()).toEqual(['a'])
     const published = frames.filter((f): f is RunsMessage => f.type === 'runs').at(-1)!
     expect(published.upsert.map((r) => [r.runId, r.health])).toEqual([['a', 'stalled']])
-    expect(await queue.run(() => watch.check())).toEqual([])
+    expect(await watch.check()).toEqual([])
   })
 })

@@ -2,7 +2,9 @@
 // any event from the store, so nothing else would publish it. Every few
 // seconds this check refreshes the logging intervals, judges the RUNNING runs
 // and publishes the ones whose health changed while their points did not (a
-// change that came with new points or a new status went out with them).
+// change that came with new points or a new status went out with them). The
+// first judgement, the baseline, comes before any interval is known; the
+// checks after it correct what that got wrong (a slow logger is not stalled).
 import type { RunHealth } from '../../protocol/index.ts'
 import type { RunIndex } from '../index/run-index.ts'
 import type { LiveHub } from '../live/hub.ts'
@@ -28,28 +30,46 @@ export class HealthWatch {
     private readonly queue: SerialQueue,
   ) {}
 
-  /** Judges every RUNNING run once (the baseline), then every `everyMs`. */
+  /**
+   * Judges every RUNNING run once (the baseline, queued at once: ahead of the
+   * first subscriptions), then checks right away and every `everyMs`.
+   */
   async start(everyMs = HEALTH_CHECK_MS): Promise<void> {
-    const first = this.queue.run(() => this.check())
-    this.timer = setInterval(() => {
-      void this.queue.run(() => this.check()).catch((err: unknown) => this.hub.log(`health check failed: ${(err as Error).message}`))
-    }, everyMs)
+    await this.queue.run(() => this.judge())
+    let checking = false
+    const check = async () => {
+      // A check on a large store can outlast the period: never two at once.
+      if (checking) return
+      checking = true
+      try {
+        await this.check()
+      } catch (err) {
+        this.hub.log(`health check failed: ${(err as Error).message}`)
+      } finally {
+        checking = false
+      }
+    }
+    this.timer = setInterval(() => void check(), everyMs)
     this.timer.unref()
-    await first
+    await check()
   }
 
   stop(): void {
     clearInterval(this.timer)
   }
 
-  /** One check; returns the runs it published. Call it on the serial queue. */
+  /** One check, its steps on the serial queue; returns the runs it published. */
   async check(): Promise<string[]> {
-    await refreshCadence(this.index)
+    await refreshCadence(this.index, (job) => this.queue.run(job))
+    return this.queue.run(() => this.judge())
+  }
+
+  private async judge(): Promise<string[]> {
     const p = new ParamNamer('h')
     const [ids = [], healths = [], points = []] = (await this.index.columns(
-      `SELECT h.run_id, h.health, coalesce(c.points, 0)
+      `SELECT h.run_id, h.health, coalesce(m.points, 0)
        FROM (${runHealthSql(this.index.health, (v) => p.add(v), "hr.status = 'RUNNING'")}) h
-       LEFT JOIN run_cadence c USING (run_id)`,
+       LEFT JOIN (SELECT run_id, sum(count)::DOUBLE AS points FROM latest_metrics GROUP BY run_id) m USING (run_id)`,
       p.params,
       3,
     )) as [string[], RunHealth[], number[]]
