@@ -195,12 +195,13 @@ export class LiveClient {
     }
     this.end(sub)
     const { index, queue } = this.hub
-    // A signal session is built off the queue (it reads the whole selection), then caught up on it.
-    const signals = spec && this.hub.signals.acquire({ experimentIds: msg.experimentIds, ...(ast ? { filter: ast } : {}) }, msg.filter, spec)
-    if (signals) subscription.signals = { key: signals.key }
     void this.hub.ready
       .then(async () => {
-        if (signals) subscription.signals!.session = await signals.session
+        // A signal session is built off the queue (it reads the whole selection), then caught up on it.
+        if (!spec || this.closed) return
+        const { key, session } = this.hub.signals.acquire({ experimentIds: msg.experimentIds, ...(ast ? { filter: ast } : {}) }, msg.filter, spec)
+        subscription.signals = { key }
+        subscription.signals.session = await session
       })
       .then(() => queue.run(async () => {
         if (this.closed) return this.abandon(subscription)
