@@ -198,12 +198,18 @@ describe('attributes.health in filters and columns', () => {
 })
 
 describe('the periodic health check', () => {
-  it('corrects a baseline judged before the intervals were known', async () => {
-    const idx = await index()
+  /** A live hub with one client subscribed to every run, its frames collected. */
+  function subscribed(idx: RunIndex) {
     const queue = new SerialQueue()
     const hub = new LiveHub(idx, queue)
     const frames: ServerMessage[] = []
     hub.connect({ send: (t) => frames.push(JSON.parse(t) as ServerMessage), bufferedAmount: 0, close: () => {} }).receive(JSON.stringify({ type: 'subscribe', sub: 's', metrics: [] }))
+    return { queue, hub, frames }
+  }
+
+  it('corrects a baseline judged before the intervals were known', async () => {
+    const idx = await index()
+    const { queue, hub, frames } = subscribed(idx)
     await idx.apply([run('slow'), metric('slow', 'loss', every(120_000, 3))]) // every 2 min, last at 240 s
     clock.now = 240_000 + 61_000
     hub.indexed()
@@ -217,10 +223,7 @@ describe('the periodic health check', () => {
 
   it('publishes a run that turned stalled with time alone, once, and not a run whose points changed', async () => {
     const idx = await index()
-    const queue = new SerialQueue()
-    const hub = new LiveHub(idx, queue)
-    const frames: ServerMessage[] = []
-    hub.connect({ send: (t) => frames.push(JSON.parse(t) as ServerMessage), bufferedAmount: 0, close: () => {} }).receive(JSON.stringify({ type: 'subscribe', sub: 's', metrics: [] }))
+    const { queue, hub, frames } = subscribed(idx)
     clock.now = 0
     await idx.apply([run('a'), metric('a', 'loss', [[0, 1]]), run('b'), metric('b', 'loss', [[0, 1]])])
     hub.indexed()
