@@ -10,6 +10,7 @@ import { readBand, storeVerdicts, type RefreshCause, type Rule, type SignalDb } 
 
 /** The completed runs' last steps and running averages: they change only with a full refresh. */
 const COMPLETED_SQL = [
+  'CREATE OR REPLACE TEMP TABLE vz_need (step DOUBLE, run_id VARCHAR)',
   `CREATE OR REPLACE TEMP TABLE vz_reach AS
    SELECT w.run_id, max(w.step) AS last_step FROM walk w JOIN sel USING (run_id) WHERE sel.status = 'FINISHED' GROUP BY w.run_id`,
   `CREATE OR REPLACE TEMP TABLE vz_average AS
@@ -17,12 +18,9 @@ const COMPLETED_SQL = [
 ]
 
 /** The steps of `source` that have no reference yet, paired with the completed runs that reached them. */
-function needSql(source: 'walk' | 'step_rows'): string[] {
-  return [
-    'DELETE FROM vz_need',
-    `INSERT INTO vz_need SELECT n.step, c.run_id FROM (SELECT DISTINCT step FROM ${source} WHERE step NOT IN (SELECT step FROM ref)) n
-     LEFT JOIN vz_reach c ON c.last_step >= n.step`,
-  ]
+function needSql(source: 'walk' | 'step_rows'): string {
+  return `SELECT n.step, c.run_id FROM (SELECT DISTINCT step FROM ${source} WHERE step NOT IN (SELECT step FROM ref)) n
+    LEFT JOIN vz_reach c ON c.last_step >= n.step`
 }
 
 /** Their reference: the median of those runs' averages up to the step (an ASOF join finds the average). */
@@ -44,9 +42,10 @@ export function vizierRule(_params: VizierParams): Rule {
     // Verdicts depend on the completed runs and on each run's own rows only.
     async refresh(db: SignalDb, { completed: full }: RefreshCause) {
       if (full) await db.run(['DELETE FROM ref', ...COMPLETED_SQL])
-      // New steps of running runs need their reference; the existing steps' did not move.
-      await db.run(['CREATE TEMP TABLE IF NOT EXISTS vz_need (step DOUBLE, run_id VARCHAR)', ...needSql(full ? 'walk' : 'step_rows')])
-      const [{ steps, pairs }] = (await db.rows('SELECT count(*)::DOUBLE AS steps, count(run_id)::DOUBLE AS pairs FROM vz_need')) as [{ steps: number; pairs: number }]
+      // New steps of running runs need their reference; the existing steps' did not move. Most batches bring none.
+      const need = needSql(full ? 'walk' : 'step_rows')
+      const [{ steps, pairs }] = (await db.rows(`SELECT count(*)::DOUBLE AS steps, count(run_id)::DOUBLE AS pairs FROM (${need})`)) as [{ steps: number; pairs: number }]
+      if (steps > 0) await db.run(['DELETE FROM vz_need', `INSERT INTO vz_need ${need}`])
       // Steps no completed run reached have no reference; the ASOF join (a sort of every average) is for the others.
       if (pairs > 0) await db.run(REFERENCE_SQL)
       else if (steps > 0) await db.run('INSERT INTO ref SELECT DISTINCT step, 0, NULL FROM vz_need')
