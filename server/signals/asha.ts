@@ -36,7 +36,7 @@ export function ashaRule(params: AshaParams): Rule {
     parameters: { rungs: ashaRungs(params), quantile: 1 / params.reductionFactor },
     // Every run's verdicts depend on the records before its own, whatever their runs' status.
     async refresh(db: SignalDb, { dropped }: RefreshCause) {
-      await db.run(['CREATE TEMP TABLE IF NOT EXISTS rec_new AS SELECT * FROM rec LIMIT 0', ...RECORD_SQL])
+      await db.run(RECORD_SQL)
       const [{ n, late }] = (await db.rows(NEW_RECORDS_SQL)) as [{ n: number; late: boolean }]
       if (n === 0 && !dropped) return { band: false, everyRun: false }
       await db.run('INSERT INTO rec SELECT * FROM rec_new')

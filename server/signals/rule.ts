@@ -45,12 +45,26 @@ export class SignalDb {
     return used
   }
 
-  /** One statement or several in order; a text of several `;`-separated statements runs unprepared. */
+  /**
+   * One statement or several in order. DDL (a text of several `;`-separated
+   * statements, or one that creates a table) runs unprepared, and the kept
+   * statements are dropped after it: one prepared against a table since
+   * replaced does not reliably see the new one.
+   */
   async run(sql: string | string[], extra: Record<string, unknown> = {}): Promise<void> {
     for (const text of Array.isArray(sql) ? sql : [sql]) {
-      if (text.includes(';')) await this.conn.run(text)
-      else await (await this.statement(text, extra)).run()
+      if (text.includes(';') || /^\s*CREATE\b/i.test(text)) {
+        await this.conn.run(text)
+        this.forgetPrepared()
+      } else {
+        await (await this.statement(text, extra)).run()
+      }
     }
+  }
+
+  private forgetPrepared(): void {
+    for (const p of this.prepared.values()) p.destroySync()
+    this.prepared.clear()
   }
 
   async rows(sql: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
@@ -75,7 +89,7 @@ export class SignalDb {
   }
 
   close(): void {
-    for (const p of this.prepared.values()) p.destroySync()
+    this.forgetPrepared()
     this.conn.closeSync()
   }
 }

@@ -17,7 +17,8 @@ CREATE TEMP TABLE step_rows AS SELECT *, false AS late, 0 AS lo, 0 AS hi, 0 AS s
 CREATE TEMP TABLE tail (run_id VARCHAR PRIMARY KEY, last_step DOUBLE, best DOUBLE, csum DOUBLE, cn DOUBLE, seen INTEGER);
 CREATE TEMP TABLE verdicts (run_id VARCHAR PRIMARY KEY, would_stop_at DOUBLE, stop_now BOOLEAN, decided_step DOUBLE);
 CREATE TEMP TABLE ref (step DOUBLE PRIMARY KEY, n INTEGER, med DOUBLE);
-CREATE TEMP TABLE rec (run_id VARCHAR, rung DOUBLE, step DOUBLE, ts DOUBLE, sv DOUBLE)`
+CREATE TEMP TABLE rec (run_id VARCHAR, rung DOUBLE, step DOUBLE, ts DOUBLE, sv DOUBLE);
+CREATE TEMP TABLE rec_new AS SELECT * FROM rec LIMIT 0`
 
 /** Per-run tables, cleared for runs that leave the selection or are rebuilt (`tail.seen` then starts over). */
 export const PER_RUN_TABLES = ['walk', 'tail', 'verdicts', 'rec'] as const
