@@ -266,6 +266,31 @@ describe('incremental updates', () => {
   })
 })
 
+describe('a session that rebuilds its reference', () => {
+  it('keeps answering like a fresh computation after live batches and a run that finishes', async () => {
+    // 30 runs × ~50 steps: its tables are rebuilt when run-1 finishes, after statements were prepared against them.
+    const curve = (r: number, steps: number[]) => metric(`run-${r}`, Object.fromEntries(steps.map((s) => [s, Math.exp(-s / (20 + r))])), r)
+    const length = (r: number) => (r % 3 === 0 ? 50 : 45)
+    const idx = await indexOf({})
+    await idx.apply(Array.from({ length: 30 }, (_, r) => [run(`run-${r}`, r % 3 === 0 ? 'FINISHED' : 'RUNNING'), curve(r, Array.from({ length: length(r) }, (_, s) => s))]).flat())
+    for (const request of [{ rule: 'vizier' }, { rule: 'median' }, { rule: 'asha', maxT: 50 }]) {
+      const spec = parseSignalSpec({ key: 'loss', direction: 'minimize', ...request })
+      const live = await SignalSession.open(idx, { experimentIds: ['1'] }, spec)
+      open.push(live)
+      for (let b = 0; b < 3; b++) {
+        const changes = await idx.apply(Array.from({ length: 30 }, (_, r) => r).filter((r) => r % 3 !== 0).map((r) => curve(r, [length(r) + b])))
+        await live.update({ runs: false, batches: changes.batches })
+      }
+      const finished = await idx.apply([run('run-1', 'FINISHED')])
+      await live.update({ runs: true, batches: finished.batches })
+      const fresh = await SignalSession.open(idx, { experimentIds: ['1'] }, spec)
+      open.push(fresh)
+      expect(await live.answer()).toEqual(await fresh.answer())
+      await idx.apply([run('run-1', 'RUNNING')])
+    }
+  })
+})
+
 describe('signal requests', () => {
   it.each([
     [{ key: '', direction: 'minimize', rule: 'median' }, /key \(the metric\) must be a non-empty string/],
