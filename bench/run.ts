@@ -5,6 +5,7 @@ import { benchIngest } from './ingest.ts'
 import { benchIdleClients } from './idle-clients.ts'
 import { benchLiveLatency } from './live-latency.ts'
 import { benchSearch, benchSeries } from './query.ts'
+import { benchSignals } from './signals.ts'
 import { benchTailLatency, benchTailThroughput } from './tail.ts'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -50,6 +51,14 @@ row(`runs/search, no filter, ${search.allCount} runs, p50`, `${search.all.p50.to
 const series = await benchSeries()
 row(`metrics/get-history of a ${series.historyPoints.toLocaleString('en')}-point metric`, `${series.history.p50.toFixed(1)} ms`, '< 150 ms')
 row(`series query, ${series.runs} runs × 100,000 points into 1,000 buckets, p50`, `${series.series.p50.toFixed(1)} ms`, '< 100 ms')
+
+const signalRuns = env('BENCH_SIGNAL_RUNS', 1000)
+console.error(`signals: ${signalRuns} runs × 1,000 steps in an in-process index, a batch of one step per running run`)
+for (const f of await benchSignals(signalRuns)) {
+  row(`signals (${f.rule}), ${f.points.toLocaleString('en')} points: update after a batch, p50`, `${f.update.p50.toFixed(1)} ms`, '< 50 ms')
+  row(`signals (${f.rule}): update after a batch, p99`, `${f.update.p99.toFixed(1)} ms`, '')
+  row(`signals (${f.rule}): first build · after a run finishes`, `${f.buildMs.toFixed(0)} ms · ${f.afterFinishMs.toFixed(0)} ms`, '')
+}
 
 const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['benchmark', 'measured', 'target'][i]!.length))
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`

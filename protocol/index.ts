@@ -46,6 +46,9 @@ export interface LatestMetric {
   timestamp: number
 }
 
+/** See docs/stopping-rules.md: silent for too long while RUNNING, or NaN/Inf or a runaway loss. */
+export type RunHealth = 'ok' | 'stalled' | 'diverged'
+
 export interface RunSummary {
   runId: string
   experimentId: string
@@ -61,6 +64,53 @@ export interface RunSummary {
   metrics: Record<string, LatestMetric>
   /** Dataset inputs, when the run logged any. */
   inputs?: DatasetInputSummary[]
+  /** The server's judgement of the run at the time of this summary. */
+  health?: RunHealth
+  /** Only in a subscription with `signals`: the early-stopping rule's verdict on this run. */
+  stop?: StopSignal
+}
+
+// ---- early-stopping signals (docs/stopping-rules.md) ------------------------------
+
+export type SignalRule = 'median' | 'vizier' | 'asha'
+export type Direction = 'minimize' | 'maximize'
+
+/** Which rule to apply to which metric; the runs are the request's or the subscription's. */
+export interface SignalRequest {
+  key: string
+  direction: Direction
+  rule: SignalRule
+  /** median (Optuna's MedianPruner): completed runs needed before any stop (default 5). */
+  nStartupTrials?: number
+  /** median: no stop before this step (default 0). */
+  nWarmupSteps?: number
+  /** median: judge once per this many steps after the warm-up (default 1). */
+  intervalSteps?: number
+  /** median: completed runs with a value at the step needed for a stop there (default 1). */
+  nMinTrials?: number
+  /** vizier: no stop before this step (default 0); asha: the first rung (default 1). */
+  gracePeriod?: number
+  /** vizier: completed runs that reached the step needed for a stop there (default 3). */
+  minSamples?: number
+  /** asha: η, rungs at gracePeriod × η^k (default 4). */
+  reductionFactor?: number
+  /** asha: the last rung is at most this step (default 100). */
+  maxT?: number
+}
+
+export interface StopSignal {
+  /** The first step at which the rule would have stopped the run; null if none. */
+  wouldStopAt: number | null
+  /** RUNNING, and the rule's latest decision on it is "stop". */
+  candidate: boolean
+}
+
+/** The reference a run is compared with, per step (median, vizier) or per rung (asha). */
+export interface SignalBand {
+  step: number[]
+  value: WireNumber[]
+  /** How many completed runs (median, vizier) or recorded runs (asha) it is taken over. */
+  count: number[]
 }
 
 /** Keys in use, for column pickers and autocompletion. */
@@ -121,6 +171,8 @@ export interface SubscribeMessage {
    * (the paged run table) and only needs to hear what changes.
    */
   snapshot?: boolean
+  /** Early-stopping signals over the subscription's runs: `stop` on its runs, `signals` frames with the band. */
+  signals?: SignalRequest
 }
 
 export interface UnsubscribeMessage {
@@ -169,7 +221,41 @@ export interface ResyncMessage {
   sub: string
 }
 
-export type ServerMessage = RunsMessage | PointsMessage | SyncedMessage | ErrorMessage | ResyncMessage
+/** `POST /api/signals`: the rule's verdicts on every selected run, columnar. */
+export interface SignalsResponse {
+  key: string
+  direction: Direction
+  rule: SignalRule
+  /** Every parameter of the rule, defaults filled in. */
+  parameters: Record<string, number>
+  /** Selected runs that are FINISHED: the completed runs the median rules compare with. */
+  completed: number
+  runs: {
+    runId: string[]
+    status: RunStatus[]
+    wouldStopAt: (number | null)[]
+    candidate: boolean[]
+    /** The run's last step of the metric, null without one. */
+    lastStep: (number | null)[]
+    /** Its best value so far (lowest when minimizing), null when it has no non-NaN value. */
+    best: (WireNumber | null)[]
+  }
+  band: SignalBand
+  /** asha only: each run at each rung it reached. */
+  rungs?: { runId: string[]; rung: number[]; step: number[]; value: WireNumber[]; inTop: boolean[]; stop: boolean[] }
+}
+
+/** The band of a subscription's signals: after its first `runs` frame, then whenever it changed. */
+export interface SignalsMessage {
+  type: 'signals'
+  sub: string
+  key: string
+  direction: Direction
+  rule: SignalRule
+  band: SignalBand
+}
+
+export type ServerMessage = RunsMessage | PointsMessage | SyncedMessage | ErrorMessage | ResyncMessage | SignalsMessage
 
 // ---- live cursors --------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import type { RunIndex } from './index/run-index.ts'
 import type { LiveHub } from './live/hub.ts'
 import type { SerialQueue } from './serial-queue.ts'
 
-/** Latest metric values in `runs` frames and the chart overview blocks follow points at this pace, not per batch. */
+/** Latest metric values in `runs` frames, early-stopping signals and the chart overview blocks follow points at this pace, not per batch. */
 export const REFRESH_MS = 250
 
 export interface Ingestion {
@@ -28,16 +28,19 @@ export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue
       for (const b of changes.batches) dirty.add(b.runId)
       for (const id of changes.changedRunIds) dirty.delete(id)
       for (const id of changes.removedRunIds) dirty.delete(id)
+      hub.signals.noteChanges(changes.changedRunIds.length + changes.removedRunIds.length > 0, changes.batches)
       await hub.publish({ upsert, remove: changes.removedRunIds, batches: changes.batches })
     })
   const refresh = () =>
     queue.run(async () => {
       await index.flushBlocks()
-      if (dirty.size === 0) return
+      const signals = hub.signals.active ? await hub.signals.update() : undefined
+      const signalsMoved = [...(signals?.values() ?? [])].some((u) => u.changed.length > 0 || u.band)
+      if (dirty.size === 0 && !signalsMoved) return
       const runIds = [...dirty]
       dirty = new Set()
       if (hub.clientCount === 0) return
-      await hub.publish({ upsert: await index.runSummaries({ runIds, includeDeleted: true }), remove: [], batches: [] })
+      await hub.publish({ upsert: await index.runSummaries({ runIds, includeDeleted: true }), remove: [], batches: [], ...(signals ? { signals } : {}) })
     })
   const timer = setInterval(() => void refresh().catch((err: unknown) => hub.log(`refresh failed: ${(err as Error).message}`)), refreshMs)
   timer.unref()

@@ -13,6 +13,8 @@ import { LiveHub } from './live/hub.ts'
 import { keepAlive } from './live/keepalive.ts'
 import { startIngestion } from './pipeline.ts'
 import { SerialQueue } from './serial-queue.ts'
+import type { HealthSettings } from './signals/health.ts'
+import { HealthWatch } from './signals/health-watch.ts'
 
 export interface StartOptions {
   store: StoreLocation
@@ -25,6 +27,12 @@ export interface StartOptions {
   pingIntervalMs?: number
   /** Unsent bytes after which a live client is dropped (it reconnects with a fresh snapshot). */
   maxClientBufferBytes?: number
+  /** How run health is judged (defaults in server/signals/health.ts). */
+  health?: Partial<HealthSettings>
+  /** The clock for run health (tests set it). */
+  now?: () => number
+  /** How often RUNNING runs are checked for a health that changed with time alone. */
+  healthCheckMs?: number
 }
 
 export interface RunningServer {
@@ -42,7 +50,7 @@ const MAX_CLIENT_FRAME_BYTES = 1024 * 1024
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => console.error(`runwatch: ${m}`))
-  const index = await RunIndex.open()
+  const index = await RunIndex.open({ health: options.health, now: options.now })
   const queue = new SerialQueue()
   const hub = new LiveHub(index, queue, log, options.maxClientBufferBytes)
   const app = createApp({
@@ -72,12 +80,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
 
   const ingestion = startIngestion(index, hub, queue)
+  const healthWatch = new HealthWatch(index, hub, queue)
   const source: StoreSource =
     options.store.kind === 'sqlite' ? new SqliteStoreSource(options.store.path, { log }) : new FileStoreSource(options.store.path, { log })
   try {
     index.beginBulkLoad()
     await source.start(ingestion.sink)
     hub.indexed()
+    // Queued ahead of the first subscriptions' snapshots: they and the checks share one baseline.
+    void healthWatch.start(options.healthCheckMs).catch((err: unknown) => log(`health check failed: ${(err as Error).message}`))
     // The coarse blocks for chart overviews are built behind the ready line; until then series queries read points.
     void queue.run(() => index.endBulkLoad()).catch((err: unknown) => log(`building chart overviews failed: ${(err as Error).message}`))
   } catch (err) {
@@ -96,10 +107,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     async close() {
       stopKeepAlive()
       ingestion.stop()
+      healthWatch.stop()
       await source.close()
       for (const ws of wss.clients) ws.terminate()
       await new Promise<void>((resolve) => server.close(() => resolve()))
-      await queue.run(async () => index.close())
+      await queue.run(async () => {
+        await hub.signals.close()
+        index.close()
+      })
     },
   }
 }

@@ -1,6 +1,6 @@
 // A series' summary as MLflow defines "latest" — the point with the largest
-// (step, timestamp, value) — plus min and max (NaN ignored) and a count,
-// folded in batch by batch so the index never re-scans old points.
+// (step, timestamp, value) — plus min and max (NaN ignored), a count and the
+// newest timestamp, folded in batch by batch so the index never re-scans old points.
 
 export interface LatestMetric {
   value: number
@@ -9,6 +9,8 @@ export interface LatestMetric {
   min: number
   max: number
   count: number
+  /** The newest point's time, whatever its step (a resumed run may log lower steps again). */
+  lastTimestamp: number
 }
 
 /** Compares values with NaN above everything, as DuckDB orders them. */
@@ -28,7 +30,7 @@ export function foldPoints(
   for (let i = 0; i < value.length; i++) {
     const v = value[i]!
     if (!s) {
-      s = { value: v, step: step[i]!, timestamp: timestamp[i]!, min: NaN, max: NaN, count: 0 }
+      s = { value: v, step: step[i]!, timestamp: timestamp[i]!, min: NaN, max: NaN, count: 0, lastTimestamp: timestamp[i]! }
     } else if (
       step[i]! > s.step ||
       (step[i] === s.step && (timestamp[i]! > s.timestamp || (timestamp[i] === s.timestamp && compareValue(v, s.value) > 0)))
@@ -41,6 +43,7 @@ export function foldPoints(
       if (!(s.min <= v)) s.min = v
       if (!(s.max >= v)) s.max = v
     }
+    if (timestamp[i]! > s.lastTimestamp) s.lastTimestamp = timestamp[i]!
     s.count++
   }
   return s

@@ -8,6 +8,8 @@ import { positionKey, toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
 import { BUILD_BLOCKS_SQL, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
 import { SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
+import { ParamNamer } from '../query/filter-sql.ts'
+import { healthPolicy, runHealthSql, type HealthPolicy, type HealthSettings } from '../signals/health.ts'
 
 export interface RunQuery {
   experimentIds?: string[]
@@ -41,6 +43,12 @@ export interface AppliedChanges {
 
 type Row = Record<string, unknown>
 
+export interface IndexOptions {
+  health?: Partial<HealthSettings>
+  /** The clock run health is measured with (tests set it). */
+  now?: () => number
+}
+
 export class RunIndex {
   private readonly idle: DuckDBConnection[] = []
   private readonly runExperiment = new Map<string, string>()
@@ -59,9 +67,11 @@ export class RunIndex {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
+    /** How run summaries, filters and columns judge run health. */
+    readonly health: HealthPolicy,
   ) {}
 
-  static async open(): Promise<RunIndex> {
+  static async open(options: IndexOptions = {}): Promise<RunIndex> {
     const instance = await DuckDBInstance.create(':memory:', {
       threads: '2',
       autoinstall_known_extensions: 'false',
@@ -69,7 +79,7 @@ export class RunIndex {
     })
     const writer = await instance.connect()
     await writer.run(SCHEMA_SQL)
-    return new RunIndex(instance, writer)
+    return new RunIndex(instance, writer, healthPolicy(options.health, options.now))
   }
 
   close(): void {
@@ -288,7 +298,7 @@ export class RunIndex {
       const [runId, key] = this.seriesNames.get(id)!
       a.appendInteger(id); a.appendVarchar(runId); a.appendVarchar(key)
       a.appendDouble(l.value); a.appendDouble(l.step); a.appendDouble(l.timestamp)
-      appendNumber(a, l.min); appendNumber(a, l.max); a.appendBigInt(BigInt(l.count))
+      appendNumber(a, l.min); appendNumber(a, l.max); a.appendBigInt(BigInt(l.count)); a.appendDouble(l.lastTimestamp)
       a.endRow()
     }
     a.closeSync()
@@ -343,7 +353,17 @@ export class RunIndex {
     await this.writer.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${table}_stage; DELETE FROM ${table}_stage`)
   }
 
+  /** Refreshes a table derived from the index (not store data); call it on the serial queue, like apply. */
+  async write(sql: string, values: Record<string, unknown> = {}): Promise<void> {
+    await this.writer.run(sql, values as never)
+  }
+
   // ---- reads ----------------------------------------------------------------
+
+  /** A connection of the caller's own, for work that keeps temporary tables; the caller closes it. */
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect()
+  }
 
   private async read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     const conn = this.idle.pop() ?? (await this.instance.connect())
@@ -419,12 +439,15 @@ export class RunIndex {
     // A hash join on the id list: list_contains per row would compare each row with every id.
     const scope = { ids: listValue(ids) }
     const wanted = `(SELECT unnest($ids) AS run_id, (generate_subscripts($ids, 1) - 1)::INTEGER AS at) w`
-    const [params, tags, inputs, latest] = await Promise.all([
+    const health = new ParamNamer('h')
+    const healthOf = runHealthSql(this.health, (v) => health.add(v), 'hr.run_id IN (SELECT unnest($ids))')
+    const [params, tags, inputs, latest, healths] = await Promise.all([
       // One JSON object per run instead of a string pair per row: strings are decoded one by one in JS.
       this.columns(`SELECT w.at, json_group_object(t.key, t.value)::VARCHAR FROM params t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),
       this.columns(`SELECT w.at, json_group_object(t.key, t.value)::VARCHAR FROM tags t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),
       this.columns(`SELECT w.at, t.name, t.digest, t.source_type, t.context FROM run_inputs t JOIN ${wanted} USING (run_id) ORDER BY 1, 2`, scope, 5),
       this.columns(`SELECT w.at, t.key, t.value, t.step, t.timestamp FROM latest_metrics t JOIN ${wanted} USING (run_id)`, scope, 5),
+      this.columns(`SELECT w.at, t.health FROM (${healthOf}) t JOIN ${wanted} USING (run_id)`, { ...scope, ...health.params }, 2),
     ])
     const summaries = [...byId.values()]
     for (const [target, [at, json]] of [['params', params], ['tags', tags]] as const) {
@@ -439,6 +462,8 @@ export class RunIndex {
     for (let i = 0; i < mAt!.length; i++) {
       summaries[mAt![i] as number]!.metrics[mKey![i] as string] = { value: toWire(mValue![i] as number), step: mStep![i] as number, timestamp: mTime![i] as number }
     }
+    const [hAt, hValue] = healths
+    for (let i = 0; i < hAt!.length; i++) summaries[hAt![i] as number]!.health = hValue![i] as RunSummary['health']
     if (q.runIds && q.keepOrder) return q.runIds.flatMap((id) => byId.get(id) ?? [])
     return summaries
   }

@@ -5,6 +5,9 @@
 // DOUBLE: exact to 2^53, and appended without a BigInt per value. `seq` is a
 // point's position in its series in store order (file lines, SQLite rowids):
 // the same in every process that reads the store, so live cursors survive restarts.
+// `last_timestamp` is a series' newest point time, whatever its step: run health
+// measures silence from it. `run_cadence` keeps each RUNNING run's median
+// logging interval, refreshed every few seconds (server/signals/cadence.ts).
 export const SCHEMA_SQL = `
 CREATE TABLE experiments (
   experiment_id VARCHAR PRIMARY KEY, name VARCHAR, artifact_location VARCHAR,
@@ -20,8 +23,9 @@ CREATE TABLE experiment_tags (experiment_id VARCHAR, key VARCHAR, value VARCHAR)
 CREATE TABLE run_inputs (run_id VARCHAR, name VARCHAR, digest VARCHAR, source_type VARCHAR, context VARCHAR);
 CREATE TABLE latest_metrics (
   series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR, value DOUBLE, step DOUBLE, timestamp DOUBLE,
-  min_value DOUBLE, max_value DOUBLE, count BIGINT);
+  min_value DOUBLE, max_value DOUBLE, count BIGINT, last_timestamp DOUBLE);
 CREATE TABLE latest_metrics_stage AS SELECT * FROM latest_metrics LIMIT 0;
+CREATE TABLE run_cadence (run_id VARCHAR PRIMARY KEY, points DOUBLE, median_gap DOUBLE);
 CREATE TABLE point_blocks (
   series_id INTEGER, block INTEGER, first_x DOUBLE, first_v DOUBLE, last_x DOUBLE, last_v DOUBLE,
   min_x DOUBLE, min_v DOUBLE, max_x DOUBLE, max_v DOUBLE, n INTEGER, PRIMARY KEY (series_id, block));

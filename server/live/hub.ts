@@ -5,10 +5,13 @@ import type { MetricBatch } from '../../ingest-watch/events.ts'
 import type { ClientMessage, RunSummary, ServerMessage, SubscribeMessage } from '../../protocol/index.ts'
 import { decodeCursor, toWire } from '../../protocol/index.ts'
 import type { RunIndex } from '../index/run-index.ts'
-import { parseFilter, type FilterAst } from '../query/filter-grammar.ts'
+import { mentions, parseFilter, type FilterAst } from '../query/filter-grammar.ts'
 import { FilterSyntaxError } from '../query/filter-tokens.ts'
 import { searchRuns } from '../query/search.ts'
 import type { SerialQueue } from '../serial-queue.ts'
+import { SignalRegistry } from '../signals/registry.ts'
+import { NO_STOP, type SignalSession, type SignalUpdate } from '../signals/session.ts'
+import { parseSignalSpec, SignalSpecError, type SignalSpec } from '../signals/spec.ts'
 
 /** The part of a WebSocket the hub needs; `ws` sockets and test doubles fit. */
 export interface LiveSocket {
@@ -21,6 +24,8 @@ export interface LiveChanges {
   upsert: RunSummary[]
   remove: string[]
   batches: MetricBatch[]
+  /** Signal sessions that followed the index: their runs whose stop changed are upserted, their band sent if it changed. */
+  signals?: Map<SignalSession, SignalUpdate>
 }
 
 interface Subscription {
@@ -29,6 +34,8 @@ interface Subscription {
   metrics: Set<string> | undefined
   /** With a filter, the runs currently matching it; a change can add or remove one. */
   filter?: { ast: FilterAst; members: Set<string>; onMetrics: boolean }
+  /** With signals: the shared session (and its registry key) whose verdicts go on this subscription's runs; built before the snapshot. */
+  signals?: { key: string; session?: SignalSession }
 }
 
 /** Past this many unsent bytes a client is told to reconnect instead of growing server memory. */
@@ -46,6 +53,7 @@ export class LiveHub {
    * client (with a cursor) already holds.
    */
   readonly ready = new Promise<void>((resolve) => (this.markReady = resolve))
+  readonly signals: SignalRegistry
 
   indexed(): void {
     this.markReady()
@@ -56,7 +64,9 @@ export class LiveHub {
     readonly queue: SerialQueue,
     readonly log: (message: string) => void = () => {},
     readonly maxBufferedBytes = MAX_BUFFERED_BYTES,
-  ) {}
+  ) {
+    this.signals = new SignalRegistry(index)
+  }
 
   get clientCount(): number {
     return this.clients.size
@@ -67,6 +77,16 @@ export class LiveHub {
     let max = 0
     for (const c of this.clients) max = Math.max(max, c.bufferedBytes)
     return max
+  }
+
+  /**
+   * Brings a signal session up to the index as it is (a scan; for a new
+   * subscription's snapshot) and tells the other subscriptions on it what
+   * changed. On the serial queue.
+   */
+  async followSignals(session: SignalSession): Promise<void> {
+    const update = await session.update()
+    if (update.changed.length > 0 || update.band) await this.publish({ upsert: [], remove: [], batches: [], signals: new Map([[session, update]]) })
   }
 
   connect(socket: LiveSocket): LiveClient {
@@ -83,9 +103,15 @@ export class LiveHub {
   async publish(changes: LiveChanges): Promise<void> {
     if (this.clients.size === 0) return
     const points = changes.batches.map((b) => new PreparedPoints(b))
+    // Runs whose verdict alone changed go out as upserts too: their summaries are read once for every client.
+    const stopOnly = new Set<string>()
+    for (const update of changes.signals?.values() ?? []) for (const id of update.changed) stopOnly.add(id)
+    for (const run of changes.upsert) stopOnly.delete(run.runId)
+    const extra = new Map<string, RunSummary>()
+    if (stopOnly.size > 0) for (const run of await this.index.runSummaries({ runIds: [...stopOnly] })) extra.set(run.runId, run)
     for (const client of [...this.clients]) {
       try {
-        await client.deliver(changes, points)
+        await client.deliver(changes, points, extra)
       } catch (err) {
         // A client that missed a change must not go on as if it had not: it reconnects and gets a fresh snapshot.
         this.log(`a live client missed an update (${(err as Error).message}); asking it to reconnect`)
@@ -116,7 +142,7 @@ export class LiveClient {
     }
     if (msg.type === 'subscribe') return this.subscribe(msg)
     if (msg.type === 'unsubscribe') {
-      this.subs.delete(String(msg.sub))
+      this.end(String(msg.sub))
       return
     }
     this.send({
@@ -132,8 +158,15 @@ export class LiveClient {
 
   disconnect(): void {
     this.closed = true
-    this.subs.clear()
+    for (const sub of [...this.subs.keys()]) this.end(sub)
     this.hub.forget(this)
+  }
+
+  /** Ends a subscription and lets go of its signal session. */
+  private end(sub: string): void {
+    const s = this.subs.get(sub)
+    this.subs.delete(sub)
+    if (s?.signals) this.hub.signals.release(s.signals.key)
   }
 
   private subscribe(msg: SubscribeMessage): void {
@@ -147,6 +180,13 @@ export class LiveClient {
       : !this.subs.has(sub) && this.subs.size >= MAX_SUBSCRIPTIONS ? `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`
       : undefined
     if (problem) return this.send({ type: 'error', ...(typeof sub === 'string' ? { sub } : {}), code: 'BAD_SUBSCRIBE', message: problem })
+    let spec: SignalSpec | undefined
+    try {
+      spec = msg.signals === undefined ? undefined : parseSignalSpec(msg.signals)
+    } catch (err) {
+      if (!(err instanceof SignalSpecError)) throw err
+      return this.send({ type: 'error', sub, code: 'BAD_SUBSCRIBE', message: `signals: ${err.message}` })
+    }
 
     let ast: FilterAst | undefined
     try {
@@ -165,11 +205,20 @@ export class LiveClient {
       experimentIds: msg.experimentIds ? new Set(msg.experimentIds) : undefined,
       metrics: msg.metrics ? new Set(msg.metrics) : undefined,
     }
-    this.subs.delete(sub)
+    this.end(sub)
     const { index, queue } = this.hub
     void this.hub.ready
+      .then(async () => {
+        // A signal session is built off the queue (it reads the whole selection), then caught up on it.
+        if (!spec || this.closed) return
+        const { key, session } = this.hub.signals.acquire({ experimentIds: msg.experimentIds, ...(ast ? { filter: ast } : {}) }, msg.filter, spec)
+        subscription.signals = { key }
+        subscription.signals.session = await session
+      })
       .then(() => queue.run(async () => {
-        if (this.closed) return
+        if (this.closed) return this.abandon(subscription)
+        const session = subscription.signals?.session
+        if (session) await this.hub.followSignals(session)
         let scope: { experimentIds?: string[]; runIds?: string[] } = { experimentIds: msg.experimentIds }
         if (ast) {
           const { ids } = await searchRuns(index, { experimentIds: msg.experimentIds, filter: ast, limit: MAX_FILTERED_RUNS })
@@ -181,19 +230,33 @@ export class LiveClient {
             index.runSummaries(scope),
             index.series({ ...scope, keys: msg.metrics, ...(after ? { after } : {}) }),
           ])
-          this.send({ type: 'runs', sub, upsert: runs, remove: [] })
+          this.send({ type: 'runs', sub, upsert: withStops(subscription, runs), remove: [] })
+          if (session) this.sendBand(subscription, session)
           for (const s of series) if (!after || s.step.length > 0) this.send({ type: 'points', sub, ...s })
-        }
+        } else if (session) this.sendBand(subscription, session)
         this.send({ type: 'synced', sub })
+        // A subscription made while this one was being answered already replaced it (last one wins).
+        this.end(sub)
         this.subs.set(sub, subscription)
       }))
       .catch((err: unknown) => {
+        this.abandon(subscription)
         this.hub.log(`subscription ${sub} failed: ${(err as Error).message}`)
         this.send({ type: 'error', sub, code: 'INTERNAL', message: 'could not read the index for this subscription' })
       })
   }
 
-  async deliver(changes: LiveChanges, points: PreparedPoints[]): Promise<void> {
+  /** A subscription that never started (its client left, or its snapshot failed) lets go of its signal session. */
+  private abandon(s: Subscription): void {
+    if (s.signals && this.subs.get(s.sub) !== s) this.hub.signals.release(s.signals.key)
+  }
+
+  private sendBand(s: Subscription, session: SignalSession): void {
+    const { key, direction, rule } = session.spec
+    this.send({ type: 'signals', sub: s.sub, key, direction, rule, band: session.band })
+  }
+
+  async deliver(changes: LiveChanges, points: PreparedPoints[], stopOnly: Map<string, RunSummary> = new Map()): Promise<void> {
     if (this.closed || this.subs.size === 0) return
     if (this.socket.bufferedAmount > this.hub.maxBufferedBytes) return this.shed()
     const index = this.hub.index
@@ -224,13 +287,16 @@ export class LiveClient {
         }
       }
       const member = (runId: string) => (s.filter ? s.filter.members.has(runId) : true)
-      for (const run of changes.upsert) {
+      const update = s.signals?.session && changes.signals?.get(s.signals.session)
+      const stopChanged = (update?.changed ?? []).flatMap((id) => stopOnly.get(id) ?? [])
+      for (const run of [...changes.upsert, ...stopChanged]) {
         if (!inScope(s, run.runId, run.experimentId) || !member(run.runId) || joined.includes(run.runId)) continue
         if (run.lifecycleStage === 'deleted') remove.push(run.runId)
         else upsert.push(run)
       }
       if (joined.length > 0) upsert.push(...(await index.runSummaries({ runIds: joined })))
-      if (upsert.length > 0 || remove.length > 0) this.send({ type: 'runs', sub: s.sub, upsert, remove })
+      if (upsert.length > 0 || remove.length > 0) this.send({ type: 'runs', sub: s.sub, upsert: withStops(s, upsert), remove })
+      if (update && update.band) this.sendBand(s, s.signals!.session!)
       // A run that just started matching gets its whole series, then follows live.
       if (joined.length > 0) {
         for (const series of await index.series({ runIds: joined, keys: s.metrics ? [...s.metrics] : undefined })) {
@@ -255,7 +321,7 @@ export class LiveClient {
   private shed(): void {
     this.hub.log(`a live client is ${this.socket.bufferedAmount} bytes behind; asking it to resync`)
     const subs = [...this.subs.keys()]
-    this.subs.clear()
+    for (const sub of subs) this.end(sub)
     for (const sub of subs) this.send({ type: 'resync', sub })
   }
 
@@ -292,10 +358,16 @@ class PreparedPoints {
   }
 }
 
+/** Health follows the points too (NaN, a runaway loss, the end of a silence). */
 function mentionsMetrics(ast: FilterAst): boolean {
-  if (ast.type === 'cmp') return ast.entity === 'metric'
-  if (ast.type === 'not') return mentionsMetrics(ast.item)
-  return ast.items.some(mentionsMetrics)
+  return mentions(ast, (c) => c.entity === 'metric' || (c.entity === 'attribute' && c.key === 'health'))
+}
+
+/** A subscription with signals sends each run with its verdict (the summaries are shared: copies). */
+function withStops(s: Subscription, runs: RunSummary[]): RunSummary[] {
+  const session = s.signals?.session
+  if (!session) return runs
+  return runs.map((run) => ({ ...run, stop: session.stopOf(run.runId) ?? NO_STOP }))
 }
 
 function isStringList(v: unknown): v is string[] | undefined {

@@ -3,8 +3,10 @@
 //
 //   MLflow:    clause (AND clause)*
 //   runwatch:  also OR, NOT, parentheses, IS [NOT] NULL, numeric comparison
-//              of params, IN lists for params/tags, metrics.min.<key> / metrics.max.<key>
+//              of params, IN lists for params/tags, metrics.min.<key> / metrics.max.<key>,
+//              attributes.health (= != IN NOT IN 'ok' | 'stalled' | 'diverged')
 import { FilterSyntaxError, tokenize, type Token } from './filter-tokens.ts'
+import { HEALTH_VALUES } from '../signals/health.ts'
 
 export type Dialect = 'mlflow' | 'runwatch'
 export type Entity = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset'
@@ -52,6 +54,13 @@ const EXPERIMENT_NUMERIC_ATTRIBUTES = new Set(['creation_time', 'last_update_tim
 export function parseFilter(input: string, dialect: Dialect = 'mlflow', target: FilterTarget = 'runs'): FilterAst | undefined {
   if (input.trim() === '') return undefined
   return new Parser(tokenize(input), dialect, target).parse()
+}
+
+/** Whether any comparison in the filter passes `test`. */
+export function mentions(ast: FilterAst, test: (c: Comparison) => boolean): boolean {
+  if (ast.type === 'cmp') return test(ast)
+  if (ast.type === 'not') return mentions(ast.item, test)
+  return ast.items.some((item) => mentions(item, test))
 }
 
 /** A column or sort key such as `metrics.loss`, `params.lr`, `metrics.min.loss`, `status`. */
@@ -145,6 +154,7 @@ class Parser {
     const op = this.comparator(opToken)
     const { entity } = target
     const column = ident.column
+    if (entity === 'attribute' && target.key === 'health') return this.health(opToken, op, column)
 
     if (op === 'IS NULL' || op === 'IS NOT NULL') {
       if (this.dialect === 'mlflow') this.fail(opToken, "MLflow filters have no 'IS NULL'")
@@ -178,6 +188,19 @@ class Parser {
     return { type: 'cmp', ...target, op, value: valueToken.text, column }
   }
 
+  /** runwatch's judgement of a run (server/signals/health.ts): one of a few words, never NULL. */
+  private health(opToken: Token, op: Comparator, column: number): Comparison {
+    const check = (t: Token): string => {
+      if (t.kind !== 'string' || !(HEALTH_VALUES as readonly string[]).includes(t.text)) {
+        this.fail(t, `health is one of ${HEALTH_VALUES.map((v) => `'${v}'`).join(', ')}, not ${describe(t)}`)
+      }
+      return t.text
+    }
+    if (op === 'IN' || op === 'NOT IN') return { type: 'cmp', entity: 'attribute', key: 'health', op, value: this.list(opToken, check), column }
+    if (op !== '=' && op !== '!=') this.fail(opToken, `'${op}' cannot compare attribute health; use = != IN or NOT IN`)
+    return { type: 'cmp', entity: 'attribute', key: 'health', op, value: check(this.next()), column }
+  }
+
   private identifier(t: Token): Identifier {
     if (t.kind === 'string' && t.quoted === '"') return this.attribute(t.text, t)
     if (t.kind !== 'ident' || this.isKeyword(t)) this.fail(t, `expected a name such as metrics.loss or params.lr but found ${describe(t)}`)
@@ -205,11 +228,13 @@ class Parser {
 
   private attribute(name: string, t: Token): { entity: Entity; key: string } {
     const key = this.target === 'runs' ? (ATTRIBUTE_ALIASES[name.toLowerCase()] ?? name) : name
-    if (!this.stringAttributes.has(key) && !this.numericAttributes.has(key)) {
+    // MLflow has no run health: its endpoints reject the name as MLflow would.
+    const health = key === 'health' && this.target === 'runs' && this.dialect === 'runwatch'
+    if (!health && !this.stringAttributes.has(key) && !this.numericAttributes.has(key)) {
       this.fail(
         t,
         this.target === 'runs'
-          ? `unknown attribute '${name}'; expected run_id, run_name, status, user_id, artifact_uri, start_time or end_time (or a prefix such as metrics.${name})`
+          ? `unknown attribute '${name}'; expected run_id, run_name, status, user_id, artifact_uri, start_time${this.dialect === 'runwatch' ? ', end_time or health' : ' or end_time'} (or a prefix such as metrics.${name})`
           : `unknown attribute '${name}'; expected name, creation_time or last_update_time (or tags.${name})`,
       )
     }
@@ -235,13 +260,14 @@ class Parser {
     this.fail(t, `expected a comparison operator (= != < <= > >= LIKE ILIKE IN) but found ${describe(t)}`)
   }
 
-  private list(after: Token): string[] {
+  private list(after: Token, check?: (value: Token) => void): string[] {
     const open = this.next()
     if (open.kind !== 'lparen') this.fail(open, `expected '(' after '${after.text}' but found ${describe(open)}`)
     const values: string[] = []
     for (;;) {
       const v = this.next()
       if (v.kind !== 'string') this.fail(v, `expected a quoted string in the list but found ${describe(v)}`)
+      check?.(v)
       values.push(v.text)
       const sep = this.next()
       if (sep.kind === 'rparen') return values

@@ -2,6 +2,7 @@
 // aliased `r`). Filter text never reaches the SQL: every value is a parameter.
 import { listValue } from '@duckdb/node-api'
 import type { Comparison, FilterAst } from './filter-grammar.ts'
+import { runHealthSql, type HealthPolicy } from '../signals/health.ts'
 
 export interface SqlCondition {
   sql: string
@@ -52,7 +53,11 @@ export class ParamNamer {
   readonly params: Record<string, unknown> = {}
   private n = 0
 
-  constructor(private readonly prefix = 'f') {}
+  /** `health`: how `attributes.health` is judged (the index's policy and clock). */
+  constructor(
+    private readonly prefix = 'f',
+    readonly health?: HealthPolicy,
+  ) {}
 
   add(value: unknown): string {
     const name = `${this.prefix}${this.n++}`
@@ -98,6 +103,10 @@ function comparison(c: Comparison, p: ParamNamer): string {
       return `r.run_id IN (${ofKey} AND ${test(column, c, p)})`
     }
     case 'attribute': {
+      if (c.key === 'health') {
+        if (!p.health) throw new Error('a filter on health needs the index health policy (new ParamNamer(prefix, index.health))')
+        return `r.run_id IN (SELECT run_id FROM (${runHealthSql(p.health, (v) => p.add(v))}) WHERE ${test('health', c, p)})`
+      }
       const column = ATTRIBUTE_COLUMNS[c.key]!
       if (c.op === 'IS NULL' || c.op === 'IS NOT NULL') return `${column} ${c.op}`
       return test(column, c, p)

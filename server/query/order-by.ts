@@ -25,6 +25,8 @@ export function parseOrderBy(clauses: string[], dialect: Dialect = 'mlflow'): Or
       const reason = err instanceof FilterSyntaxError ? err.message.replace(/ at column \d+$/, '') : String(err)
       throw new OrderBySyntaxError(`invalid order_by clause '${clause}': ${reason}`)
     }
+    // Health is judged at a moment, not stored: a page order that changes by the second would repeat and skip runs.
+    if (target.entity === 'attribute' && target.key === 'health') throw new OrderBySyntaxError(`invalid order_by clause '${clause}': runs cannot be ordered by health`)
     // In MLflow's grammar `metrics.min.x` is simply the metric named "min.x".
     const literal = dialect === 'mlflow' && target.aggregate
     return {

@@ -4,6 +4,7 @@ import { toWire, type WireNumber } from '../../protocol/index.ts'
 import type { RunIndex } from '../index/run-index.ts'
 import { parseIdentifier, type Identifier } from './filter-grammar.ts'
 import { ATTRIBUTE_COLUMNS, ParamNamer } from './filter-sql.ts'
+import { runHealthSql } from '../signals/health.ts'
 
 export type ColumnValues = (string | number | WireNumber | null)[]
 
@@ -18,8 +19,9 @@ export async function runColumns(index: RunIndex, runIds: string[], columns: { n
     for (const c of columns) out[c.name] = []
     return out
   }
-  const p = new ParamNamer()
+  const p = new ParamNamer('f', index.health)
   const exprs = columns.map(({ id }) => {
+    if (id.entity === 'attribute' && id.key === 'health') return `(SELECT health FROM (${runHealthSql(index.health, (v) => p.add(v), 'hr.run_id = r.run_id')}))`
     switch (id.entity) {
       case 'metric': {
         const column = id.aggregate === 'min' ? 'min_value' : id.aggregate === 'max' ? 'max_value' : 'value'

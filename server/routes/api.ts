@@ -11,6 +11,8 @@ import { querySeries, type SeriesRequest } from '../query/series/query.ts'
 import { answerApiError, ApiError, maxResults, parseFilterParam, viewType } from './mlflow-api.ts'
 import type { StoreInfo } from '../artifacts.ts'
 import type { RunIndex } from '../index/run-index.ts'
+import { SignalSession } from '../signals/session.ts'
+import { parseSignalSpec, SignalSpecError } from '../signals/spec.ts'
 
 export interface ApiContext {
   index: RunIndex
@@ -118,6 +120,27 @@ export function apiRoutes({ index, store, live }: ApiContext): Hono {
     const cursor = encodeCursor(index.positions(runIds, f.key))
     const answer = await querySeries(index, { runIds, key: f.key, x, budget, ...(range ? { range: range as [number, number] } : {}), ...(smoothing ? { smoothing } : {}) })
     return c.json({ ...answer, cursor })
+  })
+
+  // Early-stopping signals over a selection of runs, computed from scratch (docs/stopping-rules.md).
+  api.post('/signals', async (c) => {
+    const f = await jsonBody(c)
+    const experimentIds = stringList(f.experimentIds, 'experimentIds')
+    if (!experimentIds) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', 'experimentIds must be a list of strings')
+    const filter = parseFilterParam(f.filter, 'runwatch')
+    let spec: ReturnType<typeof parseSignalSpec>
+    try {
+      spec = parseSignalSpec(f, ['experimentIds', 'filter'])
+    } catch (err) {
+      if (err instanceof SignalSpecError) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', err.message)
+      throw err
+    }
+    const session = await SignalSession.open(index, { experimentIds, ...(filter ? { filter } : {}) }, spec)
+    try {
+      return c.json(await session.answer())
+    } finally {
+      session.close()
+    }
   })
 
   api.onError((err, c) => {
