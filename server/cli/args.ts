@@ -14,6 +14,9 @@ Options:
   --port PORT                port to listen on (default 5050; 0 picks a free one)
   --demo                     serve the built-in live demo, whatever is here
   --demo-dir DIR             folder the demo writes its store into (default: a new temporary folder)
+  --stall-factor K           a RUNNING run is stalled after K × its median logging interval of silence (default 10)
+  --stalled-after SECONDS    … and never before this much silence (default 60)
+  --diverge-factor M         a loss above M × its minimum counts as diverged (default 3)
   -h, --help                 show this help
   -v, --version              show the version
 `
@@ -26,12 +29,14 @@ export interface CliOptions {
   demoDir?: string
   help: boolean
   version: boolean
+  /** Run health settings given on the command line (the rest keep their defaults). */
+  health: { k?: number; minSilenceMs?: number; m?: number }
 }
 
 export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): CliOptions {
-  const opts: CliOptions = { host: '127.0.0.1', port: 5050, demo: false, help: false, version: false }
+  const opts: CliOptions = { host: '127.0.0.1', port: 5050, demo: false, help: false, version: false, health: {} }
   const positional: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -50,6 +55,9 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--demo-dir': opts.demoDir = value(); break
       case '--host': opts.host = value(); break
       case '--backend-store-uri': setStore(opts, value()); break
+      case '--stall-factor': opts.health.k = positiveNumber(name, value()); break
+      case '--stalled-after': opts.health.minSilenceMs = positiveNumber(name, value()) * 1000; break
+      case '--diverge-factor': opts.health.m = positiveNumber(name, value()); break
       case '--port': {
         const text = value()
         const port = Number(text)
@@ -66,6 +74,12 @@ export function parseArgs(argv: string[]): CliOptions {
   if (positional[0] !== undefined) setStore(opts, positional[0])
   if (opts.demo && opts.store !== undefined) throw new UsageError('--demo cannot be combined with a STORE')
   return opts
+}
+
+function positiveNumber(name: string, text: string): number {
+  const n = Number(text)
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n > 0)) throw new UsageError(`${name} must be a positive number, not '${text}'`)
+  return n
 }
 
 function setStore(opts: CliOptions, store: string): void {

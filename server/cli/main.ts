@@ -78,7 +78,7 @@ async function serveUntilStopped(opts: CliOptions, cwd: string): Promise<number>
 
   try {
     await ensureClientBuilt()
-    const server = await startServer({ store, host: opts.host, port: opts.port, demo: !!demo, clientDir: CLIENT_DIR, log: say })
+    const server = await startServer({ store, host: opts.host, port: opts.port, demo: !!demo, clientDir: CLIENT_DIR, log: say, health: opts.health })
     process.stdout.write(`runwatch listening on ${server.url}\n`)
     return await new Promise<number>((done) => {
       const stop = () => {
