@@ -1,5 +1,5 @@
 // The Hono application: own API, live socket, and the built client.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { upgradeWebSocket } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
@@ -8,6 +8,8 @@ import type { WebSocket } from 'ws'
 import type { LiveClient, LiveHub } from './live/hub.ts'
 import { apiRoutes, type ApiContext } from './routes/api.ts'
 import { artifactDownload, mlflowRoutes, readOnlyAnswer } from './routes/mlflow-api.ts'
+
+const DOCS_DIR = join(import.meta.dirname, '..', 'docs')
 
 export interface AppOptions extends ApiContext {
   hub: LiveHub
@@ -25,6 +27,13 @@ export function createApp(options: AppOptions): Hono {
   app.get('/get-artifact', artifactDownload(options))
   app.get('/ajax-api/2.0/mlflow/get-artifact', artifactDownload(options))
   app.route('/api', apiRoutes({ ...options, live: options.hub }))
+  // The formulas behind health and the stopping aids, linked from the UI.
+  app.get('/docs/:file', (c) => {
+    const file = c.req.param('file')
+    const path = join(DOCS_DIR, file)
+    if (!/^[a-z0-9-]+\.md$/.test(file) || !existsSync(path)) return c.text('no such document', 404)
+    return c.text(readFileSync(path, 'utf8'), 200, { 'Content-Type': 'text/plain; charset=utf-8' })
+  })
   app.onError((err, c) => {
     options.hub.log(`${c.req.method} ${c.req.path} failed: ${err.message}`)
     return c.json({ error: { code: 'INTERNAL_ERROR', message: 'the server could not answer this request' } }, 500)

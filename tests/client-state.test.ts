@@ -75,7 +75,7 @@ describe('view state in the URL', () => {
   it('round-trips every setting and leaves defaults out', () => {
     const state = {
       ...DEFAULT_VIEW, experiments: ['366321049169809600', '1'], filter: "params.opt = 'a,b' AND metrics.loss < 1", sort: [{ column: 'metrics.`val loss`', desc: true }, { column: 'run_name', desc: false }],
-      columns: ['params.lr', 'metrics.min.loss', 'tags.`a,b`'], selected: ['abc', 'def'], metrics: ['loss', 'acc'], smoothing: 0.6, logY: true, x: 'wall' as const, panel: 'compare' as const,
+      columns: ['params.lr', 'metrics.min.loss', 'tags.`a,b`'], selected: ['abc', 'def'], metrics: ['loss', 'acc'], smoothing: 0.6, logY: true, x: 'wall' as const, panel: 'compare' as const, stopping: 'asha' as const,
     }
     expect(parseViewState(serializeViewState(state))).toEqual(state)
     expect(serializeViewState(DEFAULT_VIEW)).toBe('')

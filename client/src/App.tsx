@@ -2,7 +2,7 @@
 // panels or the comparison, and run pages. Everything a link should
 // reproduce lives in the URL (state/view-state.ts).
 import { For, Match, Show, Switch, createEffect, createMemo, createSignal, on, onCleanup, onMount, untrack } from 'solid-js'
-import type { ExperimentSummary, RunKeys, RunSummary } from '../../protocol/index.ts'
+import type { ExperimentSummary, RunKeys, RunSummary, SignalRule } from '../../protocol/index.ts'
 import { fetchExperiments, fetchKeys, fetchRunsPage, liveSocketUrl, mostRecentlyActive } from './api.ts'
 import { ChartPanel } from './charts/ChartPanel.tsx'
 import { CrosshairBus } from './charts/crosshair-bus.ts'
@@ -43,7 +43,7 @@ function routeOf(path: string): { page: 'explorer' } | { page: 'run'; runId: str
 
 /** The values a run summary gives for table columns (min/max come with the next page read). */
 function cellsOf(run: RunSummary, columns: string[]): Record<string, CellValue> {
-  const out: Record<string, CellValue> = { run_name: run.name, status: run.status, start_time: run.startTime, end_time: run.endTime, user_id: run.userId }
+  const out: Record<string, CellValue> = { run_name: run.name, status: run.status, health: run.health ?? 'ok', start_time: run.startTime, end_time: run.endTime, user_id: run.userId }
   for (const c of columns) {
     const spec = parseColumnId(c)
     if (!spec || spec.aggregate) continue
@@ -298,6 +298,12 @@ export function App() {
                     Smoothing <input type="range" min="0" max="0.99" step="0.01" value={view().smoothing} data-testid="smoothing"
                       onChange={(e) => update({ smoothing: Number(e.currentTarget.value) })} /> <span class="num">{view().smoothing.toFixed(2)}</span>
                   </label>
+                  <label title="Which runs an early-stopping rule would stop, against the completed runs: Optuna's median rule, Vizier's, or ASHA rungs">
+                    Stopping aid{' '}
+                    <select data-testid="stopping-rule" onChange={(e) => update({ stopping: e.currentTarget.value as ViewState['stopping'] })}>
+                      <For each={['off', 'median', 'vizier', 'asha'] as const}>{(r) => <option value={r} selected={view().stopping === r}>{r}</option>}</For>
+                    </select>
+                  </label>
                   <label><input type="checkbox" checked={view().logY} data-testid="log-y" onChange={(e) => update({ logY: e.currentTarget.checked })} /> log y</label>
                   <label>
                     x{' '}
@@ -313,7 +319,8 @@ export function App() {
                     <For each={chartMetrics()}>
                       {(key) => (
                         <ChartPanel metricKey={key} runIds={chartedRuns()} names={names()} smoothing={view().smoothing} logY={view().logY} x={view().x}
-                          live={live} crosshair={crosshair} onRemove={chartMetrics().length > 1 ? () => update({ metrics: chartMetrics().filter((m) => m !== key) }) : undefined} />
+                          live={live} crosshair={crosshair} onOpenRun={openRun}
+                          stopping={view().stopping === 'off' ? undefined : { rule: view().stopping as SignalRule, experimentIds: experimentIds(), filter: effectiveFilter() }} onRemove={chartMetrics().length > 1 ? () => update({ metrics: chartMetrics().filter((m) => m !== key) }) : undefined} />
                       )}
                     </For>
                   </div>

@@ -1,4 +1,4 @@
-import type { ExperimentSummary, RunDetails, RunKeys, WireNumber } from '../../protocol/index.ts'
+import type { ExperimentSummary, RunDetails, RunKeys, SignalRule, WireNumber } from '../../protocol/index.ts'
 import type { RunsPage, RunsQuery } from './state/run-pages.ts'
 import type { XMode } from './state/view-state.ts'
 
@@ -88,4 +88,20 @@ export function mostRecentlyActive(experiments: ExperimentSummary[]): Experiment
 export function liveSocketUrl(): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
   return `${proto}//${location.host}/ws`
+}
+
+export interface SignalsAnswer {
+  completed: number
+  runs: { runId: string[]; status: string[]; wouldStopAt: (number | null)[]; candidate: boolean[]; lastStep: (number | null)[]; best: (WireNumber | null)[] }
+  band: { step: number[]; value: WireNumber[]; count: number[] }
+}
+
+export function fetchSignals(request: { experimentIds: string[]; filter: string; key: string; lowerIsBetter: boolean; rule: SignalRule }): Promise<SignalsAnswer> {
+  return postJson<SignalsAnswer>('/api/signals', {
+    experimentIds: request.experimentIds,
+    ...(request.filter.trim() ? { filter: request.filter } : {}),
+    key: request.key,
+    direction: request.lowerIsBetter ? 'minimize' : 'maximize',
+    rule: request.rule,
+  })
 }

@@ -31,7 +31,7 @@ export function parseColumnId(id: string): ColumnSpec | undefined {
 }
 
 /** Always read for a row: what the fixed columns and the nesting need. */
-export const BASE_COLUMNS = ['run_name', 'status', 'start_time', 'end_time', 'user_id', 'tags.`mlflow.parentRunId`'] as const
+export const BASE_COLUMNS = ['run_name', 'status', 'health', 'start_time', 'end_time', 'user_id', 'tags.`mlflow.parentRunId`'] as const
 export const PARENT_COLUMN = 'tags.`mlflow.parentRunId`'
 
 /** The order_by clause a column sorts by on the server (column ids are search identifiers). */

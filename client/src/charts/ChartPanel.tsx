@@ -3,7 +3,7 @@
 // continue them with series.update() from the query's cursor, so nothing is
 // re-fetched or redrawn whole while runs train. Zooming re-reads the visible
 // range at full resolution.
-import { For, createEffect, createSignal, on, onCleanup, onMount } from 'solid-js'
+import { For, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount } from 'solid-js'
 import {
   createOptionsChart,
   createSeriesMarkers,
@@ -14,10 +14,11 @@ import {
   type ISeriesApi,
   type ISeriesMarkersPluginApi,
   type LineData,
+  type SeriesMarker,
   type WhitespaceData,
 } from 'lightweight-charts'
-import { decodeCursor, fromWire, positionKey, type ServerMessage } from '../../../protocol/index.ts'
-import { fetchSeries, type SeriesAnswer } from '../api.ts'
+import { decodeCursor, fromWire, positionKey, type ServerMessage, type SignalRule } from '../../../protocol/index.ts'
+import { fetchSeries, fetchSignals, type SeriesAnswer, type SignalsAnswer } from '../api.ts'
 import { colorFor } from '../colors.ts'
 import { lowerIsBetter } from '../columns.ts'
 import { formatMetric } from '../format.ts'
@@ -39,6 +40,9 @@ export interface ChartPanelProps {
   live: LiveFeed
   crosshair: CrosshairBus
   onRemove?: () => void
+  /** The stopping aid: a rule judged over these experiments and filter (all their runs, not only the charted ones). */
+  stopping?: { rule: SignalRule; experimentIds: string[]; filter: string }
+  onOpenRun?: (runId: string) => void
 }
 
 interface Drawn {
@@ -52,6 +56,10 @@ interface Drawn {
 const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
+/** The stopping aid is read again this often while runs train. */
+const SIGNALS_REFRESH_MS = 10_000
+/** Canvas markers cannot read CSS variables: the failed-run red of both themes. */
+const STOP_COLOR = '#e5534b'
 const DRAWN_POINTS = 100_000
 /** Wide lines cost far more to rasterize (without a GPU, 15× for 100 runs): only for a few runs. */
 const THICK_LINES_UP_TO = 10
@@ -69,6 +77,21 @@ export function ChartPanel(props: ChartPanelProps) {
   let overview: { exact: boolean; from: number; to: number } = { exact: true, from: 0, to: 0 }
   let settingRange = false
   const lower = () => lowerIsBetter(props.metricKey)
+  const [signals, setSignals] = createSignal<SignalsAnswer>()
+  const stopSteps = createMemo(() => {
+    const out = new Map<string, number>()
+    const runs = signals()?.runs
+    runs?.runId.forEach((id, i) => {
+      const at = runs.wouldStopAt[i]
+      if (at !== null && at !== undefined) out.set(id, at)
+    })
+    return out
+  })
+  const candidates = createMemo(() => {
+    const runs = signals()?.runs
+    return runs ? runs.runId.filter((_, i) => runs.candidate[i]) : []
+  })
+  let band: ISeriesApi<'Line', number> | undefined
 
   // About one grid point per pixel and a half, and at most ~100,000 points drawn in all: each
   // series' setData merges into the shared time scale, so the cost grows with runs × points.
@@ -95,12 +118,18 @@ export function ChartPanel(props: ChartPanelProps) {
     line.setData(curve.points.map((p) => toPoint(p.x, p.y)))
     const d: Drawn = { curve, line, ...(rawLine ? { rawLine } : {}), markers: createSeriesMarkers(line, []) }
     drawn.set(runId, d)
-    markBest(d)
+    markBest(d, runId)
   }
 
-  const markBest = (d: Drawn) => {
+  /** Best-so-far dot, and where the stopping rule would have stopped the run. */
+  const markBest = (d: Drawn, runId: string) => {
     const best = d.curve.best(lower())
-    d.markers.setMarkers(best ? [{ time: best.x, position: 'inBar', shape: 'circle', color: d.line.options().color, size: 0.6 }] : [])
+    const markers: SeriesMarker<number>[] = best ? [{ time: best.x, position: 'inBar', shape: 'circle', color: d.line.options().color, size: 0.6 }] : []
+    const stopAt = stopSteps().get(runId)
+    const at = stopAt === undefined ? undefined : d.curve.points.find((p) => p.x >= stopAt)
+    if (at) markers.push({ time: at.x, position: 'aboveBar', shape: 'arrowDown', color: STOP_COLOR, size: 1 })
+    markers.sort((a, b) => a.time - b.time)
+    d.markers.setMarkers(markers)
   }
 
   const countPoints = () => {
@@ -175,7 +204,7 @@ export function ChartPanel(props: ChartPanelProps) {
     if (state() === 'empty') setState('ready')
     markTimer ??= setTimeout(() => {
       markTimer = undefined
-      for (const x of drawn.values()) markBest(x)
+      for (const [id, x] of drawn) markBest(x, id)
     }, 1000)
   }
   onCleanup(() => clearTimeout(markTimer))
@@ -253,6 +282,41 @@ export function ChartPanel(props: ChartPanelProps) {
   const panel = {}
 
   createEffect(on(() => [props.runIds.join(','), props.smoothing, props.x, props.metricKey], () => void load()))
+
+  // The stopping aid: read now and every few seconds while it is on.
+  createEffect(() => {
+    const stopping = props.stopping
+    const key = props.metricKey
+    if (!stopping) {
+      setSignals(undefined)
+      drawBand()
+      return
+    }
+    const read = () =>
+      fetchSignals({ ...stopping, key, lowerIsBetter: lower() })
+        .then((answer) => {
+          setSignals(answer)
+          drawBand()
+        })
+        .catch(() => undefined)
+    void read()
+    const timer = setInterval(read, SIGNALS_REFRESH_MS)
+    onCleanup(() => clearInterval(timer))
+  })
+
+  /** The rule's reference (the median per step, or per rung) as a dashed line on the step axis. */
+  const drawBand = () => {
+    if (!chart) return
+    const answer = signals()
+    if (!answer || props.x !== 'step' || answer.band.step.length === 0) {
+      if (band) chart.removeSeries(band)
+      band = undefined
+    } else {
+      band ??= chart.addSeries(LineSeries, { color: '#8d96a0', lineWidth: 2, lineStyle: LineStyle.Dashed, lastValueVisible: false, priceLineVisible: false, crosshairMarkerVisible: false, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
+      band.setData(answer.band.step.map((x, i) => toPoint(x, fromWire(answer.band.value[i]!))))
+    }
+    for (const [id, d] of drawn) markBest(d, id)
+  }
   createEffect(() => chart?.applyOptions({ rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal } }))
 
   return (
@@ -267,6 +331,24 @@ export function ChartPanel(props: ChartPanelProps) {
         )}
       </header>
       <div class="chart" ref={el} data-testid="live-chart" data-points={pointCount()} />
+      <Show when={props.stopping}>
+        <div class="stop-candidates" data-testid="stop-candidates">
+          <a href="/docs/stopping-rules.md" target="_blank" title="The rule's exact definition">{props.stopping!.rule}</a>{' '}
+          {signals() ? `over ${signals()!.completed} completed runs · ` : 'computing… '}
+          <Show when={signals()}>
+            <Show when={candidates().length > 0} fallback={<span class="muted">no run to stop now</span>}>
+              <b>stop now:</b>{' '}
+              <For each={candidates()}>
+                {(id) => (
+                  <a href={`/runs/${id}`} class="candidate" data-run-id={id} onClick={(e) => { if (!props.onOpenRun) return; e.preventDefault(); props.onOpenRun(id) }}>
+                    <i class="swatch" style={{ background: colorFor(id) }} /> {props.names[id] || id.slice(0, 8)}
+                  </a>
+                )}
+              </For>
+            </Show>
+          </Show>
+        </div>
+      </Show>
       <ul class="legend" data-testid="chart-legend">
         <li class="legend-x">{legend().x === undefined ? props.x : `${props.x} ${formatMetric(legend().x)}`}</li>
         <For each={props.runIds}>

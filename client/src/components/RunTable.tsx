@@ -7,6 +7,7 @@ import { createColumnHelper, createTable, rowSortingFeature, tableFeatures, type
 import { colorFor } from '../colors.ts'
 import { PARENT_COLUMN, type ColumnSpec } from '../columns.ts'
 import { formatAgo, formatDuration, formatMetric } from '../format.ts'
+import { HealthBadge } from './HealthBadge.tsx'
 import type { RunPages, RunRow } from '../state/run-pages.ts'
 import type { SortTerm } from '../state/view-state.ts'
 
@@ -81,7 +82,12 @@ export function RunTable(props: RunTableProps) {
       helper.accessor((r) => text(r.values.status), {
         id: 'status',
         header: 'Status',
-        cell: (info) => <span class={`status status-${info.getValue().toLowerCase()}`}>{info.getValue()}</span>,
+        cell: (info) => (
+          <>
+            <span class={`status status-${info.getValue().toLowerCase()}`}>{info.getValue()}</span>
+            <HealthBadge health={info.row.original.values.health} />
+          </>
+        ),
       }),
       helper.accessor((r) => num(r.values.start_time), { id: 'start_time', header: 'Started', cell: (info) => formatAgo(info.getValue(), now()) }),
       helper.display({

@@ -10,6 +10,7 @@ import { formatDuration, formatMetric } from '../format.ts'
 import { runIdFilter, type LiveFeed } from '../live/live-feed.ts'
 import type { SeriesData } from '../../../protocol/index.ts'
 import { ArtifactBrowser } from './ArtifactBrowser.tsx'
+import { HealthBadge } from '../components/HealthBadge.tsx'
 
 const SPARK_POINTS = 120
 const formatTime = (t: number | null) => (t === null ? '' : new Date(t).toLocaleString())
@@ -89,6 +90,7 @@ export function RunPage(props: { runId: string; live: LiveFeed; onOpenRun: (runI
                 <i class="swatch" style={{ background: colorFor(r().runId) }} />
                 <span data-testid="run-title">{r().name || r().runId}</span>
                 <span class={`status status-${r().status.toLowerCase()}`}>{r().status}</span>
+                <HealthBadge health={r().health} />
                 <Show when={r().lifecycleStage === 'deleted'}>
                   <span class="muted">(deleted)</span>
                 </Show>

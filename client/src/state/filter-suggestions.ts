@@ -10,7 +10,7 @@ export interface Suggestions {
 }
 
 const ENTITIES = ['metrics.', 'params.', 'tags.', 'attributes.']
-const ATTRIBUTES = ['run_name', 'run_id', 'status', 'user_id', 'start_time', 'end_time', 'artifact_uri']
+const ATTRIBUTES = ['run_name', 'run_id', 'status', 'health', 'user_id', 'start_time', 'end_time', 'artifact_uri']
 const NUMERIC_OPS = ['<', '<=', '>', '>=', '=', '!=', 'IS NULL', 'IS NOT NULL']
 const STRING_OPS = ['=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN', 'IS NULL', 'IS NOT NULL']
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_.]*$/

@@ -23,13 +23,16 @@ export interface ViewState {
   x: XMode
   /** Lower panel: the run charts or the comparison of the selected runs. */
   panel: 'charts' | 'compare'
+  /** The early-stopping rule drawn on the charts (median band, stop markers, candidates). */
+  stopping: 'off' | 'median' | 'vizier' | 'asha'
 }
 
 export const DEFAULT_VIEW: ViewState = {
-  experiments: [], filter: '', sort: [], columns: [], selected: [], metrics: [], smoothing: 0, logY: false, x: 'step', panel: 'charts',
+  experiments: [], filter: '', sort: [], columns: [], selected: [], metrics: [], smoothing: 0, logY: false, x: 'step', panel: 'charts', stopping: 'off',
 }
 
 const LIST_SEPARATOR = ','
+const STOPPING = ['median', 'vizier', 'asha'] as const
 
 function list(value: string | null): string[] {
   return value ? value.split(LIST_SEPARATOR).filter((s) => s !== '') : []
@@ -61,6 +64,7 @@ export function parseViewState(search: string): ViewState {
     logY: q.get('log') === '1',
     x: x === 'relative' || x === 'wall' ? x : 'step',
     panel: q.get('panel') === 'compare' ? 'compare' : 'charts',
+    stopping: STOPPING.find((r) => r === q.get('stop')) ?? 'off',
   }
 }
 
@@ -77,6 +81,7 @@ export function serializeViewState(state: ViewState): string {
   if (state.logY) q.set('log', '1')
   if (state.x !== 'step') q.set('x', state.x)
   if (state.panel !== 'charts') q.set('panel', state.panel)
+  if (state.stopping !== 'off') q.set('stop', state.stopping)
   const text = q.toString()
   return text ? `?${text}` : ''
 }

@@ -11,7 +11,6 @@ import { colorFor } from '../colors.ts'
 import { formatDuration, formatMetric } from '../format.ts'
 import { LiveConnection, type ConnectionStatus } from '../live/connection.ts'
 import { appendBounded } from '../state/bounded-series.ts'
-import { runHealth } from '../state/health.ts'
 import type { SeriesData } from '../../../protocol/index.ts'
 import { Sparkline } from '../components/Sparkline.tsx'
 
@@ -32,8 +31,6 @@ interface Tile {
   lastPointAt: number
   /** Logged timestamps of the last few seconds' points (the logging rate). */
   recent: number[]
-  /** The last logged timestamps, for the run's usual logging interval. */
-  timestamps: number[]
 }
 
 export function WallView() {
@@ -76,7 +73,7 @@ export function WallView() {
           }
           for (const run of msg.upsert) {
             if (state[run.runId]) state[run.runId]!.run = run
-            else state[run.runId] = { run, version: 0, last: NaN, best: NaN, lastPointAt: 0, recent: [], timestamps: [] }
+            else state[run.runId] = { run, version: 0, last: NaN, best: NaN, lastPointAt: 0, recent: [] }
           }
         }),
       )
@@ -97,7 +94,6 @@ export function WallView() {
           const since = Date.now() - 5000
           for (const t of msg.timestamp) if (t > tile.lastPointAt) tile.lastPointAt = t
           tile.recent = [...tile.recent.filter((x) => x > since), ...msg.timestamp.filter((x) => x > since)].slice(-5000)
-          tile.timestamps = tile.timestamps.concat(msg.timestamp.slice(-64)).slice(-64)
           tile.version++
         }),
       )
@@ -175,7 +171,8 @@ export function WallView() {
               const silentFor = () => (tile.lastPointAt ? Math.max(0, now() - tile.lastPointAt) : 0)
               // Points logged in the last 5 s, recomputed each second so a finished run drops to 0.
               const rate = () => tile.recent.filter((t) => t > now() - 5000).length / 5
-              const health = () => (maximize ? 'ok' : runHealth({ status: tile.run.status, lastPointAt: tile.lastPointAt, timestamps: tile.timestamps, last: tile.last, best: tile.best }, now()))
+              // The server judges health (docs/stopping-rules.md): the same verdict as the table and the run page.
+              const health = () => tile.run.health ?? 'ok'
               return (
                 <div class={`wall-tile wall-${tile.run.status.toLowerCase()}`} data-testid="wall-tile" data-run-id={tile.run.runId}>
                   <div class="wall-head">
