@@ -1,8 +1,7 @@
 // Health that changes with time alone: a RUNNING run turns stalled without
 // any event from the store, so nothing else would publish it. Every few
 // seconds this check refreshes the logging intervals, judges the RUNNING runs
-// and publishes the ones whose health changed while their points did not (a
-// change that came with new points or a new status went out with them). The
+// and publishes the ones whose health changed since the last check. The
 // first judgement, the baseline, comes before any interval is known; the
 // checks after it correct what that got wrong (a slow logger is not stalled).
 import type { RunHealth } from '../../protocol/index.ts'
@@ -15,13 +14,8 @@ import { runHealthSql } from './health.ts'
 
 export const HEALTH_CHECK_MS = 5_000
 
-interface Seen {
-  health: RunHealth
-  points: number
-}
-
 export class HealthWatch {
-  private seen = new Map<string, Seen>()
+  private seen = new Map<string, RunHealth>()
   private timer: NodeJS.Timeout | undefined
 
   constructor(
@@ -66,20 +60,21 @@ export class HealthWatch {
 
   private async judge(): Promise<string[]> {
     const p = new ParamNamer('h')
-    const [ids = [], healths = [], points = []] = (await this.index.columns(
-      `SELECT h.run_id, h.health, coalesce(m.points, 0)
-       FROM (${runHealthSql(this.index.health, (v) => p.add(v), "hr.status = 'RUNNING'")}) h
-       LEFT JOIN (SELECT run_id, sum(count)::DOUBLE AS points FROM latest_metrics GROUP BY run_id) m USING (run_id)`,
+    const [ids = [], healths = []] = (await this.index.columns(
+      `SELECT h.run_id, h.health FROM (${runHealthSql(this.index.health, (v) => p.add(v), "hr.status = 'RUNNING'")}) h`,
       p.params,
-      3,
-    )) as [string[], RunHealth[], number[]]
+      2,
+    )) as [string[], RunHealth[]]
     const previous = this.seen
     this.seen = new Map()
     const changed: string[] = []
     for (let i = 0; i < ids.length; i++) {
-      const now: Seen = { health: healths[i]!, points: points[i]! }
+      const now = healths[i]!
       const before = previous.get(ids[i]!)
-      if (before && before.health !== now.health && before.points === now.points) changed.push(ids[i]!)
+      // Published whenever the verdict moved since the last check (or a run is first seen unhealthy): a run
+      // that fell silent right after logging changes verdict between two checks whose point counts differ.
+      // An upsert that repeats what a points-driven upsert already said is harmless; a missed one is not.
+      if (before ? before !== now : now !== 'ok') changed.push(ids[i]!)
       this.seen.set(ids[i]!, now)
     }
     // Signal selections filtered on health move with it.
