@@ -120,6 +120,20 @@ describe('the explorer in Chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('shows the stopping aid on the charts: the rule, the completed runs it compares with, runs to stop now', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/?experiments=${TRANSFORMER}`)
+    await waitFor(async () => (await chartPoints(page)) === 10 * 500, 'the charts', 15_000)
+    await page.selectOption('[data-testid=stopping-rule]', 'median')
+    const expected = (await (await fetch(`${server.url}/api/signals`, { method: 'POST', body: JSON.stringify({ experimentIds: [TRANSFORMER], key: 'loss', direction: 'minimize', rule: 'median' }) })).json()) as { completed: number; runs: { runId: string[]; candidate: boolean[] } }
+    await waitFor(async () => (await page.textContent('[data-testid=stop-candidates]'))?.includes(`over ${expected.completed} completed runs`), 'the rule computed')
+    const candidates = expected.runs.runId.filter((_, i) => expected.runs.candidate[i])
+    expect(await page.locator('[data-testid=stop-candidates] .candidate').count()).toBe(candidates.length)
+    expect(page.url()).toContain('stop=median')
+    await page.reload()
+    await waitFor(async () => (await page.inputValue('[data-testid=stopping-rule]')) === 'median', 'the rule kept in the URL')
+    expect(errors).toEqual([])
+  })
+
   it('opens a run page with its details and previews a text and an image artifact', async () => {
     const { page, errors } = await openPage(browser, `${server.url}/?experiments=${TRANSFORMER}`)
     await waitFor(async () => (await rowNames(page)).length === 10, 'ten runs', 15_000)
