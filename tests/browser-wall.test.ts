@@ -2,23 +2,14 @@
 // runs come and go — a new run appears, a silent one turns STALLED, and the
 // page rides out a server restart without a reload.
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
-import { launchBrowser, openPage } from './helpers/browser.ts'
+import { browserForFile, openPage } from './helpers/browser.ts'
 import { tempDir } from './helpers/fixtures.ts'
 import { startRunwatch, type RunwatchProcess } from './helpers/runwatch-process.ts'
 import { waitFor } from './helpers/wait.ts'
 
-let browser: Browser
-const cleanups: (() => unknown)[] = []
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  for (const fn of cleanups.reverse()) await fn()
-  await browser?.close()
-})
+const { browser, cleanups } = browserForFile()
 
 describe('/wall in Chromium', () => {
   it('shows a new run, marks a silent one STALLED, and survives a server restart', { timeout: 120_000 }, async () => {
@@ -43,7 +34,7 @@ describe('/wall in Chromium', () => {
     let server: RunwatchProcess & { url: string } = await startRunwatch(args, dir.path)
     cleanups.push(() => server.stop())
 
-    const { page, errors } = await openPage(browser, `${server.url}/wall`)
+    const { page, errors } = await openPage(browser(), `${server.url}/wall`)
     const tiles = () => page.locator('[data-testid=wall-tile]').count()
     await waitFor(async () => (await tiles()) === 1, 'the running run on the wall', 15_000)
 

@@ -2,23 +2,14 @@
 // grow while you watch; a line appended to a store file reaching the chart.
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chartPoints, launchBrowser, openPage } from './helpers/browser.ts'
+import { describe, expect, it } from 'vitest'
+import { browserForFile, chartPoints, openPage } from './helpers/browser.ts'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
 import { copyFixtureFileStore, tempDir } from './helpers/fixtures.ts'
 import { startRunwatch, type RunwatchProcess } from './helpers/runwatch-process.ts'
 import { waitFor } from './helpers/wait.ts'
 
-let browser: Browser
-const cleanups: (() => unknown)[] = []
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  for (const fn of cleanups.reverse()) await fn()
-  await browser?.close()
-})
+const { browser, cleanups } = browserForFile()
 
 async function serve(args: string[], cwd: string): Promise<RunwatchProcess & { url: string }> {
   const p = await startRunwatch([...args, '--port', '0'], cwd)
@@ -31,7 +22,7 @@ describe('runwatch in Chromium', () => {
     const dir = tempDir()
     cleanups.push(dir.remove)
     const server = await serve(['--demo'], dir.path)
-    const { page, errors } = await openPage(browser, server.url)
+    const { page, errors } = await openPage(browser(), server.url)
     await page.waitForSelector('[data-testid=run-table] tr[data-run-id]', { timeout: 15_000 })
     await waitFor(async () => (await page.locator('[data-testid=run-table] tr[data-run-id]').count()) >= 2, 'two demo runs in the table', 15_000)
     expect(await page.locator('[data-testid=live-chart] canvas').count()).toBeGreaterThan(0)
@@ -48,7 +39,7 @@ describe('runwatch in Chromium', () => {
     cleanups.push(dir.remove)
     const root = copyFixtureFileStore('mlflow-3.6', dir.path)
     const server = await serve([root], dir.path)
-    const { page, errors } = await openPage(browser, server.url)
+    const { page, errors } = await openPage(browser(), server.url)
     await waitFor(async () => (await page.locator('[data-testid=run-table] tr[data-run-id]').count()) === 10, 'ten runs', 15_000)
     // run-13, the only RUNNING run, lives in demo-transformer.
     expect(await page.textContent('[data-testid=experiment-picker]')).toMatch(/^demo-transformer/)
@@ -65,7 +56,7 @@ describe('runwatch in Chromium', () => {
     cleanups.push(dir.remove)
     const root = copyFixtureFileStore('mlflow-3.6', dir.path)
     const server = await serve([root], dir.path)
-    const { page, errors } = await openPage(browser, server.url)
+    const { page, errors } = await openPage(browser(), server.url)
     const rowCount = () => page.locator('[data-testid=run-table] tr[data-run-id]').count()
     await waitFor(async () => (await rowCount()) === 10, 'ten runs', 15_000)
     const expected = async (filter: string) => {
@@ -106,7 +97,7 @@ describe('runwatch in Chromium', () => {
       w.endRun(id, 'FINISHED', 1_790_000_000_000 + r * 1000 + 500)
     }
     const server = await serve([root], dir.path)
-    const { page, errors } = await openPage(browser, server.url)
+    const { page, errors } = await openPage(browser(), server.url)
     await waitFor(async () => (await page.textContent('[data-testid=run-count]'))?.startsWith('2000 runs'), '2000 runs counted', 20_000)
     // The chart overlays the table's first 10 runs (one loss point each), not all 2,000.
     await waitFor(async () => (await chartPoints(page)) === 10, 'ten charted runs')
@@ -124,7 +115,7 @@ describe('runwatch in Chromium', () => {
     const dir = tempDir()
     cleanups.push(dir.remove)
     const server = await serve(['--demo'], dir.path)
-    const { page, errors } = await openPage(browser, `${server.url}/wall`)
+    const { page, errors } = await openPage(browser(), `${server.url}/wall`)
     await waitFor(async () => (await page.locator('[data-testid=wall-tile]').count()) >= 2, 'two running runs on the wall', 15_000)
     const step = async () => Number(((await page.locator('[data-testid=wall-step]').first().textContent()) ?? '').replace(/\D/g, '') || 0)
     const first = await waitFor(step, 'a step on the first tile')

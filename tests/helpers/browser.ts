@@ -1,5 +1,6 @@
 // Debian's Chromium driven by playwright-core; never a downloaded browser.
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 
 export const CHROMIUM = process.env.RUNWATCH_CHROMIUM ?? '/usr/bin/chromium'
 
@@ -24,4 +25,21 @@ export async function openPage(browser: Browser, url: string): Promise<{ page: P
 
 export async function chartPoints(page: Page): Promise<number> {
   return Number((await page.getAttribute('[data-testid=live-chart]', 'data-points')) ?? 0)
+}
+
+/**
+ * One browser for a test file, and cleanups run after its tests (servers,
+ * folders), in reverse order, before the browser closes.
+ */
+export function browserForFile(): { browser: () => Browser; cleanups: (() => unknown)[] } {
+  let browser: Browser | undefined
+  const cleanups: (() => unknown)[] = []
+  beforeAll(async () => {
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    for (const fn of cleanups.reverse()) await fn()
+    await browser?.close()
+  })
+  return { browser: () => browser!, cleanups }
 }

@@ -1,18 +1,13 @@
 // Choose the table's param, metric and tag columns, searching over every key
 // in use. Metrics offer their latest value and, on request, min and max.
-import { For, Show, createMemo, createSignal, onCleanup, onMount } from 'solid-js'
+import { For, Show, createMemo, createSignal } from 'solid-js'
+import { createPopover } from './popover.ts'
 import type { RunKeys } from '../../../protocol/index.ts'
 import { columnId } from '../columns.ts'
 
 export function ColumnPicker(props: { keys: RunKeys; chosen: string[]; onChange: (columns: string[]) => void }) {
-  const [open, setOpen] = createSignal(false)
+  const { open, setOpen, ref } = createPopover()
   const [query, setQuery] = createSignal('')
-  let root!: HTMLDivElement
-  const close = (e: MouseEvent) => {
-    if (open() && !root.contains(e.target as Node)) setOpen(false)
-  }
-  onMount(() => document.addEventListener('mousedown', close))
-  onCleanup(() => document.removeEventListener('mousedown', close))
 
   const chosen = createMemo(() => new Set(props.chosen))
   const toggle = (id: string) => props.onChange(chosen().has(id) ? props.chosen.filter((c) => c !== id) : [...props.chosen, id])
@@ -27,7 +22,7 @@ export function ColumnPicker(props: { keys: RunKeys; chosen: string[]; onChange:
   )
 
   return (
-    <div class="column-picker" ref={root}>
+    <div class="column-picker" ref={ref}>
       <button type="button" data-testid="column-picker" onClick={() => setOpen(!open())} aria-expanded={open()}>
         Columns ({props.chosen.length})
       </button>

@@ -1,22 +1,17 @@
 // Several experiments at once: a dropdown of checkboxes, newest activity first.
-import { For, Show, createMemo, createSignal, onCleanup, onMount } from 'solid-js'
+import { For, Show, createMemo } from 'solid-js'
+import { createPopover } from './popover.ts'
 import type { ExperimentSummary } from '../../../protocol/index.ts'
 
 export function ExperimentPicker(props: { experiments: ExperimentSummary[]; chosen: string[]; onChange: (ids: string[]) => void; onOpen: () => void }) {
-  const [open, setOpen] = createSignal(false)
-  let root!: HTMLDivElement
-  const close = (e: MouseEvent) => {
-    if (open() && !root.contains(e.target as Node)) setOpen(false)
-  }
-  onMount(() => document.addEventListener('mousedown', close))
-  onCleanup(() => document.removeEventListener('mousedown', close))
+  const { open, setOpen, ref } = createPopover()
   const chosen = createMemo(() => new Set(props.chosen))
   const label = () => {
     const names = props.experiments.filter((e) => chosen().has(e.experimentId)).map((e) => e.name)
     return names.length === 0 ? 'Choose an experiment' : names.length === 1 ? names[0]! : `${names[0]} +${names.length - 1}`
   }
   return (
-    <div class="experiment-picker" ref={root}>
+    <div class="experiment-picker" ref={ref}>
       <button type="button" data-testid="experiment-picker" aria-expanded={open()} onClick={() => (setOpen(!open()), open() && props.onOpen())}>
         {label()} ▾
       </button>
