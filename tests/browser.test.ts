@@ -24,7 +24,7 @@ describe('runwatch in Chromium', () => {
     const server = await serve(['--demo'], dir.path)
     const { page, errors } = await openPage(browser(), server.url)
     await page.waitForSelector('[data-testid=run-table] tr[data-run-id]', { timeout: 15_000 })
-    await waitFor(async () => (await page.locator('[data-testid=run-table] tr[data-run-id]').count()) >= 2, 'two demo runs in the table', 15_000)
+    await waitFor(async () => (await page.locator('[data-testid=run-table] tr[data-run-id]').count()) >= 2, 'two demo runs in the table', 30_000)
     expect(await page.locator('[data-testid=live-chart] canvas').count()).toBeGreaterThan(0)
     expect(await page.getAttribute('[data-testid=chart-panel]', 'data-metric')).toBe('loss')
     const first = await waitFor(() => chartPoints(page), 'points on the chart')
@@ -98,7 +98,7 @@ describe('runwatch in Chromium', () => {
     }
     const server = await serve([root], dir.path)
     const { page, errors } = await openPage(browser(), server.url)
-    await waitFor(async () => (await page.textContent('[data-testid=run-count]'))?.startsWith('2000 runs'), '2000 runs counted', 20_000)
+    await waitFor(async () => (await page.textContent('[data-testid=run-count]'))?.startsWith('2000 runs'), '2000 runs counted', 60_000)
     // The chart overlays the table's first 10 runs (one loss point each), not all 2,000.
     await waitFor(async () => (await chartPoints(page)) === 10, 'ten charted runs')
     const rendered = await page.locator('[data-testid=run-table] tr[data-run-id]').count()
@@ -116,7 +116,7 @@ describe('runwatch in Chromium', () => {
     cleanups.push(dir.remove)
     const server = await serve(['--demo'], dir.path)
     const { page, errors } = await openPage(browser(), `${server.url}/wall`)
-    await waitFor(async () => (await page.locator('[data-testid=wall-tile]').count()) >= 2, 'two running runs on the wall', 15_000)
+    await waitFor(async () => (await page.locator('[data-testid=wall-tile]').count()) >= 2, 'two running runs on the wall', 30_000)
     const step = async () => Number(((await page.locator('[data-testid=wall-step]').first().textContent()) ?? '').replace(/\D/g, '') || 0)
     const first = await waitFor(step, 'a step on the first tile')
     await waitFor(async () => (await step()) > first + 10, 'the tile moving live', 10_000)
