@@ -18,7 +18,7 @@ async function serve(args: string[], cwd: string): Promise<RunwatchProcess & { u
 }
 
 describe('runwatch in Chromium', () => {
-  it('shows the demo runs in a table and a chart whose curves grow', async () => {
+  it('shows the demo runs in a table and a chart whose curves grow', { timeout: 60_000 }, async () => {
     const dir = tempDir()
     cleanups.push(dir.remove)
     const server = await serve(['--demo'], dir.path)
@@ -111,7 +111,7 @@ describe('runwatch in Chromium', () => {
     expect(errors).toEqual([])
   })
 
-  it('shows the running runs on /wall as live tiles that fit the screen', async () => {
+  it('shows the running runs on /wall as live tiles that fit the screen', { timeout: 60_000 }, async () => {
     const dir = tempDir()
     cleanups.push(dir.remove)
     const server = await serve(['--demo'], dir.path)
