@@ -48,8 +48,10 @@ export async function benchWallSoak(minutes = Number(process.env.SOAK_MINUTES ??
     demo.stop()
     dir.remove()
   }
-  const base = samples.find((s) => s.minute === Math.min(5, samples.length)) ?? samples[0]!
-  const late = samples.filter((s) => s.minute >= base.minute)
-  const growth = (pick: (s: SoakSample) => number) => (Math.max(...late.map(pick)) / pick(base) - 1) * 100
-  return { samples, heapGrowthPct: growth((s) => s.heapMb), domGrowthPct: growth((s) => s.domNodes), reconnects: Math.max(0, reconnects - 1), base }
+  // Heap samples swing with V8's collector: compare medians, the settled minutes 5–14 against the last ten.
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
+  const settled = samples.filter((s) => s.minute >= 5)
+  const [early, late] = settled.length >= 20 ? [settled.slice(0, 10), samples.slice(-10)] : [samples.slice(0, Math.ceil(samples.length / 2)), samples.slice(Math.ceil(samples.length / 2))]
+  const growth = (pick: (s: SoakSample) => number) => (median(late.map(pick)) / median(early.map(pick)) - 1) * 100
+  return { samples, heapGrowthPct: growth((s) => s.heapMb), domGrowthPct: growth((s) => s.domNodes), maxHeapMb: Math.max(...samples.map((s) => s.heapMb)), reconnects: Math.max(0, reconnects - 1) }
 }
