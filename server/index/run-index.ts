@@ -50,6 +50,9 @@ export class RunIndex {
   private readonly latest = new Map<number, LatestMetric>()
   /** Points per series so far: the next point's `seq`. */
   private readonly seriesLength = new Map<number, number>()
+  /** run → its series, in the order they were first seen. */
+  private readonly runSeries = new Map<string, number[]>()
+  private readonly runListeners: ((runIds: string[]) => void)[] = []
   private nextSeriesId = 1
   private pointCount = 0
   private bulkLoading = false
@@ -110,6 +113,25 @@ export class RunIndex {
 
   get runs(): number {
     return this.runExperiment.size
+  }
+
+  /**
+   * Calls `listener` with the runs whose record, params, tags or inputs
+   * changed (or that were removed), once the change is committed. Points
+   * alone do not count: latest metrics are read with latestMetrics().
+   */
+  onRunsChanged(listener: (runIds: string[]) => void): void {
+    this.runListeners.push(listener)
+  }
+
+  /** A run's latest metric values, as in latest_metrics, from memory: no query. */
+  latestMetrics(runId: string): [key: string, latest: LatestMetric][] {
+    const out: [string, LatestMetric][] = []
+    for (const id of this.runSeries.get(runId) ?? []) {
+      const latest = this.latest.get(id)
+      if (latest) out.push([this.seriesNames.get(id)![1], latest])
+    }
+    return out
   }
 
   // ---- writes ---------------------------------------------------------------
@@ -199,6 +221,7 @@ export class RunIndex {
         this.latest.delete(id)
         this.seriesLength.delete(id)
       }
+      for (const id of removed) this.runSeries.delete(id)
       for (const [k, b] of this.pendingBlocks) if (gone.has(b.seriesId)) this.pendingBlocks.delete(k)
     }
     const changed = new Set<string>(runs.keys())
@@ -206,6 +229,7 @@ export class RunIndex {
     for (const [run] of tags.values()) changed.add(run)
     for (const [run] of removedTags) changed.add(run)
     for (const run of inputs.keys()) changed.add(run)
+    if (changed.size + removed.size > 0) for (const l of this.runListeners) l([...changed, ...removed])
     return { changedRunIds: [...changed], removedRunIds: [...removed], batches }
   }
 
@@ -320,6 +344,9 @@ export class RunIndex {
       const id = this.nextSeriesId++
       this.seriesIds.set(k, id)
       this.seriesNames.set(id, [b.runId, b.key])
+      const ofRun = this.runSeries.get(b.runId)
+      if (ofRun) ofRun.push(id)
+      else this.runSeries.set(b.runId, [id])
       a ??= await this.writer.createAppender('series')
       a.appendInteger(id); a.appendVarchar(b.runId); a.appendVarchar(b.key)
       a.endRow()
