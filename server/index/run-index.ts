@@ -7,7 +7,7 @@ import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumn
 import { positionKey, toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
 import { BUILD_BLOCKS_SQL, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
-import { SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
+import { CLUSTER_BY_KEY_SQL, SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
 
 export interface RunQuery {
   experimentIds?: string[]
@@ -83,7 +83,8 @@ export class RunIndex {
 
   /**
    * Between these two calls (the initial scan) the coarse blocks are not kept
-   * per batch: they are built once at the end, in one pass over the points.
+   * per batch: they are built once at the end, in one pass over the points,
+   * after the keyed tables are clustered by key (see CLUSTER_BY_KEY_SQL).
    */
   beginBulkLoad(): void {
     this.bulkLoading = true
@@ -93,6 +94,7 @@ export class RunIndex {
   async endBulkLoad(): Promise<void> {
     if (!this.bulkLoading) return
     this.bulkLoading = false
+    await this.writer.run(`BEGIN TRANSACTION; ${CLUSTER_BY_KEY_SQL} COMMIT`)
     await this.writer.run('DELETE FROM point_blocks')
     await this.writer.run(BUILD_BLOCKS_SQL)
     this.blocksReady = true
