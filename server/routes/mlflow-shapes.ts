@@ -8,6 +8,11 @@ export function omitEmpty<T extends Record<string, unknown>>(o: T): T {
   return o
 }
 
+/** One latest value in a run's data.metrics. */
+export function metricJson(key: string, m: RunSummary['metrics'][string]) {
+  return { key, value: m.value, timestamp: m.timestamp, step: m.step }
+}
+
 export function runJson(r: RunSummary) {
   return omitEmpty({
     info: omitEmpty({
@@ -23,7 +28,7 @@ export function runJson(r: RunSummary) {
       lifecycle_stage: r.lifecycleStage,
     }),
     data: omitEmpty({
-      metrics: Object.entries(r.metrics).map(([key, m]) => ({ key, value: m.value, timestamp: m.timestamp, step: m.step })),
+      metrics: Object.entries(r.metrics).map(([key, m]) => metricJson(key, m)),
       params: Object.entries(r.params).map(([key, value]) => ({ key, value })),
       tags: Object.entries(r.tags).map(([key, value]) => ({ key, value })),
     }),

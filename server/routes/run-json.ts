@@ -6,8 +6,8 @@
 // index reports the run changed. Latest metrics change with every point:
 // they are written fresh from the index's memory and spliced in.
 import type { RunIndex } from '../index/run-index.ts'
-import { jsonNumber, wireNumberJson } from './json-text.ts'
-import { runJson } from './mlflow-shapes.ts'
+import { toWire } from '../../protocol/index.ts'
+import { metricJson, runJson } from './mlflow-shapes.ts'
 
 interface RunText {
   /** runJson of the run without metrics. */
@@ -22,8 +22,6 @@ export class RunJsonCache {
   private readonly texts = new Map<string, RunText>()
   /** One set per build in progress: the runs that changed meanwhile, whose text it must not keep. */
   private readonly building = new Set<Set<string>>()
-  /** `{"key":…,"value":` per metric key. */
-  private readonly metricHeads = new Map<string, string>()
 
   constructor(private readonly index: RunIndex) {
     index.onRunsChanged((runIds) => {
@@ -73,19 +71,9 @@ export class RunJsonCache {
   private withMetrics(runId: string, { text, data }: RunText): string {
     const latest = this.index.latestMetrics(runId)
     if (latest.length === 0) return text
-    const items: string[] = []
-    for (const [key, m] of latest) items.push(`${this.metricHead(key)}${wireNumberJson(m.value)},"timestamp":${jsonNumber(m.timestamp)},"step":${jsonNumber(m.step)}}`)
+    const metrics = latest.map(([key, m]) => metricJson(key, { value: toWire(m.value), step: m.step, timestamp: m.timestamp }))
     // `data` holds params and tags after the metrics, or nothing.
     const rest = text[data] === '}' ? '' : ','
-    return `${text.slice(0, data)}"metrics":[${items.join(',')}]${rest}${text.slice(data)}`
-  }
-
-  private metricHead(key: string): string {
-    let head = this.metricHeads.get(key)
-    if (head === undefined) {
-      head = `{"key":${JSON.stringify(key)},"value":`
-      this.metricHeads.set(key, head)
-    }
-    return head
+    return `${text.slice(0, data)}"metrics":${JSON.stringify(metrics)}${rest}${text.slice(data)}`
   }
 }
