@@ -30,7 +30,12 @@ export interface SeriesResponse {
   runs: { runId: string; y: (WireNumber | null)[]; raw?: (WireNumber | null)[] }[]
 }
 
-const SELECTED = `WITH sel AS (SELECT series_id, run_id FROM series WHERE key = $key AND list_contains($runs, run_id))`
+// Rows name their run by its position in $runs: an integer to group by and
+// to read, instead of a 32-character string per row.
+const SELECTED = `WITH sel AS (
+  SELECT s.series_id, w.run_pos FROM series s
+  JOIN (SELECT unnest($runs) AS run_id, (generate_subscripts($runs, 1) - 1)::INTEGER AS run_pos) w USING (run_id)
+  WHERE s.key = $key)`
 
 const X_EXPR: Record<XMode, string> = {
   step: 'p.step',
@@ -42,15 +47,13 @@ const X_EXPR: Record<XMode, string> = {
 export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<SeriesResponse> {
   const mode = req.x ?? 'step'
   const budget = Math.max(4, Math.floor(req.budget ?? 1000))
-  const params = { runs: listValue(req.runIds), key: req.key }
-  const base = `WITH pts AS (
-      SELECT s.run_id, ${X_EXPR[mode]} AS x, p.timestamp, p.value
-      FROM points p JOIN series s USING (series_id)
-      WHERE s.key = $key AND list_contains($runs, s.run_id))`
+  const runIds = [...new Set(req.runIds)]
+  const params = { runs: listValue(runIds), key: req.key }
+  const base = `${SELECTED}, pts AS (SELECT sel.run_pos, ${X_EXPR[mode]} AS x, p.timestamp, p.value FROM points p JOIN sel USING (series_id))`
   const empty: SeriesResponse = { key: req.key, x: mode, exact: true, grid: [], runs: req.runIds.map((runId) => ({ runId, y: [] })) }
   if (req.runIds.length === 0) return empty
 
-  if (req.smoothing) return smoothed(index, req, mode, budget, base, params)
+  if (req.smoothing) return smoothed(index, req, runIds, mode, budget, base, params)
 
   const rangeParams = req.range ? { x0: req.range[0], x1: req.range[1] } : {}
   const inRange = req.range ? 'WHERE x BETWEEN $x0 AND $x1' : ''
@@ -61,27 +64,28 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
       ? `${SELECTED} SELECT min(${req.range ? 'greatest(b.first_x, $x0)' : 'b.first_x'}), max(${req.range ? 'least(b.last_x, $x1)' : 'b.last_x'}), sum(b.n)::DOUBLE
          FROM point_blocks b JOIN sel USING (series_id) ${req.range ? 'WHERE b.last_x >= $x0 AND b.first_x <= $x1' : ''}`
       : `${base} SELECT min(x), max(x), count(*)::DOUBLE FROM pts ${inRange}`
-  const [[lo], [hi], [count]] = (await index.columns(stats, { ...params, ...rangeParams }, 3)) as [[number | null], [number | null], [number]]
-  if (lo === null || lo === undefined || hi === null || hi === undefined) return empty
+  // No point in range: min and max are NULL, read as NaN.
+  const [[lo = NaN], [hi = NaN], [count = 0]] = (await index.numberColumns(stats, { ...params, ...rangeParams }, 3)) as [Float64Array, Float64Array, Float64Array]
+  if (Number.isNaN(lo) || Number.isNaN(hi)) return empty
   const [x0, x1] = req.range ?? [lo, hi]
   // Few points, or many runs sharing few x values: the exact union fits the budget.
   let exact = count <= budget
   if (!exact && count <= budget * req.runIds.length) {
-    const [[distinct]] = (await index.columns(`${base} SELECT count(DISTINCT x)::DOUBLE FROM pts ${inRange}`, { ...params, ...rangeParams }, 1)) as [[number]]
+    const [[distinct = 0]] = (await index.numberColumns(`${base} SELECT count(DISTINCT x)::DOUBLE FROM pts ${inRange}`, { ...params, ...rangeParams }, 1)) as [Float64Array]
     exact = distinct <= budget
   }
 
   if (exact) {
     // Exact: the grid is the union of the runs' x values; one value per run and x (the last logged).
-    const [runs = [], xs = [], ys = []] = (await index.columns(
-      `${base} SELECT run_id, x, arg_max(value, timestamp) FROM pts WHERE x BETWEEN $x0 AND $x1 GROUP BY run_id, x ORDER BY x`,
+    const [at, xs, ys] = (await index.numberColumns(
+      `${base} SELECT run_pos, x, arg_max(value, timestamp) FROM pts WHERE x BETWEEN $x0 AND $x1 GROUP BY run_pos, x ORDER BY x`,
       { ...params, x0, x1 },
       3,
-    )) as [string[], number[], number[]]
+    )) as [Float64Array, Float64Array, Float64Array]
     const grid = [...new Set(xs)].sort((a, b) => a - b)
     const slot = new Map(grid.map((x, i) => [x, i]))
     const out = emptyRows(req.runIds, grid.length)
-    for (let i = 0; i < runs.length; i++) out.get(runs[i]!)![slot.get(xs[i]!)!] = toWire(ys[i]!)
+    for (let i = 0; i < at.length; i++) out.get(runIds[at[i]!]!)![slot.get(xs[i]!)!] = toWire(ys[i]!)
     return { key: req.key, x: mode, exact: true, grid, runs: req.runIds.map((runId) => ({ runId, y: out.get(runId)! })) }
   }
 
@@ -93,55 +97,55 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
         // counts whole, clamped to the edge: at least four blocks per bucket
         // keep that within a quarter of a bucket.
         `${SELECTED}, u AS (
-           SELECT sel.run_id, greatest(b.first_x, $x0) AS fx, b.first_v AS fv, least(b.last_x, $x1) AS lx, b.last_v AS lv,
+           SELECT sel.run_pos, greatest(b.first_x, $x0) AS fx, b.first_v AS fv, least(b.last_x, $x1) AS lx, b.last_v AS lv,
                   b.min_x, b.min_v, b.max_x, b.max_v
            FROM point_blocks b JOIN sel USING (series_id) WHERE b.last_x >= $x0 AND b.first_x <= $x1)
-         SELECT run_id, least(greatest(floor((fx - $x0) / $w), 0), $nb - 1)::INTEGER AS bucket,
+         SELECT run_pos, least(greatest(floor((fx - $x0) / $w), 0), $nb - 1)::INTEGER AS bucket,
            min(fx), arg_min(fv, fx), max(lx), arg_max(lv, lx), arg_min(min_x, min_v), min(min_v), arg_max(max_x, max_v), max(max_v)
          FROM u GROUP BY ALL`
       : undefined
-  const cols = (await index.columns(
+  // 100 runs × 1,000 buckets are 100,000 rows: numbers read straight from the vectors.
+  const cols = (await index.numberColumns(
     bucketSql ?? `${base}, b AS (
-       SELECT run_id, least(greatest(floor((x - $x0) / $w), 0), $nb - 1)::INTEGER AS bucket, x, value
+       SELECT run_pos, least(greatest(floor((x - $x0) / $w), 0), $nb - 1)::INTEGER AS bucket, x, value
        FROM pts WHERE x BETWEEN $x0 AND $x1)
-     SELECT run_id, bucket,
+     SELECT run_pos, bucket,
        min(x), arg_min(value, x), max(x), arg_max(value, x),
        arg_min(x, value) FILTER (WHERE NOT isnan(value)), min(value) FILTER (WHERE NOT isnan(value)),
        arg_max(x, value) FILTER (WHERE NOT isnan(value)), max(value) FILTER (WHERE NOT isnan(value))
-     FROM b GROUP BY run_id, bucket`,
+     FROM b GROUP BY run_pos, bucket`,
     { ...params, x0, x1, w: width === 0 ? 1 : width, nb: buckets },
     10,
-  )) as [string[], number[], ...number[][]]
-  const [runs, bucket, firstX, firstY, lastX, lastY, minX, minY, maxX, maxY] = cols
+  ))
+  const [at, bucket, firstX, firstY, lastX, lastY, minX, minY, maxX, maxY] = cols as [Float64Array, ...Float64Array[]]
   const grid = m4Grid(x0, x1, buckets)
   const out = emptyRows(req.runIds, grid.length)
-  for (let i = 0; i < runs.length; i++) {
+  for (let i = 0; i < at.length; i++) {
+    // A bucket without a finite value has NULL, read as NaN, for its minimum and maximum.
     const m: M4Bucket = {
       firstX: firstX![i]!, firstY: firstY![i]!, lastX: lastX![i]!, lastY: lastY![i]!,
-      minX: minX![i] ?? NaN, minY: minY![i] ?? NaN, maxX: maxX![i] ?? NaN, maxY: maxY![i] ?? NaN,
+      minX: minX![i]!, minY: minY![i]!, maxX: maxX![i]!, maxY: maxY![i]!,
     }
-    placeBucket(out.get(runs[i]!)!, bucket![i]!, m)
+    placeBucket(out.get(runIds[at[i]!]!)!, bucket![i]!, m)
   }
   return { key: req.key, x: mode, exact: false, grid, runs: req.runIds.map((runId) => ({ runId, y: out.get(runId)! })) }
 }
 
 async function smoothed(
-  index: RunIndex, req: SeriesRequest, mode: XMode, budget: number, base: string, params: Record<string, unknown>,
+  index: RunIndex, req: SeriesRequest, runIds: string[], mode: XMode, budget: number, base: string, params: Record<string, unknown>,
 ): Promise<SeriesResponse> {
-  const [runs = [], xs = [], ys = []] = (await index.columns(
-    `${base} SELECT run_id, x, value FROM pts ORDER BY run_id, x, timestamp`,
-    params,
-    3,
-  )) as [string[], number[], number[]]
+  const [at, xs, ys] = (await index.numberColumns(`${base} SELECT run_pos, x, value FROM pts ORDER BY run_pos, x, timestamp`, params, 3)) as [
+    Float64Array, Float64Array, Float64Array,
+  ]
   // Per run: one value per x (the last logged), then the smoothing over all of it.
   const perRun = new Map<string, { x: number[]; raw: number[]; y: Float64Array }>()
   let start = 0
-  while (start < runs.length) {
+  while (start < at.length) {
     let end = start
-    while (end < runs.length && runs[end] === runs[start]) end++
-    const { step: x, value: y } = lastPerStep(xs.slice(start, end), ys.slice(start, end))
+    while (end < at.length && at[end] === at[start]) end++
+    const { step: x, value: y } = lastPerStep(xs.subarray(start, end), ys.subarray(start, end))
     const s = req.smoothing!
-    perRun.set(runs[start]!, { x, raw: y, y: s.kind === 'ema' ? emaDebiased(y, s.weight) : movingAverage(y, Math.max(1, Math.floor(s.window))) })
+    perRun.set(runIds[at[start]!]!, { x, raw: y, y: s.kind === 'ema' ? emaDebiased(y, s.weight) : movingAverage(y, Math.max(1, Math.floor(s.window))) })
     start = end
   }
   let lo = Infinity
