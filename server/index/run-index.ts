@@ -6,7 +6,7 @@ import type { DatasetInput, ExperimentRecord, MetricBatch, RunRecord, StoreEvent
 import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
 import { positionKey, toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
-import { BUILD_BLOCKS_SQL, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
+import { BLOCK_SIZES, BUILD_BLOCKS_SQL, COARSEST_BLOCKS_SQL, FINEST_BLOCK, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
 import { CLUSTER_BY_KEY_SQL, SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
 
 export interface RunQuery {
@@ -57,6 +57,12 @@ export class RunIndex {
   private pointCount = 0
   private bulkLoading = false
   private pendingBlocks = new Map<string, Block>()
+  /**
+   * The coarsest block size kept per series: from the initial scan, what its
+   * length warranted; for a series that appeared later, every size (its
+   * blocks are folded from its first point on).
+   */
+  private readonly coarsestBlock = new Map<number, number>()
   private blocksReady = true
 
   private constructor(
@@ -97,6 +103,9 @@ export class RunIndex {
     await this.writer.run(`BEGIN TRANSACTION; ${CLUSTER_BY_KEY_SQL} COMMIT`)
     await this.writer.run('DELETE FROM point_blocks')
     await this.writer.run(BUILD_BLOCKS_SQL)
+    const [ids = [], sizes = []] = await this.columns(COARSEST_BLOCKS_SQL, {}, 2)
+    for (const id of this.seriesNames.keys()) this.coarsestBlock.set(id, FINEST_BLOCK)
+    for (let i = 0; i < ids.length; i++) this.coarsestBlock.set(ids[i] as number, sizes[i] as number)
     this.blocksReady = true
   }
 
@@ -124,6 +133,22 @@ export class RunIndex {
    */
   onRunsChanged(listener: (runIds: string[]) => void): void {
     this.runListeners.push(listener)
+  }
+
+  /**
+   * The series of `key` for these runs, with each one's position in `runIds`
+   * and its coarsest block size (meaningful once hasBlocks).
+   */
+  seriesOf(runIds: string[], key: string): { series: number[]; positions: number[]; coarsest: number[] } {
+    const out = { series: [] as number[], positions: [] as number[], coarsest: [] as number[] }
+    runIds.forEach((runId, i) => {
+      const id = this.seriesIds.get(seriesKey(runId, key))
+      if (id === undefined) return
+      out.series.push(id)
+      out.positions.push(i)
+      out.coarsest.push(this.coarsestBlock.get(id) ?? FINEST_BLOCK)
+    })
+    return out
   }
 
   /** A run's latest metric values, as in latest_metrics, from memory: no query. */
@@ -222,6 +247,7 @@ export class RunIndex {
         this.seriesNames.delete(id)
         this.latest.delete(id)
         this.seriesLength.delete(id)
+        this.coarsestBlock.delete(id)
       }
       for (const id of removed) this.runSeries.delete(id)
       for (const [k, b] of this.pendingBlocks) if (gone.has(b.seriesId)) this.pendingBlocks.delete(k)
@@ -273,7 +299,13 @@ export class RunIndex {
     await this.registerSeries(batches)
     await this.foldLatest(batches)
     // Live batches only collect their blocks; flushBlocks() writes them a few times a second.
-    if (!this.bulkLoading) for (const b of batches) foldBlocks(this.pendingBlocks, this.seriesIds.get(seriesKey(b.runId, b.key))!, b.step, b.value)
+    if (!this.bulkLoading) {
+      for (const b of batches) {
+        const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+        const coarsest = this.coarsestBlock.get(id)!
+        for (const size of BLOCK_SIZES) if (size <= coarsest) foldBlocks(this.pendingBlocks, id, size, b.step, b.value)
+      }
+    }
     const a = await this.writer.createAppender('points')
     let rows = 0
     let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = [], seqs: number[] = []
@@ -328,7 +360,7 @@ export class RunIndex {
     this.pendingBlocks = new Map()
     const a = await this.writer.createAppender('point_blocks_stage')
     for (const b of blocks.values()) {
-      a.appendInteger(b.seriesId); a.appendInteger(b.block)
+      a.appendInteger(b.seriesId); a.appendInteger(b.size); a.appendInteger(b.block)
       a.appendDouble(b.firstX); a.appendDouble(b.firstV); a.appendDouble(b.lastX); a.appendDouble(b.lastV)
       appendNumber(a, b.minX); appendNumber(a, b.minV); appendNumber(a, b.maxX); appendNumber(a, b.maxV)
       a.appendInteger(b.n)
@@ -349,6 +381,8 @@ export class RunIndex {
       const ofRun = this.runSeries.get(b.runId)
       if (ofRun) ofRun.push(id)
       else this.runSeries.set(b.runId, [id])
+      // Blocks of a series seen during the initial scan are sized when the scan ends.
+      if (!this.bulkLoading) this.coarsestBlock.set(id, BLOCK_SIZES.at(-1)!)
       a ??= await this.writer.createAppender('series')
       a.appendInteger(id); a.appendVarchar(b.runId); a.appendVarchar(b.key)
       a.endRow()

@@ -31,8 +31,8 @@ CREATE TABLE run_inputs (run_id VARCHAR, name VARCHAR, digest VARCHAR, source_ty
 CREATE TABLE latest_metrics ${KEYED_COLUMNS.latest_metrics};
 CREATE TABLE latest_metrics_stage AS SELECT * FROM latest_metrics LIMIT 0;
 CREATE TABLE point_blocks (
-  series_id INTEGER, block INTEGER, first_x DOUBLE, first_v DOUBLE, last_x DOUBLE, last_v DOUBLE,
-  min_x DOUBLE, min_v DOUBLE, max_x DOUBLE, max_v DOUBLE, n INTEGER, PRIMARY KEY (series_id, block));
+  series_id INTEGER, size INTEGER, block INTEGER, first_x DOUBLE, first_v DOUBLE, last_x DOUBLE, last_v DOUBLE,
+  min_x DOUBLE, min_v DOUBLE, max_x DOUBLE, max_v DOUBLE, n INTEGER, PRIMARY KEY (series_id, size, block));
 CREATE TABLE point_blocks_stage AS SELECT * FROM point_blocks LIMIT 0;
 CREATE TABLE experiments_stage AS SELECT * FROM experiments LIMIT 0;
 CREATE TABLE runs_stage AS SELECT * FROM runs LIMIT 0;
