@@ -151,6 +151,13 @@ export class RunIndex {
     return out
   }
 
+  /** How many points a run has in all: it changes whenever one of its latest values may have. */
+  pointsOf(runId: string): number {
+    let n = 0
+    for (const id of this.runSeries.get(runId) ?? []) n += this.latest.get(id)?.count ?? 0
+    return n
+  }
+
   /** A run's latest metric values, as in latest_metrics, from memory: no query. */
   latestMetrics(runId: string): [key: string, latest: LatestMetric][] {
     const out: [string, LatestMetric][] = []

@@ -4,7 +4,8 @@
 // search. A run's record, params, tags and inputs change rarely: its text is
 // built once (by runJson, so the bytes are the same) and dropped when the
 // index reports the run changed. Latest metrics change with every point:
-// they are written fresh from the index's memory and spliced in.
+// they are written from the index's memory and spliced in, and their text is
+// reused while the run's point count (its stamp) stays the same.
 import type { RunIndex } from '../index/run-index.ts'
 import { toWire } from '../../protocol/index.ts'
 import { metricJson, runJson } from './mlflow-shapes.ts'
@@ -14,6 +15,8 @@ interface RunText {
   text: string
   /** Where the members of `data` begin: metrics go first. */
   data: number
+  /** The whole run's JSON, for the metrics as of `stamp`. */
+  withMetrics?: { stamp: number; text: string }
 }
 
 const DATA = '"data":{'
@@ -68,12 +71,18 @@ export class RunJsonCache {
     }
   }
 
-  private withMetrics(runId: string, { text, data }: RunText): string {
+  private withMetrics(runId: string, t: RunText): string {
+    const stamp = this.index.pointsOf(runId)
+    if (t.withMetrics?.stamp === stamp) return t.withMetrics.text
     const latest = this.index.latestMetrics(runId)
-    if (latest.length === 0) return text
-    const metrics = latest.map(([key, m]) => metricJson(key, { value: toWire(m.value), step: m.step, timestamp: m.timestamp }))
-    // `data` holds params and tags after the metrics, or nothing.
-    const rest = text[data] === '}' ? '' : ','
-    return `${text.slice(0, data)}"metrics":${JSON.stringify(metrics)}${rest}${text.slice(data)}`
+    let text = t.text
+    if (latest.length > 0) {
+      const metrics = latest.map(([key, m]) => metricJson(key, { value: toWire(m.value), step: m.step, timestamp: m.timestamp }))
+      // `data` holds params and tags after the metrics, or nothing.
+      const rest = t.text[t.data] === '}' ? '' : ','
+      text = `${t.text.slice(0, t.data)}"metrics":${JSON.stringify(metrics)}${rest}${t.text.slice(t.data)}`
+    }
+    t.withMetrics = { stamp, text }
+    return text
   }
 }
