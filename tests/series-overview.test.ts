@@ -4,7 +4,8 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MlflowFileStoreWriter, type MetricPoint } from '../demo/mlflow-file-writer.ts'
-import { fromWire, type WireNumber } from '../protocol/index.ts'
+import { fromWire, toWire, type WireNumber } from '../protocol/index.ts'
+import { GridRow } from '../server/query/series/grid-row.ts'
 import { bucketOf } from '../server/query/series/m4.ts'
 import { tempDir } from './helpers/fixtures.ts'
 import { serveStore } from './helpers/in-process-server.ts'
@@ -120,5 +121,26 @@ describe('overviews from blocks', () => {
       }, `the live series drawn as the scanned one at a budget of ${budget}`)
       expectFaithful(points, res.runs[1]!.y, res.grid)
     }
+  })
+})
+
+describe('grid rows', () => {
+  it('are written as JSON exactly as the array of wire values they stand for', () => {
+    const values = [0, -0, 1.5, -2.25e-7, 1e21, 123456789.123, NaN, Infinity, -Infinity, 5e-324]
+    for (const withNonFinite of [false, true]) {
+      const row = new GridRow(40)
+      const array: (WireNumber | null)[] = new Array(40).fill(null)
+      values.forEach((v, i) => {
+        if (!withNonFinite && !Number.isFinite(v)) return
+        row.set(i * 3, v)
+        array[i * 3] = toWire(v)
+      })
+      // Overwritten slots keep only the last value, finite or not.
+      row.set(1, NaN)
+      row.set(1, 7)
+      array[1] = 7
+      expect(JSON.stringify({ y: row })).toBe(JSON.stringify({ y: array }))
+    }
+    expect(JSON.stringify(new GridRow(0))).toBe('[]')
   })
 })

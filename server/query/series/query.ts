@@ -4,9 +4,10 @@
 // computed in DuckDB from the points. Smoothing runs on the full-resolution
 // series first (in JS: an EMA is sequential), then the same bucketing applies.
 import { listValue } from '@duckdb/node-api'
-import { lastPerStep, toWire, type WireNumber } from '../../../protocol/index.ts'
+import { lastPerStep } from '../../../protocol/index.ts'
 import type { RunIndex } from '../../index/run-index.ts'
 import { BLOCK_SIZES } from '../../index/point-blocks.ts'
+import { GridRow } from './grid-row.ts'
 import { bucketOf, bucketSlots, m4, M4Cells, m4Grid, type M4Bucket } from './m4.ts'
 import { emaDebiased, movingAverage } from './smoothing.ts'
 
@@ -27,7 +28,7 @@ export interface SeriesResponse {
   /** True when every point in the range is returned; false for M4 buckets. */
   exact: boolean
   grid: number[]
-  runs: { runId: string; y: (WireNumber | null)[]; raw?: (WireNumber | null)[] }[]
+  runs: { runId: string; y: GridRow; raw?: GridRow }[]
 }
 
 // The requested series, named by the index (no join on run ids and key).
@@ -50,9 +51,9 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
   const { series, positions, coarsest } = index.seriesOf(runIds, req.key)
   const params = { series: listValue(series), positions: listValue(positions), coarsest: listValue(coarsest) }
   const base = `${SELECTED}, pts AS (SELECT sel.run_pos, ${X_EXPR[mode]} AS x, p.timestamp, p.value FROM points p JOIN sel USING (series_id))`
-  const empty: SeriesResponse = { key: req.key, x: mode, exact: true, grid: [], runs: req.runIds.map((runId) => ({ runId, y: [] })) }
+  const empty: SeriesResponse = { key: req.key, x: mode, exact: true, grid: [], runs: req.runIds.map((runId) => ({ runId, y: new GridRow(0) })) }
   // No series at all (and DuckDB cannot type an empty list parameter).
-  if (series.length === 0) return req.smoothing ? { ...empty, runs: req.runIds.map((runId) => ({ runId, y: [], raw: [] })) } : empty
+  if (series.length === 0) return req.smoothing ? { ...empty, runs: req.runIds.map((runId) => ({ runId, y: new GridRow(0), raw: new GridRow(0) })) } : empty
 
   if (req.smoothing) return smoothed(index, req, runIds, mode, budget, base, params)
 
@@ -90,7 +91,7 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
     const grid = [...new Set(xs)].sort((a, b) => a - b)
     const slot = new Map(grid.map((x, i) => [x, i]))
     const out = emptyRows(req.runIds, grid.length)
-    for (let i = 0; i < at.length; i++) out.get(runIds[at[i]!]!)![slot.get(xs[i]!)!] = toWire(ys[i]!)
+    for (let i = 0; i < at.length; i++) out.get(runIds[at[i]!]!)!.set(slot.get(xs[i]!)!, ys[i]!)
     return { key: req.key, x: mode, exact: true, grid, runs: req.runIds.map((runId) => ({ runId, y: out.get(runId)! })) }
   }
 
@@ -127,27 +128,32 @@ async function blockBuckets(
   const add = (at: number, x: number, y: number) => {
     if (x >= x0 && x <= x1) cells.add(at * buckets + bucketOf(x, x0, x1, buckets), x, y)
   }
-  // NULL extremes (blocks without a finite value) read as NaN: no validity mask to decode.
-  const [at, ...xy] = (await index.numberColumns(
-    `${SELECTED} SELECT sel.run_pos, b.first_x, b.first_v, b.last_x, b.last_v,
+  // Folded chunk by chunk as DuckDB hands them over. NULL extremes (blocks
+  // without a finite value) read as NaN: no validity mask to decode.
+  await index.numberChunks(
+    `${SELECTED} SELECT sel.run_pos::DOUBLE, b.first_x, b.first_v, b.last_x, b.last_v,
        ifnull(b.min_x, 'NaN'), ifnull(b.min_v, 'NaN'), ifnull(b.max_x, 'NaN'), ifnull(b.max_v, 'NaN')
      FROM point_blocks b JOIN sel ON b.series_id = sel.series_id AND b.size = least($size, sel.coarsest)
      WHERE b.first_x >= $x0 AND b.last_x <= $x1`,
     { ...sel, x0, x1, size },
     9,
-  )) as [Float64Array, ...Float64Array[]]
-  for (let i = 0; i < at.length; i++) for (let k = 0; k < 8; k += 2) add(at[i]!, xy[k]![i]!, xy[k + 1]![i]!)
+    ([at, ...xy], rows) => {
+      for (let i = 0; i < rows; i++) for (let k = 0; k < 8; k += 2) add(at![i]!, xy[k]![i]!, xy[k + 1]![i]!)
+    },
+  )
   if (bounds.cut) {
     // The points from each edge to the first whole block of `size` (a finer block lies within it).
     // A point also in a block above counts twice, which changes no bucket.
     const edges = { lo: Math.ceil(x0 / size) * size, hi: Math.floor(x1 / size) * size }
-    const [pAt, pX, pY] = (await index.numberColumns(
-      `${SELECTED} SELECT sel.run_pos, p.step, p.value FROM points p JOIN sel USING (series_id)
+    await index.numberChunks(
+      `${SELECTED} SELECT sel.run_pos::DOUBLE, p.step, p.value FROM points p JOIN sel USING (series_id)
        WHERE p.step BETWEEN $x0 AND $x1 AND (p.step < $lo OR p.step >= $hi)`,
       { ...sel, x0, x1, ...edges },
       3,
-    )) as [Float64Array, Float64Array, Float64Array]
-    for (let i = 0; i < pAt.length; i++) add(pAt[i]!, pX[i]!, pY[i]!)
+      ([at, xs, ys], rows) => {
+        for (let i = 0; i < rows; i++) add(at![i]!, xs![i]!, ys![i]!)
+      },
+    )
   }
   for (let r = 0; r < runs; r++) {
     for (let b = 0; b < buckets; b++) {
@@ -209,7 +215,7 @@ async function smoothed(
       if (all.size <= budget) all.add(v)
     }
   }
-  if (lo > hi) return { key: req.key, x: mode, exact: true, grid: [], runs: req.runIds.map((runId) => ({ runId, y: [], raw: [] })) }
+  if (lo > hi) return { key: req.key, x: mode, exact: true, grid: [], runs: req.runIds.map((runId) => ({ runId, y: new GridRow(0), raw: new GridRow(0) })) }
   const [x0, x1] = req.range ?? [lo, hi]
   // Exact on the union of x values when it fits the budget, else M4 buckets; smoothed and raw alike.
   const exact = all.size <= budget
@@ -217,11 +223,11 @@ async function smoothed(
   const grid = exact ? [...all].sort((a, b) => a - b) : m4Grid(x0, x1, buckets)
   const slot = exact ? new Map(grid.map((x, i) => [x, i])) : undefined
   const place = (x: number[], values: ArrayLike<number>) => {
-    const row: (WireNumber | null)[] = new Array(grid.length).fill(null)
+    const row = new GridRow(grid.length)
     if (slot) {
       for (let i = 0; i < x.length; i++) {
         const k = slot.get(x[i]!)
-        if (k !== undefined) row[k] = toWire(values[i]!)
+        if (k !== undefined) row.set(k, values[i]!)
       }
     } else for (const [b, m] of m4(x, values, x0, x1, buckets)) placeBucket(row, b, m)
     return row
@@ -235,12 +241,12 @@ async function smoothed(
   }
 }
 
-function emptyRows(runIds: string[], length: number): Map<string, (WireNumber | null)[]> {
-  return new Map(runIds.map((id) => [id, new Array<WireNumber | null>(length).fill(null)]))
+function emptyRows(runIds: string[], length: number): Map<string, GridRow> {
+  return new Map(runIds.map((id) => [id, new GridRow(length)]))
 }
 
-function placeBucket(row: (WireNumber | null)[], bucket: number, m: M4Bucket): void {
+function placeBucket(row: GridRow, bucket: number, m: M4Bucket): void {
   const slots = bucketSlots(m)
-  for (let k = 0; k < 4; k++) row[bucket * 4 + k] = toWire(slots[k]!)
+  for (let k = 0; k < 4; k++) row.set(bucket * 4 + k, slots[k]!)
 }
 
