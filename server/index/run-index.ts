@@ -50,6 +50,8 @@ export class RunIndex {
   private readonly latest = new Map<number, LatestMetric>()
   /** Points per series so far: the next point's `seq`. */
   private readonly seriesLength = new Map<number, number>()
+  /** Series whose points were not appended in (step, timestamp) order: their history needs a sort. */
+  private readonly unordered = new Set<number>()
   /** run → its series, in the order they were first seen. */
   private readonly runSeries = new Map<string, number[]>()
   private readonly runListeners: ((runIds: string[]) => void)[] = []
@@ -149,6 +151,16 @@ export class RunIndex {
       out.coarsest.push(this.coarsestBlock.get(id) ?? FINEST_BLOCK)
     })
     return out
+  }
+
+  /**
+   * A series' id, and whether its points were stored in (step, timestamp)
+   * order: then a scan returns its history in that order (DuckDB keeps
+   * insertion order) and no sort is needed.
+   */
+  seriesOrder(runId: string, key: string): { id: number; inStepOrder: boolean } | undefined {
+    const id = this.seriesIds.get(seriesKey(runId, key))
+    return id === undefined ? undefined : { id, inStepOrder: !this.unordered.has(id) }
   }
 
   /** How many points a run has in all: it changes whenever one of its latest values may have. */
@@ -255,6 +267,7 @@ export class RunIndex {
         this.latest.delete(id)
         this.seriesLength.delete(id)
         this.coarsestBlock.delete(id)
+        this.unordered.delete(id)
       }
       for (const id of removed) this.runSeries.delete(id)
       for (const [k, b] of this.pendingBlocks) if (gone.has(b.seriesId)) this.pendingBlocks.delete(k)
@@ -304,6 +317,7 @@ export class RunIndex {
   private async appendPoints(batches: MetricBatch[]): Promise<void> {
     if (batches.length === 0) return
     await this.registerSeries(batches)
+    this.trackStepOrder(batches)
     await this.foldLatest(batches)
     // Live batches only collect their blocks; flushBlocks() writes them a few times a second.
     if (!this.bulkLoading) {
@@ -336,6 +350,30 @@ export class RunIndex {
     }
     if (rows > 0) flush()
     a.closeSync()
+  }
+
+  /** Marks the series whose new points come before their previous one by (step, timestamp). */
+  private trackStepOrder(batches: MetricBatch[]): void {
+    // Until a series is marked, its latest value is its last point (MLflow's latest is the largest (step, timestamp)).
+    const last = new Map<number, [step: number, timestamp: number]>()
+    for (const b of batches) {
+      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+      if (this.unordered.has(id)) continue
+      const latest = this.latest.get(id)
+      let [step, timestamp] = last.get(id) ?? (latest ? [latest.step, latest.timestamp] : [-Infinity, -Infinity])
+      for (let i = 0; i < b.step.length; i++) {
+        const s = b.step[i]!
+        const t = b.timestamp[i]!
+        // Written so that NaN counts as out of order.
+        if (!(s > step || (s === step && t >= timestamp))) {
+          this.unordered.add(id)
+          break
+        }
+        step = s
+        timestamp = t
+      }
+      last.set(id, [step, timestamp])
+    }
   }
 
   /** Updates latest/min/max per touched series and writes just those rows. */
