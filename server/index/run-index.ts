@@ -52,6 +52,8 @@ export class RunIndex {
   private readonly seriesLength = new Map<number, number>()
   /** Series whose points were not appended in (step, timestamp) order: their history needs a sort. */
   private readonly unordered = new Set<number>()
+  /** run → how many points it has in all. */
+  private readonly runPoints = new Map<string, number>()
   /** run → its series, in the order they were first seen. */
   private readonly runSeries = new Map<string, number[]>()
   private readonly runListeners: ((runIds: string[]) => void)[] = []
@@ -165,9 +167,7 @@ export class RunIndex {
 
   /** How many points a run has in all: it changes whenever one of its latest values may have. */
   pointsOf(runId: string): number {
-    let n = 0
-    for (const id of this.runSeries.get(runId) ?? []) n += this.latest.get(id)?.count ?? 0
-    return n
+    return this.runPoints.get(runId) ?? 0
   }
 
   /** A run's latest metric values, as in latest_metrics, from memory: no query. */
@@ -269,7 +269,10 @@ export class RunIndex {
         this.coarsestBlock.delete(id)
         this.unordered.delete(id)
       }
-      for (const id of removed) this.runSeries.delete(id)
+      for (const id of removed) {
+        this.runSeries.delete(id)
+        this.runPoints.delete(id)
+      }
       for (const [k, b] of this.pendingBlocks) if (gone.has(b.seriesId)) this.pendingBlocks.delete(k)
     }
     const changed = new Set<string>(runs.keys())
@@ -347,6 +350,7 @@ export class RunIndex {
       }
       this.seriesLength.set(id, seq)
       this.pointCount += b.value.length
+      this.runPoints.set(b.runId, (this.runPoints.get(b.runId) ?? 0) + b.value.length)
     }
     if (rows > 0) flush()
     a.closeSync()
