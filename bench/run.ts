@@ -1,6 +1,8 @@
 // `npm run bench`: runs each benchmark and prints a table of figures next to
 // the targets from the issues. Sizes can be lowered for a quick look:
 //   BENCH_RUNS=1000 npm run bench
+// Named groups run alone (ingest, tail, live, idle, query):
+//   npm run bench -- query
 import { benchIngest } from './ingest.ts'
 import { benchIdleClients } from './idle-clients.ts'
 import { benchLiveLatency } from './live-latency.ts'
@@ -9,6 +11,8 @@ import { benchSignals } from './signals.ts'
 import { benchTailLatency, benchTailThroughput } from './tail.ts'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+const only = process.argv.slice(2)
+const wanted = (group: string) => only.length === 0 || only.includes(group)
 const rows: [string, string, string][] = []
 const row = (name: string, figure: string, target: string) => {
   rows.push([name, figure, target])
@@ -16,41 +20,51 @@ const row = (name: string, figure: string, target: string) => {
 }
 
 const shape = { runs: env('BENCH_RUNS', 10_000), metrics: 20, points: 100, params: 30, tags: 10 }
-console.error(`ingest: file store of ${shape.runs} runs × ${shape.metrics} metrics × ${shape.points} points, ${shape.params} params, ${shape.tags} tags`)
-const ingest = await benchIngest(shape)
-row(`initial index, file store, ${shape.runs} runs (start → ready line)`, `${ingest.seconds.toFixed(1)} s`, '< 15 s')
-row('peak RSS during that index', `${ingest.peakRssMb.toFixed(0)} MB`, '< 1.5 GB')
-row('indexed', `${ingest.runs} runs, ${ingest.points} points`, `${shape.runs} runs, ${shape.runs * shape.metrics * shape.points} points`)
-const sqlite = await benchIngest(shape, 'sqlite')
-row(`initial index, SQLite store, ${shape.runs} runs (start → ready line)`, `${sqlite.seconds.toFixed(1)} s`, '< 15 s')
-row('peak RSS during that index', `${sqlite.peakRssMb.toFixed(0)} MB`, '< 1.5 GB')
+if (wanted('ingest')) {
+  console.error(`ingest: file store of ${shape.runs} runs × ${shape.metrics} metrics × ${shape.points} points, ${shape.params} params, ${shape.tags} tags`)
+  const ingest = await benchIngest(shape)
+  row(`initial index, file store, ${shape.runs} runs (start → ready line)`, `${ingest.seconds.toFixed(1)} s`, '< 15 s')
+  row('peak RSS during that index', `${ingest.peakRssMb.toFixed(0)} MB`, '< 1.5 GB')
+  row('indexed', `${ingest.runs} runs, ${ingest.points} points`, `${shape.runs} runs, ${shape.runs * shape.metrics * shape.points} points`)
+  const sqlite = await benchIngest(shape, 'sqlite')
+  row(`initial index, SQLite store, ${shape.runs} runs (start → ready line)`, `${sqlite.seconds.toFixed(1)} s`, '< 15 s')
+  row('peak RSS during that index', `${sqlite.peakRssMb.toFixed(0)} MB`, '< 1.5 GB')
+}
 
-console.error('tail: appended lines → events, no server')
-const throughput = await benchTailThroughput(100, 20_000)
-row('tail throughput (100 files × 20,000 appended lines)', `${Math.round(throughput).toLocaleString('en')} points/s`, '≥ 200,000 points/s')
-const [tailP50, tailP99] = await benchTailLatency(100, 10_000, 10)
-row('append → event p50 (10,000 points/s over 100 files)', `${tailP50.toFixed(1)} ms`, '')
-row('append → event p99', `${tailP99.toFixed(1)} ms`, '< 50 ms')
+if (wanted('tail')) {
+  console.error('tail: appended lines → events, no server')
+  const throughput = await benchTailThroughput(100, 20_000)
+  row('tail throughput (100 files × 20,000 appended lines)', `${Math.round(throughput).toLocaleString('en')} points/s`, '≥ 200,000 points/s')
+  const [tailP50, tailP99] = await benchTailLatency(100, 10_000, 10)
+  row('append → event p50 (10,000 points/s over 100 files)', `${tailP50.toFixed(1)} ms`, '')
+  row('append → event p99', `${tailP99.toFixed(1)} ms`, '< 50 ms')
+}
 
-const live = { runs: env('BENCH_LIVE_RUNS', 100), hz: env('BENCH_LIVE_HZ', 100), clients: env('BENCH_LIVE_CLIENTS', 20), seconds: env('BENCH_LIVE_SECONDS', 10) }
-console.error(`live: ${live.runs} runs × ${live.hz} Hz appended to a file store, ${live.clients} clients, ${live.seconds} s`)
-const latency = await benchLiveLatency(live)
-row(`write → client receipt p50 (${live.runs * live.hz} points/s, ${live.clients} clients)`, `${latency.p50.toFixed(1)} ms`, '< 20 ms')
-row('write → client receipt p99', `${latency.p99.toFixed(1)} ms`, '< 50 ms')
-row('write → client receipt max', `${latency.max.toFixed(1)} ms`, '')
-row('points received by the clients', `${latency.received} of ${latency.expected}`, 'all')
+if (wanted('live')) {
+  const live = { runs: env('BENCH_LIVE_RUNS', 100), hz: env('BENCH_LIVE_HZ', 100), clients: env('BENCH_LIVE_CLIENTS', 20), seconds: env('BENCH_LIVE_SECONDS', 10) }
+  console.error(`live: ${live.runs} runs × ${live.hz} Hz appended to a file store, ${live.clients} clients, ${live.seconds} s`)
+  const latency = await benchLiveLatency(live)
+  row(`write → client receipt p50 (${live.runs * live.hz} points/s, ${live.clients} clients)`, `${latency.p50.toFixed(1)} ms`, '< 20 ms')
+  row('write → client receipt p99', `${latency.p99.toFixed(1)} ms`, '< 50 ms')
+  row('write → client receipt max', `${latency.max.toFixed(1)} ms`, '')
+  row('points received by the clients', `${latency.received} of ${latency.expected}`, 'all')
+}
 
-const idle = await benchIdleClients(200)
-row('200 idle subscribed clients: server RSS growth', `${(idle.after - idle.before).toFixed(0)} MB (${idle.before.toFixed(0)} → ${idle.after.toFixed(0)} MB)`, '< 100 MB')
+if (wanted('idle')) {
+  const idle = await benchIdleClients(200)
+  row('200 idle subscribed clients: server RSS growth', `${(idle.after - idle.before).toFixed(0)} MB (${idle.before.toFixed(0)} → ${idle.after.toFixed(0)} MB)`, '< 100 MB')
+}
 
-console.error(`query: runwatch serving the ${shape.runs}-run file store, then 100 runs × 100,000 points`)
-const search = await benchSearch(shape)
-row(`runs/search, 3-clause filter, ordered by a metric, first 100 (${search.filteredCount} returned) p50`, `${search.filtered.p50.toFixed(1)} ms`, '< 20 ms')
-row('runs/search, same, p99', `${search.filtered.p99.toFixed(1)} ms`, '< 60 ms')
-row(`runs/search, no filter, ${search.allCount} runs, p50`, `${search.all.p50.toFixed(1)} ms`, '< 60 ms')
-const series = await benchSeries()
-row(`metrics/get-history of a ${series.historyPoints.toLocaleString('en')}-point metric`, `${series.history.p50.toFixed(1)} ms`, '< 150 ms')
-row(`series query, ${series.runs} runs × 100,000 points into 1,000 buckets, p50`, `${series.series.p50.toFixed(1)} ms`, '< 100 ms')
+if (wanted('query')) {
+  console.error(`query: runwatch serving the ${shape.runs}-run file store, then 100 runs × 100,000 points`)
+  const search = await benchSearch(shape)
+  row(`runs/search, 3-clause filter, ordered by a metric, first 100 (${search.filteredCount} returned) p50`, `${search.filtered.p50.toFixed(1)} ms`, '< 20 ms')
+  row('runs/search, same, p99', `${search.filtered.p99.toFixed(1)} ms`, '< 60 ms')
+  row(`runs/search, no filter, ${search.allCount} runs, p50`, `${search.all.p50.toFixed(1)} ms`, '< 60 ms')
+  const series = await benchSeries()
+  row(`metrics/get-history of a ${series.historyPoints.toLocaleString('en')}-point metric`, `${series.history.p50.toFixed(1)} ms`, '< 150 ms')
+  row(`series query, ${series.runs} runs × 100,000 points into 1,000 buckets, p50`, `${series.series.p50.toFixed(1)} ms`, '< 100 ms')
+}
 
 const signalRuns = env('BENCH_SIGNAL_RUNS', 1000)
 console.error(`signals: ${signalRuns} runs × 1,000 steps in an in-process index, a batch of one step per running run`)

@@ -8,6 +8,16 @@
 // `last_timestamp` is a series' newest point time, whatever its step: run health
 // measures silence from it. `run_cadence` keeps each RUNNING run's median
 // logging interval, refreshed every few seconds (server/signals/cadence.ts).
+
+/** Tables read by key (a filter or an order on params.lr, metrics.loss): see CLUSTER_BY_KEY_SQL. */
+const KEYED_COLUMNS = {
+  params: '(run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key))',
+  tags: '(run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key))',
+  latest_metrics: `(
+  series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR, value DOUBLE, step DOUBLE, timestamp DOUBLE,
+  min_value DOUBLE, max_value DOUBLE, count BIGINT, last_timestamp DOUBLE)`,
+}
+
 export const SCHEMA_SQL = `
 CREATE TABLE experiments (
   experiment_id VARCHAR PRIMARY KEY, name VARCHAR, artifact_location VARCHAR,
@@ -15,20 +25,18 @@ CREATE TABLE experiments (
 CREATE TABLE runs (
   run_id VARCHAR PRIMARY KEY, experiment_id VARCHAR, name VARCHAR, status VARCHAR,
   start_time BIGINT, end_time BIGINT, lifecycle_stage VARCHAR, user_id VARCHAR, artifact_uri VARCHAR);
-CREATE TABLE params (run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key));
-CREATE TABLE tags (run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key));
+CREATE TABLE params ${KEYED_COLUMNS.params};
+CREATE TABLE tags ${KEYED_COLUMNS.tags};
 CREATE TABLE series (series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR);
 CREATE TABLE points (series_id INTEGER, step DOUBLE, timestamp DOUBLE, value DOUBLE, seq INTEGER);
 CREATE TABLE experiment_tags (experiment_id VARCHAR, key VARCHAR, value VARCHAR);
 CREATE TABLE run_inputs (run_id VARCHAR, name VARCHAR, digest VARCHAR, source_type VARCHAR, context VARCHAR);
-CREATE TABLE latest_metrics (
-  series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR, value DOUBLE, step DOUBLE, timestamp DOUBLE,
-  min_value DOUBLE, max_value DOUBLE, count BIGINT, last_timestamp DOUBLE);
+CREATE TABLE latest_metrics ${KEYED_COLUMNS.latest_metrics};
 CREATE TABLE latest_metrics_stage AS SELECT * FROM latest_metrics LIMIT 0;
 CREATE TABLE run_cadence (run_id VARCHAR PRIMARY KEY, points DOUBLE, median_gap DOUBLE);
 CREATE TABLE point_blocks (
-  series_id INTEGER, block INTEGER, first_x DOUBLE, first_v DOUBLE, last_x DOUBLE, last_v DOUBLE,
-  min_x DOUBLE, min_v DOUBLE, max_x DOUBLE, max_v DOUBLE, n INTEGER, PRIMARY KEY (series_id, block));
+  series_id INTEGER, size INTEGER, block INTEGER, first_x DOUBLE, first_v DOUBLE, last_x DOUBLE, last_v DOUBLE,
+  min_x DOUBLE, min_v DOUBLE, max_x DOUBLE, max_v DOUBLE, n INTEGER, PRIMARY KEY (series_id, size, block));
 CREATE TABLE point_blocks_stage AS SELECT * FROM point_blocks LIMIT 0;
 CREATE TABLE experiments_stage AS SELECT * FROM experiments LIMIT 0;
 CREATE TABLE runs_stage AS SELECT * FROM runs LIMIT 0;
@@ -37,3 +45,20 @@ CREATE TABLE tags_stage AS SELECT * FROM tags LIMIT 0;
 `
 
 export const UPSERTED_TABLES = ['experiments', 'runs', 'params', 'tags'] as const
+
+/**
+ * Rewrites the keyed tables with each key's rows together, once the initial
+ * scan is in. The scan writes them run by run, so every row group holds every
+ * key and a filter on one key reads all rows; clustered, a scan skips the
+ * row groups whose min/max key exclude it (a 3-clause search over 10,000 runs:
+ * 15 → 9 ms). Rows added later go at the end, unclustered, and are few.
+ * A new table, not DELETE + INSERT: deleted rows would stay in memory and be
+ * scanned, and the primary key's index would be updated row by row (seconds).
+ */
+export const CLUSTER_BY_KEY_SQL = Object.entries(KEYED_COLUMNS)
+  .map(([t, columns]) => `
+CREATE TABLE ${t}_clustered ${columns};
+INSERT INTO ${t}_clustered SELECT * FROM ${t} ORDER BY key, run_id;
+DROP TABLE ${t};
+ALTER TABLE ${t}_clustered RENAME TO ${t};`)
+  .join('')

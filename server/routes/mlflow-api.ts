@@ -14,6 +14,9 @@ import { OrderBySyntaxError, parseOrderBy } from '../query/order-by.ts'
 import { decodePageToken, encodePageToken, PageTokenError } from '../query/page-token.ts'
 import { EXPERIMENT_ORDER_KEYS, searchExperiments, searchRuns, type ViewType } from '../query/search.ts'
 import { bulkInterval, metricHistoryPage } from '../query/history.ts'
+import { jsonObject, jsonText } from './json-text.ts'
+import { omitEmpty } from './mlflow-shapes.ts'
+import { RunJsonCache } from './run-json.ts'
 
 export interface MlflowApiContext {
   index: RunIndex
@@ -33,6 +36,7 @@ export class ApiError extends Error {
 
 const invalid = (message: string) => new ApiError(400, 'INVALID_PARAMETER_VALUE', message)
 const missing = (message: string) => new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', message)
+const runNotFound = (runId: string) => missing(`Run '${runId}' not found`)
 
 /** Longer filters are refused before parsing: no search needs them. */
 export const MAX_FILTER_LENGTH = 64 * 1024
@@ -94,41 +98,6 @@ async function requestFields(c: Context): Promise<Record<string, unknown>> {
 
 type Row = Record<string, unknown>
 
-function omitEmpty<T extends Record<string, unknown>>(o: T): T {
-  for (const k of Object.keys(o)) if (o[k] === undefined || o[k] === null || (Array.isArray(o[k]) && (o[k] as unknown[]).length === 0)) delete o[k]
-  return o
-}
-
-export function runJson(r: RunSummary) {
-  return omitEmpty({
-    info: omitEmpty({
-      run_id: r.runId,
-      run_uuid: r.runId,
-      run_name: r.name,
-      experiment_id: r.experimentId,
-      user_id: r.userId,
-      status: r.status,
-      start_time: r.startTime,
-      end_time: r.endTime,
-      artifact_uri: r.artifactUri,
-      lifecycle_stage: r.lifecycleStage,
-    }),
-    data: omitEmpty({
-      metrics: Object.entries(r.metrics).map(([key, m]) => ({ key, value: m.value, timestamp: m.timestamp, step: m.step })),
-      params: Object.entries(r.params).map(([key, value]) => ({ key, value })),
-      tags: Object.entries(r.tags).map(([key, value]) => ({ key, value })),
-    }),
-    inputs: r.inputs
-      ? {
-          dataset_inputs: r.inputs.map((d) => ({
-            ...(d.context ? { tags: [{ key: 'mlflow.data.context', value: d.context }] } : {}),
-            dataset: { name: d.name, digest: d.digest, source_type: d.sourceType },
-          })),
-        }
-      : {},
-  })
-}
-
 async function experimentsJson(index: RunIndex, ids: string[]) {
   if (ids.length === 0) return []
   const rows = await index.rows(
@@ -157,10 +126,17 @@ async function experimentsJson(index: RunIndex, ids: string[]) {
   })
 }
 
+/** A run id that names a run (of any lifecycle stage), checked without a query. */
+function knownRunId(index: RunIndex, runId: string | undefined): string {
+  if (!runId) throw invalid('run_id is required')
+  if (index.experimentOf(runId) === undefined) throw runNotFound(runId)
+  return runId
+}
+
 async function runOrThrow(index: RunIndex, runId: string | undefined): Promise<RunSummary> {
   if (!runId) throw invalid('run_id is required')
   const [run] = await index.runSummaries({ runIds: [runId], includeDeleted: true })
-  if (!run) throw missing(`Run '${runId}' not found`)
+  if (!run) throw runNotFound(runId)
   return run
 }
 
@@ -169,6 +145,7 @@ async function runOrThrow(index: RunIndex, runId: string | undefined): Promise<R
 export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
   const api = new Hono()
   api.onError((err, c) => answerApiError(c, err) ?? (() => { throw err })())
+  const runTexts = new RunJsonCache(index)
 
   const searchExperimentsHandler = async (c: Context) => {
     const f = await requestFields(c)
@@ -225,11 +202,12 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
       offset,
       limit,
     })
-    const runs = await index.runSummaries({ runIds: page.ids, includeDeleted: true, keepOrder: true })
-    return c.json(
-      omitEmpty({
-        runs: runs.map(runJson),
-        next_page_token: page.more ? encodePageToken(offset + page.ids.length) : undefined,
+    const runs = await runTexts.runs(page.ids)
+    return jsonText(
+      c,
+      jsonObject({
+        runs: runs.length > 0 ? `[${runs.join(',')}]` : undefined,
+        next_page_token: page.more ? JSON.stringify(encodePageToken(offset + page.ids.length)) : undefined,
       }),
     )
   }
@@ -237,17 +215,20 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
   api.get('/runs/search', searchRunsHandler)
 
   api.get('/runs/get', async (c) => {
-    const run = await runOrThrow(index, c.req.query('run_id') ?? c.req.query('run_uuid'))
-    return c.json({ run: runJson(run) })
+    const runId = knownRunId(index, c.req.query('run_id') ?? c.req.query('run_uuid'))
+    const [run] = await runTexts.runs([runId])
+    // Removed between the check and the read.
+    if (run === undefined) throw runNotFound(runId)
+    return jsonText(c, jsonObject({ run }))
   })
 
   api.get('/metrics/get-history', async (c) => {
-    const run = await runOrThrow(index, c.req.query('run_id') ?? c.req.query('run_uuid'))
+    const runId = knownRunId(index, c.req.query('run_id') ?? c.req.query('run_uuid'))
     const key = c.req.query('metric_key')
     if (!key) throw invalid('metric_key is required')
     const limit = maxResults(c.req.query('max_results'), 1e9, 1e9)
     const offset = decodePageToken(c.req.query('page_token'))
-    const page = await metricHistoryPage(index, run.runId, key, offset, limit)
+    const page = await metricHistoryPage(index, runId, key, offset, limit)
     return c.json(
       omitEmpty({
         metrics: page.points,
@@ -273,7 +254,7 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
     const end = step('end_step')
     if ((start === undefined) !== (end === undefined)) throw invalid('start_step and end_step must be given together')
     if (start !== undefined && end !== undefined && start > end) throw invalid('start_step must not be greater than end_step')
-    for (const id of runIds) await runOrThrow(index, id)
+    for (const id of runIds) knownRunId(index, id)
     return c.json(omitEmpty({ metrics: await bulkInterval(index, runIds, key, limit, start, end) }))
   })
 

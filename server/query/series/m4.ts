@@ -59,3 +59,34 @@ export function bucketSlots(m: M4Bucket): [number, number, number, number] {
   const [a, b] = m.minX <= m.maxX ? [m.minY, m.maxY] : [m.maxY, m.minY]
   return [m.firstY, a, b, m.lastY]
 }
+
+/**
+ * M4 buckets of points that come in any order (the extreme points of
+ * overview blocks): the first and last by x, the minimum and maximum by
+ * value. Eight numbers per bucket in one array, NaN until set.
+ */
+export class M4Cells {
+  private readonly data: Float64Array
+
+  constructor(count: number) {
+    this.data = new Float64Array(count * 8).fill(NaN)
+  }
+
+  add(cell: number, x: number, y: number): void {
+    const d = this.data
+    const c = cell * 8
+    if (!(d[c]! <= x)) { d[c] = x; d[c + 1] = y }
+    if (!(d[c + 2]! > x)) { d[c + 2] = x; d[c + 3] = y }
+    if (Number.isNaN(y)) return
+    if (!(d[c + 5]! <= y)) { d[c + 4] = x; d[c + 5] = y }
+    if (!(d[c + 7]! >= y)) { d[c + 6] = x; d[c + 7] = y }
+  }
+
+  /** The bucket of a cell, or undefined when no point fell in it. */
+  bucket(cell: number): M4Bucket | undefined {
+    const d = this.data
+    const c = cell * 8
+    if (Number.isNaN(d[c]!)) return undefined
+    return { firstX: d[c]!, firstY: d[c + 1]!, lastX: d[c + 2]!, lastY: d[c + 3]!, minX: d[c + 4]!, minY: d[c + 5]!, maxX: d[c + 6]!, maxY: d[c + 7]! }
+  }
+}

@@ -1,0 +1,88 @@
+// MLflow's run JSON (runs/search, runs/get) kept as text per run. Building it
+// from rows for every request — each run's params, tags and inputs, ~60,000
+// rows for 1,000 runs, then objects, then JSON.stringify — was most of a
+// search. A run's record, params, tags and inputs change rarely: its text is
+// built once (by runJson, so the bytes are the same) and dropped when the
+// index reports the run changed. Latest metrics change with every point:
+// they are written from the index's memory and spliced in, and their text is
+// reused while the run's point count (its stamp) stays the same.
+import type { RunIndex } from '../index/run-index.ts'
+import { toWire } from '../../protocol/index.ts'
+import { metricJson, runJson } from './mlflow-shapes.ts'
+
+interface RunText {
+  /** runJson of the run without metrics. */
+  text: string
+  /** Where the members of `data` begin: metrics go first. */
+  data: number
+  /** The whole run's JSON, for the metrics as of `stamp`. */
+  withMetrics?: { stamp: number; text: string }
+}
+
+const DATA = '"data":{'
+
+export class RunJsonCache {
+  private readonly texts = new Map<string, RunText>()
+  /** One set per build in progress: the runs that changed meanwhile, whose text it must not keep. */
+  private readonly building = new Set<Set<string>>()
+
+  constructor(private readonly index: RunIndex) {
+    index.onRunsChanged((runIds) => {
+      for (const id of runIds) {
+        this.texts.delete(id)
+        for (const changed of this.building) changed.add(id)
+      }
+    })
+  }
+
+  /** The runs' JSON, in the order asked; unknown runs are left out. */
+  async runs(runIds: string[]): Promise<string[]> {
+    const found = new Map<string, RunText>()
+    const missing: string[] = []
+    for (const id of runIds) {
+      const t = this.texts.get(id)
+      if (t) found.set(id, t)
+      else missing.push(id)
+    }
+    if (missing.length > 0) for (const [id, t] of await this.build(missing)) found.set(id, t)
+    const out: string[] = []
+    for (const id of runIds) {
+      const t = found.get(id)
+      if (t) out.push(this.withMetrics(id, t))
+    }
+    return out
+  }
+
+  private async build(runIds: string[]): Promise<Map<string, RunText>> {
+    // Registered before the read starts: a change committed after the read's snapshot marks its runs here.
+    const changed = new Set<string>()
+    this.building.add(changed)
+    try {
+      const out = new Map<string, RunText>()
+      for (const run of await this.index.runSummaries({ runIds, includeDeleted: true })) {
+        const text = JSON.stringify(runJson({ ...run, metrics: {} }))
+        const t = { text, data: text.indexOf(DATA) + DATA.length }
+        out.set(run.runId, t)
+        if (!changed.has(run.runId)) this.texts.set(run.runId, t)
+      }
+      return out
+    } finally {
+      this.building.delete(changed)
+    }
+  }
+
+  private withMetrics(runId: string, t: RunText): string {
+    const stamp = this.index.pointsOf(runId)
+    if (t.withMetrics?.stamp === stamp) return t.withMetrics.text
+    const latest = this.index.latestMetrics(runId)
+    let text = t.text
+    if (latest.length > 0) {
+      const metrics = latest.map(([key, m]) => metricJson(key, { value: toWire(m.value), step: m.step, timestamp: m.timestamp }))
+      // `data` holds params and tags after the metrics, or nothing.
+      const rest = t.text[t.data] === '}' ? '' : ','
+      text = `${t.text.slice(0, t.data)}"metrics":${JSON.stringify(metrics)}${rest}${t.text.slice(t.data)}`
+    }
+    t.withMetrics = { stamp, text }
+    return text
+  }
+}
