@@ -43,6 +43,12 @@ export interface AppliedChanges {
 
 type Row = Record<string, unknown>
 
+/**
+ * A run's params or tags as one JSON object, keys in order: the same bytes
+ * whatever the table's physical order (it is rewritten, clustered by key, after the scan).
+ */
+const KEY_ORDERED_OBJECT = `'{' || string_agg(to_json(t.key)::VARCHAR || ':' || to_json(t.value)::VARCHAR, ',' ORDER BY t.key) || '}'`
+
 export interface IndexOptions {
   health?: Partial<HealthSettings>
   /** The clock run health is measured with (tests set it). */
@@ -597,8 +603,8 @@ export class RunIndex {
     const healthOf = runHealthSql(this.health, (v) => health.add(v), 'hr.run_id IN (SELECT unnest($ids))')
     const [params, tags, inputs, latest, healths] = await Promise.all([
       // One JSON object per run instead of a string pair per row: strings are decoded one by one in JS.
-      this.columns(`SELECT w.at, json_group_object(t.key, t.value)::VARCHAR FROM params t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),
-      this.columns(`SELECT w.at, json_group_object(t.key, t.value)::VARCHAR FROM tags t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),
+      this.columns(`SELECT w.at, ${KEY_ORDERED_OBJECT} FROM params t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),
+      this.columns(`SELECT w.at, ${KEY_ORDERED_OBJECT} FROM tags t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),
       this.columns(`SELECT w.at, t.name, t.digest, t.source_type, t.context FROM run_inputs t JOIN ${wanted} USING (run_id) ORDER BY 1, 2`, scope, 5),
       this.columns(`SELECT w.at, t.key, t.value, t.step, t.timestamp FROM latest_metrics t JOIN ${wanted} USING (run_id)`, scope, 5),
       this.columns(`SELECT w.at, t.health FROM (${healthOf}) t JOIN ${wanted} USING (run_id)`, { ...scope, ...health.params }, 2),
