@@ -1,14 +1,18 @@
 // `npm run bench`: runs each benchmark and prints a table of figures next to
 // the targets from the issues. Sizes can be lowered for a quick look:
 //   BENCH_RUNS=1000 npm run bench
-// Named groups run alone (ingest, tail, live, idle, query):
-//   npm run bench -- query
+// Named groups run alone (ingest, tail, live, idle, query, signals, sustained,
+// ui; soak — an hour of /wall — runs only when named):
+//   npm run bench -- query ui
 import { benchIngest } from './ingest.ts'
 import { benchIdleClients } from './idle-clients.ts'
 import { benchLiveLatency } from './live-latency.ts'
 import { benchSearch, benchSeries } from './query.ts'
 import { benchSignals } from './signals.ts'
 import { benchTailLatency, benchTailThroughput } from './tail.ts'
+import { benchSustained } from './sustained.ts'
+import { benchBigChart, benchLiveChart, benchTable } from './ui.ts'
+import { benchWallSoak } from './soak-wall.ts'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const only = process.argv.slice(2)
@@ -66,12 +70,49 @@ if (wanted('query')) {
   row(`series query, ${series.runs} runs × 100,000 points into 1,000 buckets, p50`, `${series.series.p50.toFixed(1)} ms`, '< 100 ms')
 }
 
-const signalRuns = env('BENCH_SIGNAL_RUNS', 1000)
-console.error(`signals: ${signalRuns} runs × 1,000 steps in an in-process index, a batch of one step per running run`)
-for (const f of await benchSignals(signalRuns)) {
-  row(`signals (${f.rule}), ${f.points.toLocaleString('en')} points: update after a batch, p50`, `${f.update.p50.toFixed(1)} ms`, '< 50 ms')
-  row(`signals (${f.rule}): update after a batch, p99`, `${f.update.p99.toFixed(1)} ms`, '')
-  row(`signals (${f.rule}): first build · after a run finishes`, `${f.buildMs.toFixed(0)} ms · ${f.afterFinishMs.toFixed(0)} ms`, '')
+if (wanted('signals')) {
+  const signalRuns = env('BENCH_SIGNAL_RUNS', 1000)
+  console.error(`signals: ${signalRuns} runs × 1,000 steps in an in-process index, a batch of one step per running run`)
+  for (const f of await benchSignals(signalRuns)) {
+    row(`signals (${f.rule}), ${f.points.toLocaleString('en')} points: update after a batch, p50`, `${f.update.p50.toFixed(1)} ms`, '< 50 ms')
+    row(`signals (${f.rule}): update after a batch, p99`, `${f.update.p99.toFixed(1)} ms`, '')
+    row(`signals (${f.rule}): first build · after a run finishes`, `${f.buildMs.toFixed(0)} ms · ${f.afterFinishMs.toFixed(0)} ms`, '')
+  }
+}
+
+if (wanted('sustained')) {
+  const seconds = env('BENCH_SUSTAINED_SECONDS', 60)
+  console.error(`sustained: 100,000 points/s over 100 runs for ${seconds} s, 5 clients`)
+  const s = await benchSustained({ runs: 100, pointsPerSecond: 100_000, clients: 5, seconds })
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`
+  row(`sustained 100,000 points/s × ${seconds} s, 5 clients: server RSS every 5 s`, `${range(s.rssMb)} MB (last ${s.rssMb.at(-1)!.toFixed(0)} MB)`, 'flat')
+  row('same: bytes queued for the slowest client', `${range(s.queuedKb)} KB`, 'bounded')
+  row('same: points received by the clients', `${s.received.toLocaleString('en')} of ${s.expected.toLocaleString('en')}`, 'all')
+  row('same: write → receipt p50 · p99', `${s.p50.toFixed(0)} ms · ${s.p99.toFixed(0)} ms`, '')
+}
+
+if (wanted('ui')) {
+  console.error('ui: the explorer in headless Chromium (software rendering)')
+  const table = await benchTable()
+  row('10,000-run experiment: first table paint after navigation', `${table.firstPaintMs.toFixed(0)} ms`, '< 1.5 s')
+  row('same: scrolling the table', `${table.scrollFps.toFixed(1)} fps (worst frame ${table.worstFrameMs.toFixed(0)} ms)`, '≥ 50 fps')
+  const keys = [...table.keystrokeMs].sort((a, b) => a - b)
+  row('same: keystroke → updated table, median · worst of 5', `${keys[2]!.toFixed(0)} ms · ${keys[4]!.toFixed(0)} ms`, '< 100 ms')
+  const big = await benchBigChart()
+  row(`100 runs × 100,000 points in one panel: navigation → painted (${big.points.toLocaleString('en')} points drawn)`, `${big.renderMs.toFixed(0)} ms`, '< 500 ms')
+  const live = await benchLiveChart()
+  row('20 live runs × 50 points/s charted', `${live.fps.toFixed(1)} fps (worst frame ${live.worstFrameMs.toFixed(0)} ms)`, '≥ 50 fps')
+  row('same: DOM nodes before → after 20 s', `${live.domBefore} → ${live.domAfter}`, 'no growth')
+}
+
+// An hour long: only when asked for (npm run bench -- soak).
+if (only.includes('soak')) {
+  const minutes = env('SOAK_MINUTES', 60)
+  console.error(`soak: /wall in Chromium for ${minutes} minutes against the demo at 20 runs × 50 points/s`)
+  const soak = await benchWallSoak(minutes)
+  row(`wall soak, ${minutes} min: JS heap, median of minutes 5–14 → last 10`, `${soak.heapGrowthPct >= 0 ? '+' : ''}${soak.heapGrowthPct.toFixed(1)} % (max sample ${soak.maxHeapMb.toFixed(1)} MB)`, '< 10 % growth')
+  row('same: DOM nodes', `${soak.domGrowthPct >= 0 ? '+' : ''}${soak.domGrowthPct.toFixed(1)} %`, '< 10 % growth')
+  row('same: reconnects', String(soak.reconnects), 'none')
 }
 
 const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['benchmark', 'measured', 'target'][i]!.length))
