@@ -307,7 +307,13 @@ export class LiveClient {
         const b = p.batch
         if (s.metrics && !s.metrics.has(b.key)) continue
         if (!inScope(s, b.runId) || !member(b.runId) || joined.includes(b.runId)) continue
-        if (!this.closed) this.socket.send(p.frameFor(s.sub))
+        if (this.closed) return
+        const frame = p.frameFor(s.sub)
+        // Never queue past the limit (one frame into an empty queue always goes): a client this far
+        // behind resyncs from its cursor instead, and gets the rest of this batch that way.
+        const queued = this.socket.bufferedAmount
+        if (queued > 0 && queued + frame.length > this.hub.maxBufferedBytes) return this.shed()
+        this.socket.send(frame)
       }
     }
   }
