@@ -120,7 +120,13 @@ export class RunIndex {
   async endBulkLoad(): Promise<void> {
     if (!this.bulkLoading) return
     this.bulkLoading = false
-    await this.writer.run(`BEGIN TRANSACTION; ${CLUSTER_BY_KEY_SQL} COMMIT`)
+    await this.writer.run('BEGIN TRANSACTION')
+    try {
+      await this.writer.run(`${CLUSTER_BY_KEY_SQL} COMMIT`)
+    } catch (err) {
+      await this.writer.run('ROLLBACK')
+      throw err
+    }
     await this.writer.run('DELETE FROM point_blocks')
     await this.writer.run(BUILD_BLOCKS_SQL)
     const [ids = [], sizes = []] = await this.columns(COARSEST_BLOCKS_SQL, {}, 2)
