@@ -31,4 +31,20 @@ describe('dead peers on /ws', () => {
     await waitFor(() => server.hub.clientCount === 1, 'the silent client forgotten')
     healthy.close()
   })
+
+  it('keeps answering peers while the server is busy for several ping intervals', async () => {
+    const healthy = new WebSocket(`${server.url.replace('http', 'ws')}/ws`)
+    await new Promise((r) => healthy.once('open', r))
+    // The pong is already written when 'ping' is emitted; blocking here keeps the
+    // server from reading it before its next ping is due, as a bulk load would.
+    let blocked = 0
+    healthy.on('ping', () => {
+      if (blocked++ >= 3) return
+      const busyUntil = Date.now() + 250
+      while (Date.now() < busyUntil);
+    })
+    await waitFor(() => blocked >= 4, 'three blocked ping rounds')
+    expect(healthy.readyState).toBe(WebSocket.OPEN)
+    healthy.close()
+  })
 })
