@@ -71,6 +71,7 @@ export class RunIndex {
   /** run → its series, in the order they were first seen. */
   private readonly runSeries = new Map<string, number[]>()
   private readonly runListeners: ((runIds: string[]) => void)[] = []
+  private readonly scanHooks: (() => Promise<void>)[] = []
   private nextSeriesId = 1
   private pointCount = 0
   private bulkLoading = false
@@ -132,7 +133,18 @@ export class RunIndex {
     const [ids = [], sizes = []] = await this.columns(COARSEST_BLOCKS_SQL, {}, 2)
     for (const id of this.seriesNames.keys()) this.coarsestBlock.set(id, FINEST_BLOCK)
     for (let i = 0; i < ids.length; i++) this.coarsestBlock.set(ids[i] as number, sizes[i] as number)
+    // A hook only warms a cache: the index works the same without it.
+    for (const hook of this.scanHooks) await hook().catch(() => undefined)
     this.blocksReady = true
+  }
+
+  /**
+   * Work for once the initial scan is indexed, such as warming a cache: run
+   * at the end of endBulkLoad, before hasBlocks turns true, so the index
+   * counts as settled after it.
+   */
+  afterInitialScan(hook: () => Promise<void>): void {
+    this.scanHooks.push(hook)
   }
 
   /** Whether point_blocks covers every point (false while the initial scan's blocks are being built). */
@@ -150,6 +162,11 @@ export class RunIndex {
 
   get runs(): number {
     return this.runExperiment.size
+  }
+
+  /** Every run's id (of any lifecycle stage). */
+  runIds(): string[] {
+    return [...this.runExperiment.keys()]
   }
 
   /**

@@ -1,18 +1,21 @@
-// One run's values on the shared grid. As JS arrays, 100 runs × 4,000 slots
-// were 400,000 boxed numbers, copied by every young-generation collection
-// while the answer was built (a quarter of a series query); here they stay
-// unboxed until JSON.stringify writes them, as the array they stand for:
-// null for an empty slot, non-finite values as the wire's strings.
+// One run's values on the shared grid. As arrays of nulls and numbers, 100
+// runs × 4,000 slots were 400,000 boxed numbers, copied by every
+// young-generation collection while the answer was built (a quarter of a
+// series query). Here they are an array of doubles only, which V8 keeps
+// unboxed, with NaN for an empty slot: JSON.stringify writes NaN as null, so
+// the array is the answer as it stands. Non-finite values, which the wire
+// spells as strings, are kept aside and make the row write a copy.
 import { toWire, type WireNumber } from '../../../protocol/index.ts'
 
 export class GridRow {
   /** NaN: no value. */
-  private readonly values: Float64Array
+  private readonly values: number[] = []
   /** Slots holding NaN or ±Infinity, as the wire spells them. */
   private nonFinite?: Map<number, WireNumber>
 
   constructor(length: number) {
-    this.values = new Float64Array(length).fill(NaN)
+    // Pushed one by one, not new Array(length): a packed array of doubles.
+    for (let i = 0; i < length; i++) this.values.push(NaN)
   }
 
   set(slot: number, value: number): void {
@@ -27,14 +30,8 @@ export class GridRow {
 
   /** What JSON.stringify writes. */
   toJSON(): (WireNumber | null)[] {
-    if (!this.nonFinite?.size) {
-      // A plain array of doubles (pushed one by one, so V8 keeps them unboxed):
-      // JSON.stringify writes its NaN as null, the empty slots' value.
-      const doubles: number[] = []
-      for (const v of this.values) doubles.push(v)
-      return doubles
-    }
-    const out: (WireNumber | null)[] = Array.from(this.values, (v) => (Number.isNaN(v) ? null : v))
+    if (!this.nonFinite?.size) return this.values
+    const out: (WireNumber | null)[] = this.values.map((v) => (Number.isNaN(v) ? null : v))
     for (const [slot, v] of this.nonFinite) out[slot] = v
     return out
   }
