@@ -72,7 +72,7 @@ export class RunJsonCache {
     try {
       const out = new Map<string, RunText>()
       for (const run of await this.index.runSummaries({ runIds, includeDeleted: true })) {
-        const text = JSON.stringify(runJson({ ...run, params: byKey(run.params), tags: byKey(run.tags), metrics: {} }))
+        const text = JSON.stringify(runJson({ ...run, metrics: {} }))
         const t = { text, data: text.indexOf(DATA) + DATA.length }
         out.set(run.runId, t)
         if (!changed.has(run.runId)) this.texts.set(run.runId, t)
@@ -103,13 +103,9 @@ export class RunJsonCache {
   }
 }
 
-// Params, tags and metrics in key order. MLflow promises no order, and the
-// index's aggregation gives a different one from one read to the next: a
-// text kept for a run must not change when it is built again.
+// Metrics in key order, as runSummaries orders params and tags. MLflow
+// promises no order, but a text kept for a run must not change when it is
+// built again.
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
-}
-
-function byKey<T>(values: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(values).sort(([a], [b]) => compareKeys(a, b)))
 }
