@@ -110,6 +110,7 @@ describe('the explorer in Chromium', () => {
 
     // Brushing the lr axis filters the table to the runs inside the brush.
     const axis = page.locator('[data-axis="params.lr"] .pc-hit')
+    await waitFor(async () => (await axis.boundingBox()) !== null, 'the lr axis laid out')
     const box = (await axis.boundingBox())!
     await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.55)
     await page.mouse.down()
