@@ -1,6 +1,7 @@
 // The Hono application: own API, live socket, and the built client.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Socket } from 'node:net'
 import { upgradeWebSocket } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
@@ -46,12 +47,15 @@ export function createApp(options: AppOptions): Hono {
       return {
         onOpen: (_event, ws) => {
           const raw = ws.raw as WebSocket
+          // ws keeps its net.Socket private; corking it turns a publish's frames into one writev.
+          const tcp = (raw as unknown as { _socket?: Socket })._socket
           client = options.hub.connect({
             send: (text) => raw.send(text),
             get bufferedAmount() {
               return raw.bufferedAmount
             },
             close: (code, reason) => raw.close(code, reason),
+            ...(tcp ? { cork: () => tcp.cork(), uncork: () => tcp.uncork() } : {}),
           })
         },
         onMessage: (event) => {

@@ -20,7 +20,8 @@ export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue
   const sink: EventSink = (events) =>
     queue.run(async () => {
       // Events that piled up while the previous batch was applied go out together: one frame per series.
-      const changes = await index.apply(mergeMetricEvents(events))
+      // Points alone go out as soon as their positions are known, before DuckDB stores them.
+      const changes = await index.apply(mergeMetricEvents(events), (batches) => hub.publishStaged(batches))
       const upsert =
         hub.clientCount > 0 && changes.changedRunIds.length > 0
           ? await index.runSummaries({ runIds: changes.changedRunIds, includeDeleted: true })
@@ -29,7 +30,7 @@ export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue
       for (const id of changes.changedRunIds) dirty.delete(id)
       for (const id of changes.removedRunIds) dirty.delete(id)
       hub.signals.noteChanges(changes.changedRunIds.length + changes.removedRunIds.length > 0, changes.batches)
-      await hub.publish({ upsert, remove: changes.removedRunIds, batches: changes.batches })
+      await hub.publish({ upsert, remove: changes.removedRunIds, batches: changes.batches, pointsSent: changes.staged === true })
     })
   const refresh = () =>
     queue.run(async () => {

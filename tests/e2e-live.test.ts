@@ -118,6 +118,11 @@ describe('live path: store file → ingest → DuckDB → /ws', () => {
     writer.logMetric(other, 'loss', [{ timestamp: 2, value: 500, step: 1 }])
     await waitFor(() => messages.some((m) => m.type === 'runs' && m.sub === 'f' && m.upsert.some((r) => r.runId === other)), 'the run entering')
     await waitFor(() => points(messages, other, 'loss').length === 2, 'its series')
+    // Then it follows live, each point once (a filter on metrics is re-checked before points go out).
+    writer.logMetric(other, 'loss', [{ timestamp: 3, value: 400, step: 2 }])
+    await waitFor(() => points(messages, other, 'loss').length >= 3, 'its next point')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(points(messages, other, 'loss').map(([step]) => step)).toEqual([0, 1, 2])
     // A tag change takes the first run out.
     writer.setTag(run, 'stage', 'done')
     await waitFor(() => messages.some((m) => m.type === 'runs' && m.sub === 'f' && m.remove.includes(run)), 'the run leaving')

@@ -35,10 +35,18 @@ export interface Series extends SeriesColumns {
 }
 
 /** What one applied batch changed, for the live hub. */
+/** What stagePoints did in memory that writePoints has to store. */
+interface StagedPoints {
+  newSeries: number[]
+  touched: Set<number>
+}
+
 export interface AppliedChanges {
   changedRunIds: string[]
   removedRunIds: string[]
   batches: MetricBatch[]
+  /** The batches went to onStaged before they were stored. */
+  staged?: boolean
 }
 
 type Row = Record<string, unknown>
@@ -221,7 +229,12 @@ export class RunIndex {
 
   // ---- writes ---------------------------------------------------------------
 
-  async apply(events: StoreEvent[]): Promise<AppliedChanges> {
+  /**
+   * Applies a batch of store events. When the batch holds only points,
+   * `onStaged` gets them as soon as their positions are known, before they
+   * are stored: the live hub sends them without waiting for DuckDB.
+   */
+  async apply(events: StoreEvent[], onStaged?: (batches: MetricBatch[]) => void): Promise<AppliedChanges> {
     const experiments = new Map<string, ExperimentRecord>()
     const runs = new Map<string, RunRecord>()
     const params = new Map<string, [string, string, string]>()
@@ -257,8 +270,10 @@ export class RunIndex {
       experiments.size + runs.size + params.size + tags.size + removed.size + removedTags.length +
       experimentTags.size + removedExperiments.size + inputs.size === 0
     if (onlyPoints) {
-      await this.appendPoints(batches)
-      return { changedRunIds: [], removedRunIds: [], batches }
+      const staged = this.stagePoints(batches)
+      if (batches.length > 0) onStaged?.(batches)
+      await this.writePoints(batches, staged)
+      return { changedRunIds: [], removedRunIds: [], batches, staged: true }
     }
     await w.run('BEGIN TRANSACTION')
     try {
@@ -357,18 +372,62 @@ export class RunIndex {
 
   /** Columnar appends in data chunks: one JS array per column, no per-row calls. */
   private async appendPoints(batches: MetricBatch[]): Promise<void> {
-    if (batches.length === 0) return
-    await this.registerSeries(batches)
+    await this.writePoints(batches, this.stagePoints(batches))
+  }
+
+  /**
+   * The in-memory part of new points, synchronous: series ids, each batch's
+   * position in its series (firstSeq), latest values, overview blocks. Once
+   * it returns the batches can be published, before writePoints stores them.
+   */
+  private stagePoints(batches: MetricBatch[]): StagedPoints {
+    const staged: StagedPoints = { newSeries: [], touched: new Set() }
+    if (batches.length === 0) return staged
+    for (const b of batches) {
+      const k = seriesKey(b.runId, b.key)
+      if (this.seriesIds.has(k)) continue
+      const id = this.nextSeriesId++
+      this.seriesIds.set(k, id)
+      this.seriesNames.set(id, [b.runId, b.key])
+      const ofRun = this.runSeries.get(b.runId)
+      if (ofRun) ofRun.push(id)
+      else this.runSeries.set(b.runId, [id])
+      // Blocks of a series seen during the initial scan are sized when the scan ends.
+      if (!this.bulkLoading) this.coarsestBlock.set(id, BLOCK_SIZES.at(-1)!)
+      staged.newSeries.push(id)
+    }
     this.trackStepOrder(batches)
-    await this.foldLatest(batches)
-    // Live batches only collect their blocks; flushBlocks() writes them a few times a second.
-    if (!this.bulkLoading) {
-      for (const b of batches) {
-        const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+    for (const b of batches) {
+      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+      const next = foldPoints(this.latest.get(id), b.step, b.timestamp, b.value)
+      if (next) this.latest.set(id, next)
+      staged.touched.add(id)
+      // Live batches only collect their blocks; flushBlocks() writes them a few times a second.
+      if (!this.bulkLoading) {
         const coarsest = this.coarsestBlock.get(id)!
         for (const size of BLOCK_SIZES) if (size <= coarsest) foldBlocks(this.pendingBlocks, id, size, b.step, b.value)
       }
+      b.firstSeq = this.seriesLength.get(id) ?? 0
+      this.seriesLength.set(id, b.firstSeq + b.value.length)
+      this.pointCount += b.value.length
+      this.runPoints.set(b.runId, (this.runPoints.get(b.runId) ?? 0) + b.value.length)
     }
+    return staged
+  }
+
+  /** Stores staged points: new series, the touched latest_metrics rows, the points themselves. */
+  private async writePoints(batches: MetricBatch[], staged: StagedPoints): Promise<void> {
+    if (batches.length === 0) return
+    if (staged.newSeries.length > 0) {
+      const a = await this.writer.createAppender('series')
+      for (const id of staged.newSeries) {
+        const [runId, key] = this.seriesNames.get(id)!
+        a.appendInteger(id); a.appendVarchar(runId); a.appendVarchar(key)
+        a.endRow()
+      }
+      a.closeSync()
+    }
+    await this.writeLatest(staged.touched)
     const a = await this.writer.createAppender('points')
     let rows = 0
     let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = [], seqs: number[] = []
@@ -381,15 +440,11 @@ export class RunIndex {
     }
     for (const b of batches) {
       const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
-      let seq = this.seriesLength.get(id) ?? 0
-      b.firstSeq = seq
+      let seq = b.firstSeq!
       for (let i = 0; i < b.value.length; i++) {
         ids.push(id); steps.push(b.step[i]!); times.push(b.timestamp[i]!); values.push(b.value[i]!); seqs.push(seq++)
         if (++rows === CHUNK_ROWS) flush()
       }
-      this.seriesLength.set(id, seq)
-      this.pointCount += b.value.length
-      this.runPoints.set(b.runId, (this.runPoints.get(b.runId) ?? 0) + b.value.length)
     }
     if (rows > 0) flush()
     a.closeSync()
@@ -419,15 +474,8 @@ export class RunIndex {
     }
   }
 
-  /** Updates latest/min/max per touched series and writes just those rows. */
-  private async foldLatest(batches: MetricBatch[]): Promise<void> {
-    const touched = new Set<number>()
-    for (const b of batches) {
-      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
-      const next = foldPoints(this.latest.get(id), b.step, b.timestamp, b.value)
-      if (next) this.latest.set(id, next)
-      touched.add(id)
-    }
+  /** Writes the latest/min/max rows of the touched series. */
+  private async writeLatest(touched: Set<number>): Promise<void> {
     const a = await this.writer.createAppender('latest_metrics_stage')
     for (const id of touched) {
       const l = this.latest.get(id)!
@@ -456,26 +504,6 @@ export class RunIndex {
     }
     a.closeSync()
     await this.writer.run(MERGE_BLOCKS_SQL)
-  }
-
-  private async registerSeries(batches: MetricBatch[]): Promise<void> {
-    let a: DuckDBAppender | undefined
-    for (const b of batches) {
-      const k = seriesKey(b.runId, b.key)
-      if (this.seriesIds.has(k)) continue
-      const id = this.nextSeriesId++
-      this.seriesIds.set(k, id)
-      this.seriesNames.set(id, [b.runId, b.key])
-      const ofRun = this.runSeries.get(b.runId)
-      if (ofRun) ofRun.push(id)
-      else this.runSeries.set(b.runId, [id])
-      // Blocks of a series seen during the initial scan are sized when the scan ends.
-      if (!this.bulkLoading) this.coarsestBlock.set(id, BLOCK_SIZES.at(-1)!)
-      a ??= await this.writer.createAppender('series')
-      a.appendInteger(id); a.appendVarchar(b.runId); a.appendVarchar(b.key)
-      a.endRow()
-    }
-    a?.closeSync()
   }
 
   private async upsert<T>(

@@ -18,12 +18,17 @@ export interface LiveSocket {
   send(text: string): void
   readonly bufferedAmount: number
   close(code: number, reason: string): void
+  /** Holds writes back until uncork, so a publish costs a client one write, not one per frame. */
+  cork?(): void
+  uncork?(): void
 }
 
 export interface LiveChanges {
   upsert: RunSummary[]
   remove: string[]
   batches: MetricBatch[]
+  /** The batches' points already went out through publishStaged, to every subscription not filtered on metrics. */
+  pointsSent?: boolean
   /** Signal sessions that followed the index: their runs whose stop changed are upserted, their band sent if it changed. */
   signals?: Map<SignalSession, SignalUpdate>
 }
@@ -99,6 +104,13 @@ export class LiveHub {
     this.clients.delete(client)
   }
 
+  /** Called on the serial queue with points whose positions are known but that the index has not stored yet. */
+  publishStaged(batches: MetricBatch[]): void {
+    if (this.clients.size === 0) return
+    const points = batches.map((b) => new PreparedPoints(b))
+    for (const client of [...this.clients]) client.deliverStaged(points)
+  }
+
   /** Called on the serial queue right after the index applied a batch. */
   async publish(changes: LiveChanges): Promise<void> {
     if (this.clients.size === 0) return
@@ -111,7 +123,7 @@ export class LiveHub {
     if (stopOnly.size > 0) for (const run of await this.index.runSummaries({ runIds: [...stopOnly] })) extra.set(run.runId, run)
     for (const client of [...this.clients]) {
       try {
-        await client.deliver(changes, points, extra)
+        await client.deliverCorked(changes, points, extra)
       } catch (err) {
         // A client that missed a change must not go on as if it had not: it reconnects and gets a fresh snapshot.
         this.log(`a live client missed an update (${(err as Error).message}); asking it to reconnect`)
@@ -230,9 +242,14 @@ export class LiveClient {
             index.runSummaries(scope),
             index.series({ ...scope, keys: msg.metrics, ...(after ? { after } : {}) }),
           ])
-          this.send({ type: 'runs', sub, upsert: withStops(subscription, runs), remove: [] })
-          if (session) this.sendBand(subscription, session)
-          for (const s of series) if (!after || s.step.length > 0) this.send({ type: 'points', sub, ...s })
+          this.socket.cork?.()
+          try {
+            this.send({ type: 'runs', sub, upsert: withStops(subscription, runs), remove: [] })
+            if (session) this.sendBand(subscription, session)
+            for (const s of series) if (!after || s.step.length > 0) this.send({ type: 'points', sub, ...s })
+          } finally {
+            this.socket.uncork?.()
+          }
         } else if (session) this.sendBand(subscription, session)
         this.send({ type: 'synced', sub })
         // A subscription made while this one was being answered already replaced it (last one wins).
@@ -254,6 +271,15 @@ export class LiveClient {
   private sendBand(s: Subscription, session: SignalSession): void {
     const { key, direction, rule } = session.spec
     this.send({ type: 'signals', sub: s.sub, key, direction, rule, band: session.band })
+  }
+
+  async deliverCorked(changes: LiveChanges, points: PreparedPoints[], stopOnly?: Map<string, RunSummary>): Promise<void> {
+    this.socket.cork?.()
+    try {
+      await this.deliver(changes, points, stopOnly)
+    } finally {
+      this.socket.uncork?.()
+    }
   }
 
   async deliver(changes: LiveChanges, points: PreparedPoints[], stopOnly: Map<string, RunSummary> = new Map()): Promise<void> {
@@ -303,19 +329,46 @@ export class LiveClient {
           this.send({ type: 'points', sub: s.sub, ...series })
         }
       }
-      for (const p of points) {
-        const b = p.batch
-        if (s.metrics && !s.metrics.has(b.key)) continue
-        if (!inScope(s, b.runId) || !member(b.runId) || joined.includes(b.runId)) continue
-        if (this.closed) return
-        const frame = p.frameFor(s.sub)
-        // Never queue past the limit (one frame into an empty queue always goes): a client this far
-        // behind resyncs from its cursor instead, and gets the rest of this batch that way.
-        const queued = this.socket.bufferedAmount
-        if (queued > 0 && queued + frame.length > this.hub.maxBufferedBytes) return this.shed()
-        this.socket.send(frame)
-      }
+      if ((s.filter?.onMetrics || !changes.pointsSent) && !this.sendPoints(s, points, joined)) return
     }
+  }
+
+  /**
+   * Points published before the index stored them (see RunIndex.apply), to
+   * the subscriptions whose runs do not hang on metric values; the others
+   * get them with the rest of the change, once the filter can be re-checked.
+   */
+  deliverStaged(points: PreparedPoints[]): void {
+    if (this.closed || this.subs.size === 0) return
+    if (this.socket.bufferedAmount > this.hub.maxBufferedBytes) return this.shed()
+    this.socket.cork?.()
+    try {
+      for (const s of [...this.subs.values()]) if (!s.filter?.onMetrics && !this.sendPoints(s, points, [])) return
+    } finally {
+      this.socket.uncork?.()
+    }
+  }
+
+  /** Sends a subscription its share of the points; false when the client was told to resync instead. */
+  private sendPoints(s: Subscription, points: PreparedPoints[], joined: string[]): boolean {
+    const index = this.hub.index
+    for (const p of points) {
+      const b = p.batch
+      if (s.metrics && !s.metrics.has(b.key)) continue
+      if (s.experimentIds && !s.experimentIds.has(index.experimentOf(b.runId) ?? '')) continue
+      if ((s.filter && !s.filter.members.has(b.runId)) || joined.includes(b.runId)) continue
+      if (this.closed) return false
+      const frame = p.frameFor(s.sub)
+      // Never queue past the limit (one frame into an empty queue always goes): a client this far
+      // behind resyncs from its cursor instead, and gets the rest of this batch that way.
+      const queued = this.socket.bufferedAmount
+      if (queued > 0 && queued + frame.length > this.hub.maxBufferedBytes) {
+        this.shed()
+        return false
+      }
+      this.socket.send(frame)
+    }
+    return true
   }
 
   /**
