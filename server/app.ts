@@ -50,7 +50,7 @@ export function createApp(options: AppOptions): Hono {
           // ws keeps its net.Socket private; corking it turns a publish's frames into one writev.
           const tcp = (raw as unknown as { _socket?: Socket })._socket
           client = options.hub.connect({
-            send: (text) => raw.send(text),
+            send: (text) => raw.send(text, { binary: false }),
             get bufferedAmount() {
               return raw.bufferedAmount
             },

@@ -203,7 +203,7 @@ describe('the periodic health check', () => {
     const queue = new SerialQueue()
     const hub = new LiveHub(idx, queue)
     const frames: ServerMessage[] = []
-    hub.connect({ send: (t) => frames.push(JSON.parse(t) as ServerMessage), bufferedAmount: 0, close: () => {} }).receive(JSON.stringify({ type: 'subscribe', sub: 's', metrics: [] }))
+    hub.connect({ send: (t) => frames.push(JSON.parse(t.toString()) as ServerMessage), bufferedAmount: 0, close: () => {} }).receive(JSON.stringify({ type: 'subscribe', sub: 's', metrics: [] }))
     return { queue, hub, frames }
   }
 

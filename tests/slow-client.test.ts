@@ -98,7 +98,7 @@ describe('the bound on what the server queues for a client', () => {
     // A socket that never drains: everything sent stays queued.
     const sent: string[] = []
     let queued = 0
-    const client = hub.connect({ send: (t) => (sent.push(t), (queued += t.length)), get bufferedAmount() { return queued }, close: () => {} })
+    const client = hub.connect({ send: (t) => (sent.push(t.toString()), (queued += t.length)), get bufferedAmount() { return queued }, close: () => {} })
     client.receive(JSON.stringify({ type: 'subscribe', sub: 's', metrics: ['loss'] }))
     hub.indexed()
     await waitFor(() => sent.some((t) => t.includes('"synced"')), 'the subscription')

@@ -373,9 +373,11 @@ export class FileStoreSource implements StoreSource {
       case 'metric':
       case 'param':
       case 'tag': {
-        // A name reported by a folder watch may be a new subfolder (a nested key).
+        // A name reported by a folder watch may be a new subfolder (a nested key);
+        // a metric file already being tailed is not (this spares a stat per append).
         const rel = keyPath(where)
-        if (isFolder(this.abs(rel))) {
+        const tailed = where.kind === 'metric' && this.metricFiles.has(`${where.runId}\u0000${where.key}`)
+        if (!tailed && isFolder(this.abs(rel))) {
           this.dirs.watch(rel)
           await this.openFolder(where, `${where.kind}s` as RunSection, where.key)
         } else await this.readKeyFile(where)

@@ -15,7 +15,8 @@ import { parseSignalSpec, SignalSpecError, type SignalSpec } from '../signals/sp
 
 /** The part of a WebSocket the hub needs; `ws` sockets and test doubles fit. */
 export interface LiveSocket {
-  send(text: string): void
+  /** A Buffer is UTF-8 JSON text too (a points frame encoded once for every client). */
+  send(text: string | Buffer): void
   readonly bufferedAmount: number
   close(code: number, reason: string): void
   /** Holds writes back until uncork, so a publish costs a client one write, not one per frame. */
@@ -401,10 +402,18 @@ export class LiveClient {
  */
 class PreparedPoints {
   private body: string | undefined
+  private readonly frames = new Map<string, Buffer>()
 
   constructor(readonly batch: MetricBatch) {}
 
-  frameFor(sub: string): string {
+  /** The frame as UTF-8 bytes, shared by the subscriptions of that name (clients mostly pick the same names). */
+  frameFor(sub: string): Buffer {
+    let frame = this.frames.get(sub)
+    if (!frame) this.frames.set(sub, (frame = Buffer.from(this.text(sub))))
+    return frame
+  }
+
+  private text(sub: string): string {
     this.body ??= JSON.stringify({
       runId: this.batch.runId,
       key: this.batch.key,
