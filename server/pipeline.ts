@@ -3,6 +3,7 @@
 import type { EventSink } from '../ingest-watch/events.ts'
 import { mergeMetricEvents } from '../ingest-watch/merge-events.ts'
 import type { RunIndex } from './index/run-index.ts'
+import { RunSummaryCache } from './index/summary-cache.ts'
 import type { LiveHub } from './live/hub.ts'
 import type { SerialQueue } from './serial-queue.ts'
 
@@ -32,17 +33,18 @@ export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue
       hub.signals.noteChanges(changes.changedRunIds.length + changes.removedRunIds.length > 0, changes.batches)
       await hub.publish({ upsert, remove: changes.removedRunIds, batches: changes.batches, pointsSent: changes.staged === true })
     })
+  const summaries = new RunSummaryCache(index)
+  // Two jobs, so that points arriving meanwhile wait for one of them at most.
   const refresh = () =>
-    queue.run(async () => {
-      await index.flushBlocks()
+    queue.run(() => index.flushBlocks()).then(() => queue.run(async () => {
       const signals = hub.signals.active ? await hub.signals.update() : undefined
       const signalsMoved = [...(signals?.values() ?? [])].some((u) => u.changed.length > 0 || u.band)
       if (dirty.size === 0 && !signalsMoved) return
       const runIds = [...dirty]
       dirty = new Set()
       if (hub.clientCount === 0) return
-      await hub.publish({ upsert: await index.runSummaries({ runIds, includeDeleted: true }), remove: [], batches: [], ...(signals ? { signals } : {}) })
-    })
+      await hub.publish({ upsert: await summaries.summaries(runIds), remove: [], batches: [], ...(signals ? { signals } : {}) })
+    }))
   const timer = setInterval(() => void refresh().catch((err: unknown) => hub.log(`refresh failed: ${(err as Error).message}`)), refreshMs)
   timer.unref()
   return { sink, stop: () => clearInterval(timer) }

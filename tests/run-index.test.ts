@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MetricBatch, RunRecord, StoreEvent } from '../ingest-watch/events.ts'
 import { RunIndex } from '../server/index/run-index.ts'
+import { RunSummaryCache } from '../server/index/summary-cache.ts'
 
 const open: RunIndex[] = []
 afterEach(() => open.splice(0).forEach((i) => i.close()))
@@ -84,5 +85,22 @@ describe('DuckDB run index', () => {
     expect((await idx.runSummaries()).map((r) => r.runId)).toEqual(['a'])
     expect((await idx.runSummaries({ includeDeleted: true })).map((r) => r.runId).sort()).toEqual(['a', 'b'])
     expect(await idx.runSummaries({ experimentIds: [] })).toEqual([])
+  })
+
+  it('gives live summaries equal to a fresh read, after points, status, params, tags and a NaN', async () => {
+    const idx = await index()
+    const cache = new RunSummaryCache(idx)
+    const fresh = async () => (await idx.runSummaries({ runIds: ['a', 'b'], includeDeleted: true })).sort((x, y) => x.runId.localeCompare(y.runId))
+    const cached = async () => (await cache.summaries(['a', 'b'])).sort((x, y) => x.runId.localeCompare(y.runId))
+    await idx.apply([run('a'), run('b'), { type: 'params', runId: 'a', values: { lr: '0.1' } }, metrics('a', 'loss', [[1, 2, 0]])])
+    expect(await cached()).toEqual(await fresh())
+    await idx.apply([metrics('a', 'loss', [[2, 1, 1]]), metrics('b', 'acc', [[2, 0.5, 0]])])
+    expect(await cached()).toEqual(await fresh())
+    await idx.apply([run('a', { status: 'FINISHED', endTime: 9 }), { type: 'tags', runId: 'b', values: { t: 'y' } }, { type: 'params', runId: 'a', values: { opt: 'adam' } }])
+    await idx.apply([metrics('a', 'loss', [[3, NaN, 2]])])
+    const after = await cached()
+    expect(after).toEqual(await fresh())
+    expect(after[0]).toMatchObject({ status: 'FINISHED', params: { lr: '0.1', opt: 'adam' }, metrics: { loss: { value: 'NaN', step: 2 } }, health: 'diverged' })
+    expect(after[1]!.tags).toEqual({ t: 'y' })
   })
 })

@@ -3,7 +3,7 @@
 // a small pool of other connections and see only committed batches.
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
 import type { DatasetInput, ExperimentRecord, MetricBatch, RunRecord, StoreEvent } from '../../ingest-watch/events.ts'
-import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
+import type { ExperimentSummary, MetricHistoryResponse, RunHealth, RunSummary, SeriesColumns } from '../../protocol/index.ts'
 import { positionKey, toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
 import { BLOCK_SIZES, BUILD_BLOCKS_SQL, COARSEST_BLOCKS_SQL, FINEST_BLOCK, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
@@ -677,6 +677,17 @@ export class RunIndex {
     for (let i = 0; i < hAt!.length; i++) summaries[hAt![i] as number]!.health = hValue![i] as RunSummary['health']
     if (q.runIds && q.keepOrder) return q.runIds.flatMap((id) => byId.get(id) ?? [])
     return summaries
+  }
+
+  /** The runs' health now (one query; runs without points are 'ok' or absent). */
+  async healthOf(runIds: string[]): Promise<Map<string, RunHealth>> {
+    const out = new Map<string, RunHealth>()
+    if (runIds.length === 0) return out
+    const health = new ParamNamer('h')
+    const sql = runHealthSql(this.health, (v) => health.add(v), 'hr.run_id IN (SELECT unnest($ids))')
+    const [ids = [], values = []] = await this.columns(`SELECT t.run_id, t.health FROM (${sql}) t`, { ids: listValue(runIds), ...health.params }, 2)
+    for (let i = 0; i < ids.length; i++) out.set(ids[i] as string, values[i] as RunHealth)
+    return out
   }
 
   async metricHistory(runId: string, key: string): Promise<MetricHistoryResponse> {
