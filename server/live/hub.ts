@@ -322,7 +322,7 @@ export class LiveClient {
         else upsert.push(run)
       }
       if (joined.length > 0) upsert.push(...(await index.runSummaries({ runIds: joined })))
-      if (upsert.length > 0 || remove.length > 0) this.send({ type: 'runs', sub: s.sub, upsert: withStops(s, upsert), remove })
+      if ((upsert.length > 0 || remove.length > 0) && !this.closed) this.socket.send(runsFrame(s.sub, withStops(s, upsert), remove))
       if (update && update.band) this.sendBand(s, s.signals!.session!)
       // A run that just started matching gets its whole series, then follows live.
       if (joined.length > 0) {
@@ -424,6 +424,18 @@ class PreparedPoints {
     }).slice(1)
     return `{"type":"points","sub":${JSON.stringify(sub)},${this.body}`
   }
+}
+
+/** Each summary's JSON, written once for all the clients a publish goes to (summaries with a stop are copies: not shared). */
+const summaryText = new WeakMap<RunSummary, string>()
+
+function runsFrame(sub: string, upsert: RunSummary[], remove: string[]): string {
+  const runs = upsert.map((run) => {
+    let text = summaryText.get(run)
+    if (text === undefined) summaryText.set(run, (text = JSON.stringify(run)))
+    return text
+  })
+  return `{"type":"runs","sub":${JSON.stringify(sub)},"upsert":[${runs.join(',')}],"remove":${JSON.stringify(remove)}}`
 }
 
 /** Health follows the points too (NaN, a runaway loss, the end of a silence). */
