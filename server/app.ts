@@ -1,12 +1,12 @@
 // The Hono application: own API, live socket, and the built client.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Socket } from 'node:net'
 import { upgradeWebSocket } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import type { WebSocket } from 'ws'
 import type { LiveClient, LiveHub } from './live/hub.ts'
+import { liveSocket } from './live/ws-socket.ts'
 import { apiRoutes, type ApiContext } from './routes/api.ts'
 import { artifactDownload, mlflowRoutes, readOnlyAnswer } from './routes/mlflow-api.ts'
 
@@ -46,17 +46,7 @@ export function createApp(options: AppOptions): Hono {
       let client: LiveClient | undefined
       return {
         onOpen: (_event, ws) => {
-          const raw = ws.raw as WebSocket
-          // ws keeps its net.Socket private; corking it turns a publish's frames into one writev.
-          const tcp = (raw as unknown as { _socket?: Socket })._socket
-          client = options.hub.connect({
-            send: (text) => raw.send(text, { binary: false }),
-            get bufferedAmount() {
-              return raw.bufferedAmount
-            },
-            close: (code, reason) => raw.close(code, reason),
-            ...(tcp ? { cork: () => tcp.cork(), uncork: () => tcp.uncork() } : {}),
-          })
+          client = options.hub.connect(liveSocket(ws.raw as WebSocket))
         },
         onMessage: (event) => {
           client?.receive(typeof event.data === 'string' ? event.data : Buffer.from(event.data as ArrayBuffer).toString('utf8'))
