@@ -7,7 +7,7 @@ import { spawnRunwatch } from './runwatch-process.ts'
 async function serve(shape: StoreShape): Promise<{ url: string; child: ChildProcess }> {
   const { root, generatedSeconds } = generateFileStore(shape)
   if (generatedSeconds !== null) console.error(`generated ${root} in ${generatedSeconds.toFixed(1)} s`)
-  const served = await spawnRunwatch(root)
+  const served = await spawnRunwatch(root, process.env.BENCH_PROFILE ? { profileDir: process.env.BENCH_PROFILE } : {})
   // Measure the settled server: the chart overviews are built just after the ready line.
   while (((await (await fetch(`${served.url}/api/status`)).json()) as { overviews: string }).overviews !== 'ready') {
     await new Promise((r) => setTimeout(r, 100))

@@ -86,6 +86,7 @@ if (wanted('sustained')) {
   const s = await benchSustained({ runs: 100, pointsPerSecond: 100_000, clients: 5, seconds })
   const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`
   row(`sustained 100,000 points/s × ${seconds} s, 5 clients: server RSS every 5 s`, `${range(s.rssMb)} MB (last ${s.rssMb.at(-1)!.toFixed(0)} MB)`, 'flat')
+  row('same: of which DuckDB (the indexed points) · JS heap', `${range(s.indexMb)} MB · ${range(s.heapMb)} MB`, 'heap flat')
   row('same: bytes queued for the slowest client', `${range(s.queuedKb)} KB`, 'bounded')
   row('same: points received by the clients', `${s.received.toLocaleString('en')} of ${s.expected.toLocaleString('en')}`, 'all')
   row('same: write → receipt p50 · p99', `${s.p50.toFixed(0)} ms · ${s.p99.toFixed(0)} ms`, '')

@@ -11,6 +11,9 @@ import { spawnRunwatch } from './runwatch-process.ts'
 
 export interface SustainedResult {
   rssMb: number[]
+  /** The server's JS heap and DuckDB's memory, sampled with RSS. */
+  heapMb: number[]
+  indexMb: number[]
   queuedKb: number[]
   received: number
   expected: number
@@ -40,9 +43,14 @@ export async function benchSustained(o = { runs: 100, pointsPerSecond: 100_000, 
     const clock = () => performance.timeOrigin + performance.now()
     const rss: number[] = []
     const queued: number[] = []
+    const heap: number[] = []
+    const indexMb: number[] = []
     const sample = async () => {
       rss.push(rssMb(child.pid!))
-      queued.push(((await (await fetch(`${url}/api/status`)).json()) as { live: { slowestClientBytes: number } }).live.slowestClientBytes / 1024)
+      const status = (await (await fetch(`${url}/api/status`)).json()) as { live: { slowestClientBytes: number }; memoryMb: { jsHeap: number; index: number } }
+      queued.push(status.live.slowestClientBytes / 1024)
+      heap.push(status.memoryMb.jsHeap)
+      indexMb.push(status.memoryMb.index)
     }
     const sampler = setInterval(() => void sample().catch(() => undefined), 5000)
     const total = o.pointsPerSecond * o.seconds
@@ -81,7 +89,7 @@ export async function benchSustained(o = { runs: 100, pointsPerSecond: 100_000, 
     await worker.terminate()
     const lat = [...last.latencies].sort((a, b) => a - b)
     const pick = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN
-    return { rssMb: rss, queuedKb: queued, received: last.received, expected, p50: pick(0.5), p99: pick(0.99) }
+    return { rssMb: rss, heapMb: heap, indexMb, queuedKb: queued, received: last.received, expected, p50: pick(0.5), p99: pick(0.99) }
   } finally {
     child.kill('SIGTERM')
     dir.remove()

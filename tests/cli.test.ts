@@ -33,9 +33,13 @@ describe('runwatch command', () => {
     copyFixtureFileStore('mlflow-2.17', dir)
     const p = await startRunwatch(['--port', '0'], dir)
     running.push(p)
-    const body = (await (await fetch(`${p.url}/api/status`)).json()) as { store: { path: string; demo: boolean }; runs: number }
+    const body = (await (await fetch(`${p.url}/api/status`)).json()) as { store: { path: string; demo: boolean }; runs: number; memoryMb: Record<string, number> }
     expect(body.store).toMatchObject({ path: join(dir, 'mlruns'), demo: false })
     expect(body.runs).toBe(20)
+    // What the process holds, and the shares of the JS heap and of DuckDB in it.
+    expect(body.memoryMb.rss).toBeGreaterThan(body.memoryMb.jsHeap!)
+    expect(body.memoryMb.jsHeap).toBeGreaterThan(0)
+    expect(body.memoryMb.index).toBeGreaterThanOrEqual(0)
   })
 
   it('serves an SQLite store, and finds ./mlflow.db when there is no ./mlruns', async () => {

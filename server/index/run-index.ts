@@ -688,6 +688,12 @@ export class RunIndex {
     return summaries
   }
 
+  /** Bytes DuckDB holds now (tables, indexes, buffers): the index's share of the process's memory. */
+  async memoryBytes(): Promise<number> {
+    const [[bytes = 0] = []] = (await this.columns('SELECT sum(memory_usage_bytes)::DOUBLE FROM duckdb_memory()', {}, 1)) as [number[]]
+    return bytes
+  }
+
   /** The runs' health now (one query; runs without points are 'ok' or absent). */
   async healthOf(runIds: string[]): Promise<Map<string, RunHealth>> {
     const out = new Map<string, RunHealth>()

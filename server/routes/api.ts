@@ -40,12 +40,15 @@ function stringList(value: unknown, name: string): string[] | undefined {
 export function apiRoutes({ index, store, live }: ApiContext): Hono {
   const api = new Hono()
 
-  api.get('/status', (c) =>
-    c.json({
+  api.get('/status', async (c) => {
+    const mb = (bytes: number) => Math.round(bytes / 2 ** 20)
+    return c.json({
       store, runs: index.runs, points: index.points, overviews: index.hasBlocks ? 'ready' : 'building',
       ...(live ? { live: { clients: live.clientCount, slowestClientBytes: live.slowestClientBytes } } : {}),
-    }),
-  )
+      // RSS grows with the points indexed (DuckDB); the JS heap must not.
+      memoryMb: { rss: mb(process.memoryUsage.rss()), jsHeap: mb(process.memoryUsage().heapUsed), index: mb(await index.memoryBytes()) },
+    })
+  })
 
   api.get('/experiments', async (c) => c.json({ experiments: await index.experiments() }))
 
