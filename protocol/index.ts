@@ -257,6 +257,19 @@ export interface SignalsMessage {
 
 export type ServerMessage = RunsMessage | PointsMessage | SyncedMessage | ErrorMessage | ResyncMessage | SignalsMessage
 
+/**
+ * Only on a connection opened as `/ws?batch=1`: the `points` frames of one
+ * publish, in order, as one WebSocket message (a few hundred small messages
+ * per display frame cost a browser more than one larger one).
+ */
+export interface BatchMessage {
+  type: 'batch'
+  frames: PointsMessage[]
+}
+
+/** What arrives on the socket: a ServerMessage, or with `?batch=1` also a batch of them. */
+export type WireMessage = ServerMessage | BatchMessage
+
 // ---- live cursors --------------------------------------------------------------
 
 /**

@@ -42,11 +42,12 @@ export function createApp(options: AppOptions): Hono {
 
   app.get(
     '/ws',
-    upgradeWebSocket(() => {
+    upgradeWebSocket((c) => {
       let client: LiveClient | undefined
+      const batch = c.req.query('batch') === '1'
       return {
         onOpen: (_event, ws) => {
-          client = options.hub.connect(liveSocket(ws.raw as WebSocket))
+          client = options.hub.connect(liveSocket(ws.raw as WebSocket), { batch })
         },
         onMessage: (event) => {
           client?.receive(typeof event.data === 'string' ? event.data : Buffer.from(event.data as ArrayBuffer).toString('utf8'))

@@ -86,6 +86,34 @@ describe('live path: store file → ingest → DuckDB → /ws', () => {
     expect(points(messages, second, 'acc')).toEqual([])
   })
 
+  it('sends a publish\'s points as one batch to a client that asks, the same frames in the same order', async () => {
+    const { writer, exp, run, server } = await setup()
+    const others = [writer.createRun(exp, { name: 'b' }), writer.createRun(exp, { name: 'c' })]
+    for (const r of others) writer.logMetric(r, 'loss', [{ timestamp: 1, value: 1, step: 0 }])
+    await new Promise((r) => setTimeout(r, 300))
+    const open = async (query: string) => {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws${query}`)
+      cleanups.push(() => ws.close())
+      const got: { type: string; frames?: ServerMessage[] }[] = []
+      ws.on('message', (data) => got.push(JSON.parse(data.toString()) as { type: string }))
+      await new Promise((r) => ws.once('open', r))
+      ws.send(JSON.stringify({ type: 'subscribe', sub: 's', experimentIds: [exp], metrics: ['loss'] }))
+      await waitFor(() => got.some((m) => m.type === 'synced'), 'synced')
+      return got
+    }
+    const [plain, batched] = await Promise.all([open(''), open('?batch=1')])
+    // Points for three series land together, then each series once more.
+    for (const r of [run, ...others]) appendFileSync(writer.metricPath(r, 'loss'), '2000 0.5 10\n2001 0.4 11\n')
+    const unpack = (got: typeof plain) => got.flatMap((m) => (m.type === 'batch' ? m.frames! : [m as ServerMessage])).filter((m) => m.type === 'points')
+    await waitFor(() => unpack(batched).length >= 6 && unpack(plain).length >= 6, 'the points on both sockets')
+    for (const r of [run, ...others]) appendFileSync(writer.metricPath(r, 'loss'), '2002 0.3 12\n')
+    await waitFor(() => unpack(batched).length >= 9 && unpack(plain).length >= 9, 'the next points on both sockets')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(unpack(batched)).toEqual(unpack(plain))
+    expect(batched.some((m) => m.type === 'batch' && m.frames!.length > 1)).toBe(true)
+    expect(plain.some((m) => m.type === 'batch')).toBe(false)
+  })
+
   it('answers a bad message with an error frame and keeps the connection', async () => {
     const { server } = await setup()
     const ws = new WebSocket(server.url.replace('http', 'ws') + '/ws')

@@ -97,8 +97,9 @@ export class LiveHub {
     if (update.changed.length > 0 || update.band) await this.publish({ upsert: [], remove: [], batches: [], signals: new Map([[session, update]]) })
   }
 
-  connect(socket: LiveSocket): LiveClient {
-    const client = new LiveClient(this, socket)
+  /** `batch`: the client opened the socket with `?batch=1` (see BatchMessage). */
+  connect(socket: LiveSocket, options: { batch?: boolean } = {}): LiveClient {
+    const client = new LiveClient(this, socket, options.batch === true)
     this.clients.add(client)
     return client
   }
@@ -143,6 +144,7 @@ export class LiveClient {
   constructor(
     private readonly hub: LiveHub,
     private readonly socket: LiveSocket,
+    private readonly batch = false,
   ) {}
 
   receive(text: string): void {
@@ -374,7 +376,8 @@ export class LiveClient {
       frames.push(frame)
       queued += frame.length
     }
-    if (this.socket.sendMany) this.socket.sendMany(frames)
+    if (this.batch && frames.length > 1) this.socket.send(batchFrame(frames))
+    else if (this.socket.sendMany) this.socket.sendMany(frames)
     else for (const frame of frames) this.socket.send(frame)
     if (!fits) this.shed()
     return fits
@@ -432,6 +435,17 @@ class PreparedPoints {
     }).slice(1)
     return `{"type":"points","sub":${JSON.stringify(sub)},${this.body}`
   }
+}
+
+const BATCH_OPEN = Buffer.from('{"type":"batch","frames":[')
+const COMMA = Buffer.from(',')
+const BATCH_CLOSE = Buffer.from(']}')
+
+function batchFrame(frames: Buffer[]): Buffer {
+  const parts: Buffer[] = [BATCH_OPEN]
+  frames.forEach((f, i) => (i === 0 ? parts.push(f) : parts.push(COMMA, f)))
+  parts.push(BATCH_CLOSE)
+  return Buffer.concat(parts)
 }
 
 /** Each summary's JSON, written once for all the clients a publish goes to (summaries with a stop are copies: not shared). */

@@ -2,7 +2,7 @@
 // the same code. It keeps its subscriptions and, after a reconnect (with
 // backoff), sends them again with a cursor of what it already has, so the
 // server sends only the points that came after — also from a restarted server.
-import { decodeCursor, encodeCursor, positionKey, type ClientMessage, type SeriesPositions, type ServerMessage, type SubscribeMessage } from '../../../protocol/index.ts'
+import { decodeCursor, encodeCursor, positionKey, type ClientMessage, type SeriesPositions, type ServerMessage, type SubscribeMessage, type WireMessage } from '../../../protocol/index.ts'
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed'
 
@@ -31,6 +31,8 @@ export interface LiveConnectionOptions {
   createSocket?: (url: string) => WebSocketLike
   /** Reconnect delays grow from min to max, doubling. */
   backoffMs?: { min: number; max: number }
+  /** Ask for each publish's points frames as one message (`?batch=1`); onMessage still gets them one by one. Default true. */
+  batch?: boolean
 }
 
 const OPEN = 1
@@ -80,7 +82,8 @@ export class LiveConnection {
   private connect(): void {
     this.options.onStatus?.(this.everOpened ? 'reconnecting' : 'connecting')
     const create = this.options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike)
-    const socket = create(this.options.url)
+    const url = this.options.batch === false ? this.options.url : `${this.options.url}${this.options.url.includes('?') ? '&' : '?'}batch=1`
+    const socket = create(url)
     this.socket = socket
     socket.onopen = () => {
       const resuming = this.everOpened
@@ -91,15 +94,9 @@ export class LiveConnection {
     }
     socket.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return
-      const msg = JSON.parse(ev.data) as ServerMessage
-      if (msg.type === 'points' && msg.cursor !== undefined) this.positions.get(msg.sub)?.set(positionKey(msg.runId, msg.key), Number(msg.cursor))
-      if (msg.type === 'resync') {
-        // Everything before this frame has been read: pick up from where we are.
-        const sub = this.subs.get(msg.sub)
-        if (sub) this.sendSubscribe(sub, true)
-        return
-      }
-      this.options.onMessage(msg)
+      const msg = JSON.parse(ev.data) as WireMessage
+      if (msg.type === 'batch') for (const frame of msg.frames) this.receive(frame)
+      else this.receive(msg)
     }
     socket.onclose = () => {
       if (this.socket !== socket) return
@@ -113,6 +110,17 @@ export class LiveConnection {
     socket.onerror = () => {
       // onclose follows and schedules the reconnect.
     }
+  }
+
+  private receive(msg: ServerMessage): void {
+    if (msg.type === 'points' && msg.cursor !== undefined) this.positions.get(msg.sub)?.set(positionKey(msg.runId, msg.key), Number(msg.cursor))
+    if (msg.type === 'resync') {
+      // Everything before this frame has been read: pick up from where we are.
+      const sub = this.subs.get(msg.sub)
+      if (sub) this.sendSubscribe(sub, true)
+      return
+    }
+    this.options.onMessage(msg)
   }
 
   private sendSubscribe(msg: SubscribeMessage, resuming: boolean): void {
