@@ -10,7 +10,7 @@ describe('dead peers on /ws', () => {
   beforeAll(async () => {
     const dir = tempDir()
     cleanup = dir.remove
-    server = await serveStore({ kind: 'file', path: copyFixtureFileStore('mlflow-3.6', dir.path) }, { pingIntervalMs: 100 })
+    server = await serveStore({ kind: 'file', path: copyFixtureFileStore('mlflow-3.6', dir.path) }, { pingIntervalMs: 150 })
   })
   afterAll(async () => {
     await server.close()

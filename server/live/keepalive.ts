@@ -1,19 +1,22 @@
 // Dead peers on /ws: a wall display's network can vanish without a close
-// frame. Every interval each socket is pinged; one that has not answered the
-// previous ping is terminated, which frees its subscriptions.
+// frame. Every interval each socket is pinged; one that has answered none of
+// the last two pings is terminated, which frees its subscriptions.
 //
-// A busy server (a bulk load, a long query) must not be mistaken for a dead
-// peer: timers run before the event loop reads sockets, so a pong that arrived
-// while the loop was blocked is still unread when the late timer fires. The
-// verdict is therefore taken in setImmediate (after pending socket reads), and
-// a tick that came late by more than an interval judges nobody.
+// A busy server (a bulk load, a long query, a starved CPU) must not be taken
+// for a dead peer: timers run before the event loop reads sockets, so a pong
+// that arrived while the loop was blocked is still unread when the late timer
+// fires. The verdict is therefore taken in setImmediate (after pending socket
+// reads), a tick that came late by more than an interval judges nobody, and
+// one missed pong is forgiven.
 import type { WebSocket, WebSocketServer } from 'ws'
 
+const MISSES_ALLOWED = 1
+
 export function keepAlive(wss: WebSocketServer, intervalMs: number): () => void {
-  const alive = new WeakMap<WebSocket, boolean>()
+  const missed = new WeakMap<WebSocket, number>()
   const track = (ws: WebSocket) => {
-    alive.set(ws, true)
-    ws.on('pong', () => alive.set(ws, true))
+    missed.set(ws, 0)
+    ws.on('pong', () => missed.set(ws, 0))
   }
   wss.on('connection', track)
   let lastTick = performance.now()
@@ -22,12 +25,14 @@ export function keepAlive(wss: WebSocketServer, intervalMs: number): () => void 
     const loopWasBlocked = now - lastTick > 2 * intervalMs
     lastTick = now
     for (const ws of wss.clients) {
-      if (!alive.has(ws)) track(ws)
-      if (alive.get(ws) === false && !loopWasBlocked) {
+      if (!missed.has(ws)) track(ws)
+      if (loopWasBlocked) continue
+      const misses = missed.get(ws)!
+      if (misses > MISSES_ALLOWED) {
         ws.terminate()
         continue
       }
-      alive.set(ws, false)
+      missed.set(ws, misses + 1)
       ws.ping()
     }
   }
