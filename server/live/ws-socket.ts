@@ -35,25 +35,20 @@ function wsFrame(message: Buffer): Buffer {
 export function liveSocket(raw: WebSocket): LiveSocket {
   // ws keeps its net.Socket private; without it, frames go one by one through ws.send.
   const tcp = (raw as unknown as { _socket?: Socket })._socket
-  const socket: LiveSocket = {
+  return {
     send: (text) => raw.send(text, { binary: false }),
     get bufferedAmount() {
       return raw.bufferedAmount
     },
     close: (code, reason) => raw.close(code, reason),
-  }
-  if (!tcp) return socket
-  return {
-    ...socket,
-    get bufferedAmount() {
-      return raw.bufferedAmount
-    },
-    // Whole frames only, so they never interleave with ws's own (pings, close).
-    sendMany: (messages) => {
-      if (raw.readyState !== WebSocket.OPEN || messages.length === 0) return
-      tcp.write(messages.length === 1 ? wsFrame(messages[0]!) : Buffer.concat(messages.map(wsFrame)))
-    },
-    cork: () => tcp.cork(),
-    uncork: () => tcp.uncork(),
+    ...(tcp && {
+      // Whole frames only, so they never interleave with ws's own (pings, close).
+      sendMany: (messages: Buffer[]) => {
+        if (raw.readyState !== WebSocket.OPEN || messages.length === 0) return
+        tcp.write(messages.length === 1 ? wsFrame(messages[0]!) : Buffer.concat(messages.map(wsFrame)))
+      },
+      cork: () => tcp.cork(),
+      uncork: () => tcp.uncork(),
+    }),
   }
 }
