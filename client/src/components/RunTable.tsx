@@ -30,6 +30,15 @@ export interface RunTableProps {
   onOpen: (runId: string) => void
 }
 
+type TableRow = ReturnType<ReturnType<typeof createTable<typeof features, RunRow>>['getRowModel']>['rows'][number]
+
+/** The same run, values and columns: nothing of the row to draw again. */
+function sameRow(a: TableRow, b: TableRow): boolean {
+  if (a.original !== b.original) return false
+  const [x, y] = [a.getAllCells(), b.getAllCells()]
+  return x.length === y.length && x.every((c, i) => c.column === y[i]!.column)
+}
+
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v))
 const num = (v: unknown) => (typeof v === 'number' ? v : null)
 
@@ -156,10 +165,14 @@ export function RunTable(props: RunTableProps) {
   })
 
   const rowsById = createMemo(() => {
-    const map = new Map<string, ReturnType<typeof table.getRowModel>['rows'][number]>()
+    const map = new Map<string, TableRow>()
     for (const r of table.getRowModel().rows) map.set(r.id, r)
     return map
   })
+  const shownFilter = () => {
+    props.version
+    return props.pages.shownQuery?.filter ?? ''
+  }
   const padTop = () => items()[0]?.start ?? 0
   const padBottom = () => {
     const last = items().at(-1)
@@ -168,7 +181,8 @@ export function RunTable(props: RunTableProps) {
 
   return (
     <div class="table-wrap" ref={scroller} data-testid="run-table-scroller">
-      <table class="runs" data-testid="run-table">
+      {/* The filter the rows shown answer (the one before stays shown until a new one's rows come). */}
+      <table class="runs" data-testid="run-table" data-filter={shownFilter()}>
         <thead>
           <For each={table.getHeaderGroups()}>
             {(group) => (
@@ -203,7 +217,11 @@ export function RunTable(props: RunTableProps) {
               }
               return (
                 <Show when={row()} fallback={<tr class="loading-row"><td colSpan={columns().length}>…</td></tr>}>
-                  {(r) => (
+                  {(latest) => {
+                    // Any page read rebuilds the row model, with new objects for every row: the row is
+                    // drawn again only when its run or values change (a live patch gives a new RunRow).
+                    const r = createMemo(latest, undefined, { equals: sameRow })
+                    return (
                     <tr
                       data-run-id={r().original.runId}
                       classList={{ selected: props.selected.has(r().original.runId) }}
@@ -218,7 +236,8 @@ export function RunTable(props: RunTableProps) {
                         )}
                       </Index>
                     </tr>
-                  )}
+                    )
+                  }}
                 </Show>
               )
             }}
