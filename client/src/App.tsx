@@ -24,6 +24,12 @@ const RunPage = lazy(() => import('./run/RunPage.tsx').then((m) => ({ default: m
 
 /** Live changes re-read the rows in view at most this often: a live table must stay readable and cheap. */
 const TABLE_REFRESH_MS = 1000
+/**
+ * Live changes to rows on screen are gathered and shown at most this often:
+ * a frame of run changes comes with every batch the server takes in (dozens
+ * a second), and each redraws the changed rows' cells.
+ */
+const TABLE_PATCH_MS = 200
 /** Without a selection, the charts overlay the table's first runs. */
 const CHARTED_TOP_RUNS = 10
 const PREFERRED_METRICS = ['loss', 'val_loss', 'accuracy', 'acc']
@@ -196,6 +202,18 @@ export function App() {
     }, TABLE_REFRESH_MS)
   }
   onCleanup(() => clearTimeout(refreshTimer))
+  let changes = new Map<string, Record<string, CellValue>>()
+  let patchTimer: ReturnType<typeof setTimeout> | undefined
+  const queuePatch = (runId: string, values: Record<string, CellValue>) => {
+    changes.set(runId, { ...changes.get(runId), ...values })
+    patchTimer ??= setTimeout(() => {
+      patchTimer = undefined
+      const due = changes
+      changes = new Map()
+      pages.patch(due)
+    }, TABLE_PATCH_MS)
+  }
+  onCleanup(() => clearTimeout(patchTimer))
   createEffect(() => {
     const exps = experimentIds()
     const filter = effectiveFilter()
@@ -207,7 +225,7 @@ export function App() {
         onMessage: (msg) => {
           if (msg.type === 'runs') {
             const columns = untrack(chosenColumns)
-            pages.patch(new Map(msg.upsert.map((run) => [run.runId, cellsOf(run, columns)])))
+            for (const run of msg.upsert) queuePatch(run.runId, cellsOf(run, columns))
             // A key no run had before (a first metric in an empty store): offer it at once.
             const k = untrack(keys)
             const known = (have: string[], seen: Record<string, unknown>) => Object.keys(seen).every((key) => have.includes(key))

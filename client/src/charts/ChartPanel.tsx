@@ -298,7 +298,23 @@ export function ChartPanel(props: ChartPanelProps) {
   // A memo of what the curves depend on: the props are read from the whole view state, and any
   // other change to it (a filter keystroke, a selection) must not read the curves again.
   const curvesKey = createMemo(() => JSON.stringify([props.runIds, props.smoothing, props.x, props.metricKey]))
-  createEffect(on(curvesKey, () => void load()))
+  // The first curves are read at once; later changes (the table's first runs after a new filter)
+  // after the next frame, so that the change which caused them is painted first.
+  let reloadFrame: number | undefined
+  let reloadTask: ReturnType<typeof setTimeout> | undefined
+  const cancelReload = () => {
+    if (reloadFrame !== undefined) cancelAnimationFrame(reloadFrame)
+    clearTimeout(reloadTask)
+  }
+  createEffect(on(curvesKey, (_, before) => {
+    if (before === undefined) return void load()
+    cancelReload()
+    reloadFrame = requestAnimationFrame(() => {
+      reloadFrame = undefined
+      reloadTask = setTimeout(() => void load())
+    })
+  }))
+  onCleanup(cancelReload)
 
   // The stopping aid: read now and every few seconds while it is on (its prop is a new object on every view change).
   const stoppingKey = createMemo(() => (props.stopping ? JSON.stringify([props.stopping, props.metricKey]) : ''))
