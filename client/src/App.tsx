@@ -218,8 +218,12 @@ export function App() {
     const exps = experimentIds()
     const filter = effectiveFilter()
     if (exps.length === 0 || route().page !== 'explorer') return live.unsubscribe('table')
-    // Only what changes comes over the socket; the rows themselves are read by page.
-    live.subscribe(
+    // Only what changes comes over the socket; the rows themselves are read by page. Subscribed once
+    // the table's first page for this filter has come: the server evaluates the filter for a
+    // subscription too, and a keystroke's page read should not share the server with it.
+    let replaced = false
+    onCleanup(() => (replaced = true))
+    void pages.answered().then(() => !replaced && live.subscribe(
       { sub: 'table', experimentIds: exps, metrics: [], snapshot: false, ...(filter ? { filter } : {}) },
       {
         onMessage: (msg) => {
@@ -235,7 +239,7 @@ export function App() {
         },
         onSubscribing: (resuming) => !resuming && scheduleRefresh(),
       },
-    )
+    ))
   })
 
   // ---- selection and charts --------------------------------------------------------

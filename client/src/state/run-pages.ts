@@ -54,6 +54,8 @@ export class RunPages {
   total: number | undefined
   error: string | undefined
   private readonly listeners = new Set<() => void>()
+  /** Waiting for the current query's first answer. */
+  private waiting: (() => void)[] = []
 
   constructor(private readonly fetchPage: FetchPage) {}
 
@@ -76,6 +78,16 @@ export class RunPages {
     this.error = undefined
     if (!this.stale) this.emit()
     void this.ensure(...this.window)
+  }
+
+  /** Resolves once the current query has answered (rows or an error). */
+  answered(): Promise<void> {
+    if (this.query && this.shownQuery === this.query) return Promise.resolve()
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiting.splice(0)) resolve()
   }
 
   /** The rows shown: the current query's, or the last query's until the current one answers. */
@@ -162,6 +174,7 @@ export class RunPages {
         const rows = answer.runIds.map((runId, i) => ({ runId, values: Object.fromEntries(Object.entries(answer.columns).map(([c, v]) => [c, v[i] ?? null])) }))
         this.pages.set(page, query.parentColumn ? nestUnderParents(rows, query.parentColumn) : rows)
         this.emit()
+        this.wake()
       })
       .catch((err: unknown) => {
         if (generation !== this.generation) return
@@ -169,6 +182,7 @@ export class RunPages {
         if (this.stale) [this.stale, this.total] = [undefined, undefined]
         this.error = (err as Error).message
         this.emit()
+        this.wake()
       })
       .finally(() => {
         if (this.loading.get(page) === read) this.loading.delete(page)
