@@ -147,6 +147,16 @@ export function ChartPanel(props: ChartPanelProps) {
     setPointCount(n)
   }
 
+  // Live frames come by the hundred a second (one per run and batch): the count is updated once a frame.
+  let countFrame: number | undefined
+  const countPointsSoon = () => {
+    countFrame ??= requestAnimationFrame(() => {
+      countFrame = undefined
+      countPoints()
+    })
+  }
+  onCleanup(() => countFrame !== undefined && cancelAnimationFrame(countFrame))
+
   const curvesFrom = (answer: SeriesAnswer) => {
     const positions = decodeCursor(answer.cursor) ?? new Map<string, number>()
     return new Map(answer.runs.map((r) => [r.runId, LiveCurve.fromAnswer(answer.grid, r.y, r.raw, props.smoothing, positions.get(positionKey(r.runId, props.metricKey)) ?? 0)]))
@@ -213,7 +223,7 @@ export function ChartPanel(props: ChartPanelProps) {
       d.rawLine?.update(toPoint(p.x, p.raw))
     }
     overview.to = Math.max(overview.to, d.curve.lastX)
-    countPoints()
+    countPointsSoon()
     if (state() === 'empty') setState('ready')
     markTimer ??= setTimeout(() => {
       markTimer = undefined
