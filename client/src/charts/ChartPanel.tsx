@@ -55,6 +55,8 @@ interface Drawn {
 const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
+/** A new set of charted runs is read once it has stayed the same this long. */
+const RUNS_SETTLE_MS = 150
 /** The stopping aid is read again this often while runs train. */
 const SIGNALS_REFRESH_MS = 10_000
 /** Canvas markers cannot read CSS variables: the failed-run red of both themes. */
@@ -308,20 +310,22 @@ export function ChartPanel(props: ChartPanelProps) {
   // A memo of what the curves depend on: the props are read from the whole view state, and any
   // other change to it (a filter keystroke, a selection) must not read the curves again.
   const curvesKey = createMemo(() => JSON.stringify([props.runIds, props.smoothing, props.x, props.metricKey]))
-  // The first curves are read at once; later changes (the table's first runs after a new filter)
-  // after the next frame, so that the change which caused them is painted first.
+  // The first curves are read at once; later changes after the next frame, so that the change which
+  // caused them is painted first. A change of runs alone (the table's first runs, while a filter is
+  // typed) waits until the runs have stayed the same for a moment: no burst of series reads.
   let reloadFrame: number | undefined
   let reloadTask: ReturnType<typeof setTimeout> | undefined
   const cancelReload = () => {
     if (reloadFrame !== undefined) cancelAnimationFrame(reloadFrame)
     clearTimeout(reloadTask)
   }
-  createEffect(on(curvesKey, (_, before) => {
+  createEffect(on(curvesKey, (now, before) => {
     if (before === undefined) return void load()
     cancelReload()
+    const runsOnly = JSON.stringify((JSON.parse(now) as unknown[]).slice(1)) === JSON.stringify((JSON.parse(before) as unknown[]).slice(1))
     reloadFrame = requestAnimationFrame(() => {
       reloadFrame = undefined
-      reloadTask = setTimeout(() => void load())
+      reloadTask = setTimeout(() => void load(), runsOnly ? RUNS_SETTLE_MS : 0)
     })
   }))
   onCleanup(cancelReload)
