@@ -126,6 +126,28 @@ describe('the table reads pages', () => {
     pages.patch(new Map([['x', { status: 'FINISHED' }]]))
     expect(pages.row(0)?.values).toEqual({ run_name: 'new', status: 'FINISHED' })
   })
+
+  it('shows the rows of the query before until a new filter answers, but not when the columns change', async () => {
+    const answers: { resolve: () => void; filter: string }[] = []
+    const pages = new RunPages(async (q, offset) => {
+      await new Promise<void>((resolve) => answers.push({ resolve, filter: q.filter }))
+      return { total: q.filter === 'a' ? 1 : 2, offset, runIds: ['x'], columns: { run_name: [q.filter] } }
+    })
+    const settle = async () => {
+      await new Promise((r) => setTimeout(r, 0))
+      for (const a of answers.splice(0)) a.resolve()
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    pages.setQuery({ ...query, filter: 'a' })
+    void pages.ensure(0, 10)
+    await settle()
+    pages.setQuery({ ...query, filter: 'b' })
+    expect([pages.total, pages.row(0)?.values.run_name, pages.shownQuery?.filter]).toEqual([1, 'a', 'a'])
+    await settle()
+    expect([pages.total, pages.row(0)?.values.run_name, pages.shownQuery?.filter]).toEqual([2, 'b', 'b'])
+    pages.setQuery({ ...query, filter: 'b', columns: ['run_name', 'params.lr'] })
+    expect([pages.total, pages.row(0)]).toEqual([undefined, undefined])
+  })
 })
 
 describe('filter autocompletion', () => {

@@ -1,29 +1,37 @@
 // The explorer: experiments, filter, a server-paged run table, live chart
 // panels or the comparison, and run pages. Everything a link should
 // reproduce lives in the URL (state/view-state.ts).
-import { For, Match, Show, Switch, createEffect, createMemo, createSignal, on, onCleanup, onMount, untrack } from 'solid-js'
+import { For, Match, Show, Switch, createEffect, createMemo, createSignal, lazy, on, onCleanup, onMount, untrack } from 'solid-js'
 import type { ExperimentSummary, RunKeys, RunSummary, SignalRule } from '../../protocol/index.ts'
 import { fetchExperiments, fetchKeys, fetchRunsPage, liveSocketUrl, mostRecentlyActive } from './api.ts'
 import { ChartPanel } from './charts/ChartPanel.tsx'
 import { CrosshairBus } from './charts/crosshair-bus.ts'
+import { MAX_CHARTED_RUNS } from './charts/series-prefetch.ts'
 import { BASE_COLUMNS, PARENT_COLUMN, columnId, orderByClause, parseColumnId, type ColumnSpec } from './columns.ts'
 import type { Brush } from './compare/axes.ts'
-import { CompareView } from './compare/CompareView.tsx'
 import { ColumnPicker } from './components/ColumnPicker.tsx'
 import { ExperimentPicker } from './components/ExperimentPicker.tsx'
 import { FilterBar, checkFilter } from './components/FilterBar.tsx'
 import { RunTable } from './components/RunTable.tsx'
 import type { ConnectionStatus } from './live/connection.ts'
 import { LiveFeed } from './live/live-feed.ts'
-import { RunPage } from './run/RunPage.tsx'
 import { RunPages, type CellValue } from './state/run-pages.ts'
 import { parseViewState, serializeViewState, type ViewState } from './state/view-state.ts'
 
+// Loaded when first shown: the explorer's first paint does not wait for their code.
+const CompareView = lazy(() => import('./compare/CompareView.tsx').then((m) => ({ default: m.CompareView })))
+const RunPage = lazy(() => import('./run/RunPage.tsx').then((m) => ({ default: m.RunPage })))
+
 /** Live changes re-read the rows in view at most this often: a live table must stay readable and cheap. */
 const TABLE_REFRESH_MS = 1000
+/**
+ * Live changes to rows on screen are gathered and shown at most this often:
+ * a frame of run changes comes with every batch the server takes in (dozens
+ * a second), and each redraws the changed rows' cells.
+ */
+const TABLE_PATCH_MS = 200
 /** Without a selection, the charts overlay the table's first runs. */
 const CHARTED_TOP_RUNS = 10
-const MAX_CHARTED_RUNS = 100
 const PREFERRED_METRICS = ['loss', 'val_loss', 'accuracy', 'acc']
 const PREFERRED_PARAMS = ['lr', 'learning_rate', 'batch_size', 'optimizer']
 const DEFAULT_PARAM_COLUMNS = 4
@@ -35,6 +43,7 @@ function preferred(keys: string[], first: string[]): string[] {
 }
 
 const sameList = (a: string[], b: string[]) => a.join('\u0000') === b.join('\u0000')
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 function routeOf(path: string): { page: 'explorer' } | { page: 'run'; runId: string } {
   const m = /^\/runs\/([0-9a-zA-Z_-]+)\/?$/.exec(path)
@@ -58,6 +67,14 @@ export function App() {
   const [route, setRoute] = createSignal(routeOf(location.pathname))
   const [view, setView] = createSignal<ViewState>(parseViewState(location.search))
   const update = (patch: Partial<ViewState>) => setView({ ...view(), ...patch })
+  // Each field of the view as its own memo: what reads one field is not run again on every
+  // change of another (a keystroke in the filter re-rendered the table's cells and re-read the charts).
+  const field = <K extends keyof ViewState>(key: K, equals: (a: ViewState[K], b: ViewState[K]) => boolean = (a, b) => a === b) =>
+    createMemo(() => view()[key], undefined, { equals })
+  const v = {
+    filter: field('filter'), sort: field('sort', sameJson), columns: field('columns', sameList), selected: field('selected', sameList), metrics: field('metrics', sameList),
+    smoothing: field('smoothing'), logY: field('logY'), x: field('x'), panel: field('panel'), stopping: field('stopping'),
+  }
   const [experiments, setExperiments] = createSignal<ExperimentSummary[]>([])
   const [keys, setKeys] = createSignal<RunKeys>({ metrics: [], params: [], tags: [] })
   const [status, setStatus] = createSignal<ConnectionStatus>('connecting')
@@ -73,6 +90,7 @@ export function App() {
   // ---- navigation -----------------------------------------------------------
   let explorerSearch = location.pathname.startsWith('/runs/') ? '' : location.search
   const openRun = (runId: string) => {
+    writeUrl()
     if (route().page === 'explorer') explorerSearch = location.search
     history.pushState(null, '', `/runs/${runId}`)
     setRoute(routeOf(location.pathname))
@@ -92,11 +110,20 @@ export function App() {
   onMount(() => addEventListener('popstate', onPop))
   onCleanup(() => removeEventListener('popstate', onPop))
 
-  createEffect(() => {
-    const search = serializeViewState(view())
-    if (route().page !== 'explorer' || search === location.search) return
+  // The URL follows the view when the page is idle: replaceState costs Chromium ~10-20 ms,
+  // which a keystroke in the filter must not wait for before its query is sent.
+  let urlWrite: number | undefined
+  const writeUrl = () => {
+    if (urlWrite !== undefined) cancelIdleCallback(urlWrite)
+    urlWrite = undefined
+    const search = serializeViewState(untrack(view))
+    if (untrack(route).page !== 'explorer' || search === location.search) return
     history.replaceState(null, '', `${location.pathname}${search}`)
-  })
+  }
+  createEffect(on([view, route], () => {
+    urlWrite ??= requestIdleCallback(writeUrl, { timeout: 100 })
+  }))
+  onCleanup(() => urlWrite !== undefined && cancelIdleCallback(urlWrite))
 
   // ---- experiments and keys --------------------------------------------------
   const loadExperiments = async () => {
@@ -113,7 +140,7 @@ export function App() {
     }
   }
   onMount(loadExperiments)
-  const experimentIds = createMemo(() => view().experiments, undefined, { equals: sameList })
+  const experimentIds = field('experiments', sameList)
   const loadKeys = async () => {
     if (experimentIds().length === 0) return
     try {
@@ -127,16 +154,16 @@ export function App() {
   onCleanup(() => clearInterval(keysTimer))
 
   // ---- filter, columns, sort ------------------------------------------------
-  const filterProblem = createMemo(() => checkFilter(view().filter))
+  const filterProblem = createMemo(() => checkFilter(v.filter()))
   // While the filter text is invalid, the table keeps showing the last valid one's result.
-  const validFilter = createMemo<string>((last) => (filterProblem() ? last : view().filter), '')
+  const validFilter = createMemo<string>((last) => (filterProblem() ? last : v.filter()), '')
   // Brushed axes of the parallel coordinates filter the table and charts like typed clauses.
   const effectiveFilter = createMemo(() => {
     const parts = [validFilter().trim(), ...brushes().map((b) => b.clause)].filter((p) => p !== '')
     return parts.length <= 1 ? (parts[0] ?? '') : parts.map((p) => `(${p})`).join(' AND ')
   })
   const chosenColumns = createMemo(() => {
-    if (view().columns.length > 0) return view().columns
+    if (v.columns().length > 0) return v.columns()
     const k = keys()
     return [
       ...preferred(k.params, PREFERRED_PARAMS).slice(0, DEFAULT_PARAM_COLUMNS).map((p) => columnId('param', p)),
@@ -146,7 +173,7 @@ export function App() {
   const columnSpecs = createMemo(() => chosenColumns().map(parseColumnId).filter((c): c is ColumnSpec => c !== undefined))
 
   // Read apart from the rest of the view: selecting a run must not re-read the table.
-  const orderBy = createMemo(() => view().sort.map((s) => orderByClause(s.column, s.desc)), undefined, { equals: sameList })
+  const orderBy = createMemo(() => v.sort().map((s) => orderByClause(s.column, s.desc)), undefined, { equals: sameList })
 
   // ---- the table's rows --------------------------------------------------------
   const pages = new RunPages(fetchRunsPage)
@@ -175,18 +202,34 @@ export function App() {
     }, TABLE_REFRESH_MS)
   }
   onCleanup(() => clearTimeout(refreshTimer))
+  let changes = new Map<string, Record<string, CellValue>>()
+  let patchTimer: ReturnType<typeof setTimeout> | undefined
+  const queuePatch = (runId: string, values: Record<string, CellValue>) => {
+    changes.set(runId, { ...changes.get(runId), ...values })
+    patchTimer ??= setTimeout(() => {
+      patchTimer = undefined
+      const due = changes
+      changes = new Map()
+      pages.patch(due)
+    }, TABLE_PATCH_MS)
+  }
+  onCleanup(() => clearTimeout(patchTimer))
   createEffect(() => {
     const exps = experimentIds()
     const filter = effectiveFilter()
     if (exps.length === 0 || route().page !== 'explorer') return live.unsubscribe('table')
-    // Only what changes comes over the socket; the rows themselves are read by page.
-    live.subscribe(
+    // Only what changes comes over the socket; the rows themselves are read by page. Subscribed once
+    // the table's first page for this filter has come: the server evaluates the filter for a
+    // subscription too, and a keystroke's page read should not share the server with it.
+    let replaced = false
+    onCleanup(() => (replaced = true))
+    void pages.answered().then(() => !replaced && live.subscribe(
       { sub: 'table', experimentIds: exps, metrics: [], snapshot: false, ...(filter ? { filter } : {}) },
       {
         onMessage: (msg) => {
           if (msg.type === 'runs') {
             const columns = untrack(chosenColumns)
-            pages.patch(new Map(msg.upsert.map((run) => [run.runId, cellsOf(run, columns)])))
+            for (const run of msg.upsert) queuePatch(run.runId, cellsOf(run, columns))
             // A key no run had before (a first metric in an empty store): offer it at once.
             const k = untrack(keys)
             const known = (have: string[], seen: Record<string, unknown>) => Object.keys(seen).every((key) => have.includes(key))
@@ -196,11 +239,11 @@ export function App() {
         },
         onSubscribing: (resuming) => !resuming && scheduleRefresh(),
       },
-    )
+    ))
   })
 
   // ---- selection and charts --------------------------------------------------------
-  const selected = createMemo(() => new Set(view().selected))
+  const selected = createMemo(() => new Set(v.selected()))
   const toggle = (runId: string) => update({ selected: selected().has(runId) ? view().selected.filter((id) => id !== runId) : [...view().selected, runId] })
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement) && view().selected.length > 0) update({ selected: [] })
@@ -211,7 +254,7 @@ export function App() {
   const chartedRuns = createMemo(
     () => {
       version()
-      const chosen = view().selected
+      const chosen = v.selected()
       return chosen.length > 0 ? chosen.slice(0, MAX_CHARTED_RUNS) : pages.rows(0, CHARTED_TOP_RUNS).map((r) => r.runId)
     },
     undefined,
@@ -224,9 +267,14 @@ export function App() {
     return out
   })
   const chartMetrics = createMemo(() => {
-    if (view().metrics.length > 0) return view().metrics
+    if (v.metrics().length > 0) return v.metrics()
     const first = preferred(keys().metrics, PREFERRED_METRICS)[0]
     return first ? [first] : []
+  })
+
+  const stoppingAid = createMemo(() => {
+    const rule = v.stopping()
+    return rule === 'off' ? undefined : { rule: rule as SignalRule, experimentIds: experimentIds(), filter: effectiveFilter() }
   })
 
   const total = () => {
@@ -238,9 +286,9 @@ export function App() {
     <div class="app">
       <header class="topbar">
         <h1>runwatch</h1>
-        <ExperimentPicker experiments={experiments()} chosen={view().experiments} onChange={(ids) => update({ experiments: ids, selected: [], columns: [], metrics: [], sort: [] })} onOpen={loadExperiments} />
+        <ExperimentPicker experiments={experiments()} chosen={experimentIds()} onChange={(ids) => update({ experiments: ids, selected: [], columns: [], metrics: [], sort: [] })} onOpen={loadExperiments} />
         <span class="counts" data-testid="run-count">{total() === undefined ? '' : `${total()} runs`}</span>
-        <a class="wall-link" href={`/wall${view().experiments.length ? `?experiments=${view().experiments.join(',')}` : ''}`}>Wall</a>
+        <a class="wall-link" href={`/wall${experimentIds().length ? `?experiments=${experimentIds().join(',')}` : ''}`}>Wall</a>
         <span class={`conn conn-${status()}`} data-testid="connection-status">
           {status() === 'open' ? 'live' : status() === 'closed' ? 'closed' : `${status()}…`}
         </span>
@@ -256,17 +304,17 @@ export function App() {
           {(runId) => <RunPage runId={runId} live={live} onOpenRun={openRun} onBack={backToRuns} onExperiment={setLastRunExperiment} />}
         </Match>
         <Match when={route().page === 'explorer'}>
-          <FilterBar value={view().filter} problem={filterProblem()} keys={keys()} total={total()} onInput={(filter) => update({ filter })} />
+          <FilterBar value={v.filter()} problem={filterProblem()} keys={keys()} total={total()} onInput={(filter) => update({ filter })} />
           <div class="toolbar">
             <ColumnPicker keys={keys()} chosen={chosenColumns()} onChange={(columns) => update({ columns })} />
             <div class="tabs" role="tablist">
-              <button type="button" role="tab" aria-selected={view().panel === 'charts'} data-testid="tab-charts" onClick={() => update({ panel: 'charts' })}>Charts</button>
-              <button type="button" role="tab" aria-selected={view().panel === 'compare'} data-testid="tab-compare" onClick={() => update({ panel: 'compare' })}>Compare</button>
+              <button type="button" role="tab" aria-selected={v.panel() === 'charts'} data-testid="tab-charts" onClick={() => update({ panel: 'charts' })}>Charts</button>
+              <button type="button" role="tab" aria-selected={v.panel() === 'compare'} data-testid="tab-compare" onClick={() => update({ panel: 'compare' })}>Compare</button>
             </div>
             <span class="muted" data-testid="selection">
-              {view().selected.length > 0 ? (
+              {v.selected().length > 0 ? (
                 <>
-                  {view().selected.length} selected · <button type="button" class="linkish" onClick={() => update({ selected: [] })}>clear (Esc)</button>
+                  {v.selected().length} selected · <button type="button" class="linkish" onClick={() => update({ selected: [] })}>clear (Esc)</button>
                 </>
               ) : (
                 `charts show the first ${CHARTED_TOP_RUNS} runs; select runs to choose`
@@ -278,7 +326,7 @@ export function App() {
           </div>
           <main class="explorer">
             <section class="upper">
-              <Show when={view().panel === 'charts'} fallback={
+              <Show when={v.panel() === 'charts'} fallback={
                 <CompareView experimentIds={experimentIds()} filter={validFilter()} keys={keys()} metric={chartMetrics()[0]} selected={selected()} onToggle={toggle}
                   brushes={brushes()} onBrush={setBrushes} version={liveVersion()} />
               }>
@@ -295,22 +343,22 @@ export function App() {
                     </select>
                   </label>
                   <label title="TensorBoard's exponential moving average (debiased); the raw curve stays faint behind">
-                    Smoothing <input type="range" min="0" max="0.99" step="0.01" value={view().smoothing} data-testid="smoothing"
-                      onChange={(e) => update({ smoothing: Number(e.currentTarget.value) })} /> <span class="num">{view().smoothing.toFixed(2)}</span>
+                    Smoothing <input type="range" min="0" max="0.99" step="0.01" value={v.smoothing()} data-testid="smoothing"
+                      onChange={(e) => update({ smoothing: Number(e.currentTarget.value) })} /> <span class="num">{v.smoothing().toFixed(2)}</span>
                   </label>
                   <label title="Which runs an early-stopping rule would stop, against the completed runs: Optuna's median rule, Vizier's, or ASHA rungs">
                     Stopping aid{' '}
                     <select data-testid="stopping-rule" onChange={(e) => update({ stopping: e.currentTarget.value as ViewState['stopping'] })}>
-                      <For each={['off', 'median', 'vizier', 'asha'] as const}>{(r) => <option value={r} selected={view().stopping === r}>{r}</option>}</For>
+                      <For each={['off', 'median', 'vizier', 'asha'] as const}>{(r) => <option value={r} selected={v.stopping() === r}>{r}</option>}</For>
                     </select>
                   </label>
-                  <label><input type="checkbox" checked={view().logY} data-testid="log-y" onChange={(e) => update({ logY: e.currentTarget.checked })} /> log y</label>
+                  <label><input type="checkbox" checked={v.logY()} data-testid="log-y" onChange={(e) => update({ logY: e.currentTarget.checked })} /> log y</label>
                   <label>
                     x{' '}
                     <select data-testid="x-mode" onChange={(e) => update({ x: e.currentTarget.value as ViewState['x'] })}>
-                      <option value="step" selected={view().x === 'step'}>step</option>
-                      <option value="relative" selected={view().x === 'relative'}>relative time</option>
-                      <option value="wall" selected={view().x === 'wall'}>wall time</option>
+                      <option value="step" selected={v.x() === 'step'}>step</option>
+                      <option value="relative" selected={v.x() === 'relative'}>relative time</option>
+                      <option value="wall" selected={v.x() === 'wall'}>wall time</option>
                     </select>
                   </label>
                 </div>
@@ -318,9 +366,9 @@ export function App() {
                   <div class="chart-grid" classList={{ single: chartMetrics().length === 1 }}>
                     <For each={chartMetrics()}>
                       {(key) => (
-                        <ChartPanel metricKey={key} runIds={chartedRuns()} names={names()} smoothing={view().smoothing} logY={view().logY} x={view().x}
+                        <ChartPanel metricKey={key} runIds={chartedRuns()} names={names()} smoothing={v.smoothing()} logY={v.logY()} x={v.x()}
                           live={live} crosshair={crosshair} onOpenRun={openRun}
-                          stopping={view().stopping === 'off' ? undefined : { rule: view().stopping as SignalRule, experimentIds: experimentIds(), filter: effectiveFilter() }} onRemove={chartMetrics().length > 1 ? () => update({ metrics: chartMetrics().filter((m) => m !== key) }) : undefined} />
+                          stopping={stoppingAid()} onRemove={chartMetrics().length > 1 ? () => update({ metrics: chartMetrics().filter((m) => m !== key) }) : undefined} />
                       )}
                     </For>
                   </div>
@@ -340,7 +388,7 @@ export function App() {
                 </div>
               }
             >
-              <RunTable pages={pages} version={version()} columns={columnSpecs()} sort={view().sort} onSort={(sort) => update({ sort })} selected={selected()} onToggle={toggle} onOpen={openRun} />
+              <RunTable pages={pages} version={version()} columns={columnSpecs()} sort={v.sort()} onSort={(sort) => update({ sort })} selected={selected()} onToggle={toggle} onOpen={openRun} />
             </Show>
           </main>
         </Match>

@@ -56,7 +56,17 @@ export interface SeriesAnswer {
   cursor: string
 }
 
-export function fetchSeries(request: { runIds: string[]; key: string; x: XMode; budget: number; range?: [number, number]; smoothing?: number }): Promise<SeriesAnswer> {
+export interface SeriesRequest {
+  runIds: string[]
+  key: string
+  x: XMode
+  budget: number
+  range?: [number, number]
+  /** The EMA weight; 0 or left out: unsmoothed. */
+  smoothing?: number
+}
+
+export function fetchSeries(request: SeriesRequest): Promise<SeriesAnswer> {
   const { smoothing, ...rest } = request
   return postJson<SeriesAnswer>('/api/series', { ...rest, ...(smoothing ? { smoothing: { kind: 'ema', weight: smoothing } } : {}) })
 }

@@ -1,6 +1,19 @@
+// The entry script: kept small, so the series queries a link names start
+// before the app's code (charts, table) has loaded, and each view loads only
+// its own code.
 import { render } from 'solid-js/web'
-import { App } from './App.tsx'
-import { WallView } from './wall/WallView.tsx'
+import { prefetchCharts } from './charts/series-prefetch.ts'
+import { parseViewState } from './state/view-state.ts'
 import './styles.css'
 
-render(() => (location.pathname.startsWith('/wall') ? <WallView /> : <App />), document.getElementById('root')!)
+const root = document.getElementById('root')!
+if (location.pathname.startsWith('/wall')) {
+  const { WallView } = await import('./wall/WallView.tsx')
+  render(() => <WallView />, root)
+} else {
+  // The app's code is asked for first: the server answers it at once, before it gets busy with the series.
+  const app = import('./App.tsx')
+  if (!location.pathname.startsWith('/runs/')) prefetchCharts(parseViewState(location.search))
+  const { App } = await app
+  render(() => <App />, root)
+}

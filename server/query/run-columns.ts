@@ -20,8 +20,14 @@ export async function runColumns(index: RunIndex, runIds: string[], columns: { n
     return out
   }
   const p = new ParamNamer('f', index.health)
+  const ids = p.add(runIds)
+  // Health is computed once for the page's runs and joined: as a subquery per row it was most of a page's read.
+  let healthJoin = ''
   const exprs = columns.map(({ id }) => {
-    if (id.entity === 'attribute' && id.key === 'health') return `(SELECT health FROM (${runHealthSql(index.health, (v) => p.add(v), 'hr.run_id = r.run_id')}))`
+    if (id.entity === 'attribute' && id.key === 'health') {
+      healthJoin ||= `LEFT JOIN (${runHealthSql(index.health, (v) => p.add(v), `list_contains(${ids}, hr.run_id)`)}) h ON h.run_id = r.run_id`
+      return 'h.health'
+    }
     switch (id.entity) {
       case 'metric': {
         const column = id.aggregate === 'min' ? 'min_value' : id.aggregate === 'max' ? 'max_value' : 'value'
@@ -36,9 +42,8 @@ export async function runColumns(index: RunIndex, runIds: string[], columns: { n
       }
     }
   })
-  const ids = p.add(runIds)
   const cols = await index.columns(
-    `SELECT ${exprs.join(', ')} FROM runs r WHERE list_contains(${ids}, r.run_id) ORDER BY list_position(${ids}, r.run_id)`,
+    `SELECT ${exprs.join(', ')} FROM runs r ${healthJoin} WHERE list_contains(${ids}, r.run_id) ORDER BY list_position(${ids}, r.run_id)`,
     p.params,
     columns.length,
   )

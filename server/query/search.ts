@@ -44,7 +44,10 @@ export async function searchRuns(index: RunIndex, q: RunSearch): Promise<SearchP
   const filterParams = { ...p.params }
   const { joins, order } = orderBySql(q.orderBy ?? [], p)
   const offset = q.offset ?? 0
-  // One row past the page tells whether another page follows; the total costs a second, cheaper query.
+  // The total costs a second, cheaper query, run alongside the page's (another connection of the pool).
+  const counting = q.countTotal ? index.columns(`SELECT count(*)::DOUBLE FROM runs r WHERE ${where.join(' AND ')}`, filterParams, 1) : undefined
+  counting?.catch(() => undefined)
+  // One row past the page tells whether another page follows.
   const [ids = []] = await index.columns(
     `SELECT r.run_id FROM runs r ${joins} WHERE ${where.join(' AND ')} ORDER BY ${order}
      LIMIT ${p.add(q.limit + 1)}::BIGINT OFFSET ${p.add(offset)}::BIGINT`,
@@ -54,8 +57,8 @@ export async function searchRuns(index: RunIndex, q: RunSearch): Promise<SearchP
   const more = ids.length > q.limit
   const page = (more ? ids.slice(0, q.limit) : ids) as string[]
   let total = offset + page.length
-  if (q.countTotal && (more || (page.length === 0 && offset > 0))) {
-    const [[n]] = (await index.columns(`SELECT count(*)::DOUBLE FROM runs r WHERE ${where.join(' AND ')}`, filterParams, 1)) as [[number]]
+  if (counting && (more || (page.length === 0 && offset > 0))) {
+    const [[n]] = (await counting) as [[number]]
     total = n
   }
   return { ids: page, total, more }

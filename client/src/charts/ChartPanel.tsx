@@ -6,19 +6,16 @@
 import { For, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount } from 'solid-js'
 import {
   createOptionsChart,
-  createSeriesMarkers,
   LineSeries,
   LineStyle,
   PriceScaleMode,
   type IChartApiBase,
   type ISeriesApi,
-  type ISeriesMarkersPluginApi,
   type LineData,
-  type SeriesMarker,
   type WhitespaceData,
 } from 'lightweight-charts'
 import { decodeCursor, fromWire, positionKey, type ServerMessage, type SignalRule } from '../../../protocol/index.ts'
-import { fetchSeries, fetchSignals, type SeriesAnswer, type SignalsAnswer } from '../api.ts'
+import { fetchSeries, fetchSignals, type SeriesAnswer, type SeriesRequest, type SignalsAnswer } from '../api.ts'
 import { colorFor } from '../colors.ts'
 import { lowerIsBetter } from '../columns.ts'
 import { formatMetric } from '../format.ts'
@@ -26,6 +23,8 @@ import { runIdFilter, type LiveFeed } from '../live/live-feed.ts'
 import type { XMode } from '../state/view-state.ts'
 import type { CrosshairBus } from './crosshair-bus.ts'
 import { LiveCurve, type CurvePoint } from './live-curve.ts'
+import { PointMarks, type PointMark } from './point-marks.ts'
+import { estimatedPanelWidth, seriesBudget, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
 
 type Point = LineData<number> | WhitespaceData<number>
@@ -50,17 +49,18 @@ interface Drawn {
   line: ISeriesApi<'Line', number>
   /** The unsmoothed curve, faint behind the smoothed one. */
   rawLine?: ISeriesApi<'Line', number>
-  markers: ISeriesMarkersPluginApi<number>
+  color: string
 }
 
 const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
+/** A new set of charted runs is read once it has stayed the same this long. */
+const RUNS_SETTLE_MS = 150
 /** The stopping aid is read again this often while runs train. */
 const SIGNALS_REFRESH_MS = 10_000
 /** Canvas markers cannot read CSS variables: the failed-run red of both themes. */
 const STOP_COLOR = '#e5534b'
-const DRAWN_POINTS = 100_000
 /** Wide lines cost far more to rasterize (without a GPU, 15× for 100 runs): only for a few runs. */
 const THICK_LINES_UP_TO = 10
 
@@ -68,6 +68,7 @@ export function ChartPanel(props: ChartPanelProps) {
   let el!: HTMLDivElement
   let chart: IChartApiBase<number> | undefined
   const drawn = new Map<string, Drawn>()
+  const marks = new PointMarks(() => drawn.values().next().value?.line)
   const sub = `chart-${++panelCount}`
   const [legend, setLegend] = createSignal<{ x: number | undefined; values: Record<string, number | undefined> }>({ x: undefined, values: {} })
   const [state, setState] = createSignal<'loading' | 'ready' | 'empty' | string>('loading')
@@ -93,9 +94,9 @@ export function ChartPanel(props: ChartPanelProps) {
   })
   let band: ISeriesApi<'Line', number> | undefined
 
-  // About one grid point per pixel and a half, and at most ~100,000 points drawn in all: each
-  // series' setData merges into the shared time scale, so the cost grows with runs × points.
-  const budget = () => Math.max(100, Math.min(Math.round((el?.clientWidth || 800) * 1.5), Math.round(DRAWN_POINTS / Math.max(1, props.runIds.length))))
+  // The chart's own idea of its width (kept by its resize observer): reading the element's would
+  // force a layout of whatever changed just before, such as the table's new rows.
+  const budget = () => seriesBudget(chart?.timeScale().width() || estimatedPanelWidth(1), props.runIds.length)
 
   const clearLines = () => {
     for (const d of drawn.values()) {
@@ -103,33 +104,43 @@ export function ChartPanel(props: ChartPanelProps) {
       if (d.rawLine) chart!.removeSeries(d.rawLine)
     }
     drawn.clear()
+    marks.clear()
   }
 
-  const draw = (runId: string, curve: LiveCurve) => {
-    const color = colorFor(runId)
-    const rawLine = props.smoothing > 0
-      ? chart!.addSeries(LineSeries, { color: `${color}40`, lineWidth: 1, lastValueVisible: false, priceLineVisible: false, crosshairMarkerVisible: false, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
-      : undefined
-    const line = chart!.addSeries(LineSeries, {
-      color, lineWidth: props.runIds.length > THICK_LINES_UP_TO ? 1 : 2, lastValueVisible: false, priceLineVisible: false, title: '',
-      priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 },
-    })
-    rawLine?.setData(curve.points.map((p) => toPoint(p.x, p.raw)))
-    line.setData(curve.points.map((p) => toPoint(p.x, p.y)))
-    const d: Drawn = { curve, line, ...(rawLine ? { rawLine } : {}), markers: createSeriesMarkers(line, []) }
-    drawn.set(runId, d)
-    markBest(d, runId)
+  /**
+   * Every series is added before any gets its data: adding a series next to
+   * ones that hold data recomputes the price axis from all of them (100 runs:
+   * 60 ms of adds alone).
+   */
+  const draw = (curves: Iterable<[string, LiveCurve]>) => {
+    const added: [string, Drawn][] = []
+    for (const [runId, curve] of curves) {
+      const color = colorFor(runId)
+      const rawLine = props.smoothing > 0
+        ? chart!.addSeries(LineSeries, { color: `${color}40`, lineWidth: 1, lastValueVisible: false, priceLineVisible: false, crosshairMarkerVisible: false, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
+        : undefined
+      const line = chart!.addSeries(LineSeries, {
+        color, lineWidth: props.runIds.length > THICK_LINES_UP_TO ? 1 : 2, lastValueVisible: false, priceLineVisible: false, title: '',
+        priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 },
+      })
+      added.push([runId, { curve, line, ...(rawLine ? { rawLine } : {}), color }])
+    }
+    for (const [runId, d] of added) {
+      d.rawLine?.setData(d.curve.points.map((p) => toPoint(p.x, p.raw)))
+      d.line.setData(d.curve.points.map((p) => toPoint(p.x, p.y)))
+      drawn.set(runId, d)
+      markBest(d, runId)
+    }
   }
 
   /** Best-so-far dot, and where the stopping rule would have stopped the run. */
   const markBest = (d: Drawn, runId: string) => {
     const best = d.curve.best(lower())
-    const markers: SeriesMarker<number>[] = best ? [{ time: best.x, position: 'inBar', shape: 'circle', color: d.line.options().color, size: 0.6 }] : []
+    const out: PointMark[] = best ? [{ x: best.x, y: best.y, color: d.color, shape: 'dot' }] : []
     const stopAt = stopSteps().get(runId)
     const at = stopAt === undefined ? undefined : d.curve.points.find((p) => p.x >= stopAt)
-    if (at) markers.push({ time: at.x, position: 'aboveBar', shape: 'arrowDown', color: STOP_COLOR, size: 1 })
-    markers.sort((a, b) => a.time - b.time)
-    d.markers.setMarkers(markers)
+    if (at) out.push({ x: at.x, y: at.y, color: STOP_COLOR, shape: 'stop' })
+    marks.set(runId, out)
   }
 
   const countPoints = () => {
@@ -137,6 +148,16 @@ export function ChartPanel(props: ChartPanelProps) {
     for (const d of drawn.values()) n += d.curve.points.length
     setPointCount(n)
   }
+
+  // Live frames come by the hundred a second (one per run and batch): the count is updated once a frame.
+  let countFrame: number | undefined
+  const countPointsSoon = () => {
+    countFrame ??= requestAnimationFrame(() => {
+      countFrame = undefined
+      countPoints()
+    })
+  }
+  onCleanup(() => countFrame !== undefined && cancelAnimationFrame(countFrame))
 
   const curvesFrom = (answer: SeriesAnswer) => {
     const positions = decodeCursor(answer.cursor) ?? new Map<string, number>()
@@ -153,15 +174,19 @@ export function ChartPanel(props: ChartPanelProps) {
     }
     setState('loading')
     let answer: SeriesAnswer
+    performance.mark('series-request')
     try {
-      answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing })
+      const request: SeriesRequest = { runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }
+      answer = await (takePrefetched(request) ?? fetchSeries(request))
     } catch (err) {
       if (mine === generation) setState((err as Error).message)
       return
     }
     if (mine !== generation || !chart) return
     clearLines()
-    for (const [runId, curve] of curvesFrom(answer)) draw(runId, curve)
+    performance.mark('series-answer')
+    draw(curvesFrom(answer))
+    performance.mark('series-drawn')
     overview = { exact: answer.exact, from: answer.grid[0] ?? 0, to: answer.grid.at(-1) ?? 0 }
     setState(answer.grid.length ? 'ready' : 'empty')
     countPoints()
@@ -188,7 +213,7 @@ export function ChartPanel(props: ChartPanelProps) {
     if (props.x !== 'step') return scheduleReload(3000)
     let d = drawn.get(msg.runId)
     if (!d) {
-      draw(msg.runId, new LiveCurve(props.smoothing))
+      draw([[msg.runId, new LiveCurve(props.smoothing)]])
       d = drawn.get(msg.runId)!
     }
     for (let i = 0; i < msg.step.length; i++) {
@@ -200,7 +225,7 @@ export function ChartPanel(props: ChartPanelProps) {
       d.rawLine?.update(toPoint(p.x, p.raw))
     }
     overview.to = Math.max(overview.to, d.curve.lastX)
-    countPoints()
+    countPointsSoon()
     if (state() === 'empty') setState('ready')
     markTimer ??= setTimeout(() => {
       markTimer = undefined
@@ -251,6 +276,7 @@ export function ChartPanel(props: ChartPanelProps) {
       timeScale: { enableConflation: true, minBarSpacing: 0.001 },
       crosshair: { vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
     })
+    chart.panes()[0]!.attachPrimitive(marks)
     chart.subscribeCrosshairMove((param) => {
       const x = param.time as number | undefined
       const values: Record<string, number | undefined> = {}
@@ -281,10 +307,32 @@ export function ChartPanel(props: ChartPanelProps) {
   })
   const panel = {}
 
-  createEffect(on(() => [props.runIds.join(','), props.smoothing, props.x, props.metricKey], () => void load()))
+  // A memo of what the curves depend on: the props are read from the whole view state, and any
+  // other change to it (a filter keystroke, a selection) must not read the curves again.
+  const curvesKey = createMemo(() => JSON.stringify([props.runIds, props.smoothing, props.x, props.metricKey]))
+  // The first curves are read at once; later changes after the next frame, so that the change which
+  // caused them is painted first. A change of runs alone (the table's first runs, while a filter is
+  // typed) waits until the runs have stayed the same for a moment: no burst of series reads.
+  let reloadFrame: number | undefined
+  let reloadTask: ReturnType<typeof setTimeout> | undefined
+  const cancelReload = () => {
+    if (reloadFrame !== undefined) cancelAnimationFrame(reloadFrame)
+    clearTimeout(reloadTask)
+  }
+  createEffect(on(curvesKey, (now, before) => {
+    if (before === undefined) return void load()
+    cancelReload()
+    const runsOnly = JSON.stringify((JSON.parse(now) as unknown[]).slice(1)) === JSON.stringify((JSON.parse(before) as unknown[]).slice(1))
+    reloadFrame = requestAnimationFrame(() => {
+      reloadFrame = undefined
+      reloadTask = setTimeout(() => void load(), runsOnly ? RUNS_SETTLE_MS : 0)
+    })
+  }))
+  onCleanup(cancelReload)
 
-  // The stopping aid: read now and every few seconds while it is on.
-  createEffect(() => {
+  // The stopping aid: read now and every few seconds while it is on (its prop is a new object on every view change).
+  const stoppingKey = createMemo(() => (props.stopping ? JSON.stringify([props.stopping, props.metricKey]) : ''))
+  createEffect(on(stoppingKey, () => {
     const stopping = props.stopping
     const key = props.metricKey
     if (!stopping) {
@@ -302,7 +350,7 @@ export function ChartPanel(props: ChartPanelProps) {
     void read()
     const timer = setInterval(read, SIGNALS_REFRESH_MS)
     onCleanup(() => clearInterval(timer))
-  })
+  }))
 
   /** The rule's reference (the median per step, or per rung) as a dashed line on the step axis. */
   const drawBand = () => {

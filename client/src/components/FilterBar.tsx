@@ -8,7 +8,11 @@ import { parseFilter } from '../../../server/query/filter-grammar.ts'
 import { FilterSyntaxError } from '../../../server/query/filter-tokens.ts'
 import { applySuggestion, suggestFilter, type Suggestions } from '../state/filter-suggestions.ts'
 
-/** Keystrokes closer together than this are one query: fast typing is not a burst of searches. */
+/**
+ * A filter is sent at once, then keystrokes within this window of it are one
+ * query, sent at its end: fast typing is not a burst of searches, and a
+ * single keystroke waits for nothing.
+ */
 const INPUT_SETTLE_MS = 30
 
 export interface FilterProblem {
@@ -55,10 +59,20 @@ export function FilterBar(props: FilterBarProps) {
     clearTimeout(timer)
   })
 
+  let sent = props.value
+  const send = (value: string) => {
+    sent = value
+    props.onInput(value)
+    // A text with a mistake queries nothing: it opens no window, so the keystroke that completes it is sent at once.
+    if (checkFilter(value)) return
+    timer = setTimeout(() => {
+      timer = undefined
+      if (text() !== sent) send(text())
+    }, INPUT_SETTLE_MS)
+  }
   const commit = (value: string) => {
     setText(value)
-    clearTimeout(timer)
-    timer = setTimeout(() => props.onInput(text()), INPUT_SETTLE_MS)
+    if (timer === undefined) send(value)
   }
   const refreshSuggestions = () => {
     setSuggestions(suggestFilter(input.value, input.selectionStart ?? input.value.length, props.keys))

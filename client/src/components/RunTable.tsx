@@ -3,7 +3,7 @@
 // sorting state; the server owns the order.
 import { For, Index, Show, createEffect, createMemo, createSignal, onCleanup } from 'solid-js'
 import { createVirtualizer } from '@tanstack/solid-virtual'
-import { createColumnHelper, createTable, rowSortingFeature, tableFeatures, type SortingState } from '@tanstack/solid-table'
+import { createColumnHelper, createTable, flexRender, rowSortingFeature, tableFeatures, type SortingState } from '@tanstack/solid-table'
 import { colorFor } from '../colors.ts'
 import { PARENT_COLUMN, type ColumnSpec } from '../columns.ts'
 import { formatAgo, formatDuration, formatMetric } from '../format.ts'
@@ -28,6 +28,15 @@ export interface RunTableProps {
   selected: ReadonlySet<string>
   onToggle: (runId: string) => void
   onOpen: (runId: string) => void
+}
+
+type TableRow = ReturnType<ReturnType<typeof createTable<typeof features, RunRow>>['getRowModel']>['rows'][number]
+
+/** The same run, values and columns: nothing of the row to draw again. */
+function sameRow(a: TableRow, b: TableRow): boolean {
+  if (a.original !== b.original) return false
+  const [x, y] = [a.getAllCells(), b.getAllCells()]
+  return x.length === y.length && x.every((c, i) => c.column === y[i]!.column)
 }
 
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v))
@@ -89,14 +98,15 @@ export function RunTable(props: RunTableProps) {
           </>
         ),
       }),
-      helper.accessor((r) => num(r.values.start_time), { id: 'start_time', header: 'Started', cell: (info) => formatAgo(info.getValue(), now()) }),
+      // Fragments: the text follows the clock (a cell is rendered once, untracked).
+      helper.accessor((r) => num(r.values.start_time), { id: 'start_time', header: 'Started', cell: (info) => <>{formatAgo(info.getValue(), now())}</> }),
       helper.display({
         id: 'duration',
         header: 'Duration',
         enableSorting: false,
         cell: (info) => {
           const { start_time: start, end_time: end } = info.row.original.values
-          return typeof start === 'number' ? formatDuration((typeof end === 'number' ? end : now()) - start) : ''
+          return <>{typeof start === 'number' ? formatDuration((typeof end === 'number' ? end : now()) - start) : ''}</>
         },
       }),
       helper.accessor((r) => text(r.values.user_id), { id: 'user_id', header: 'User' }),
@@ -156,10 +166,14 @@ export function RunTable(props: RunTableProps) {
   })
 
   const rowsById = createMemo(() => {
-    const map = new Map<string, ReturnType<typeof table.getRowModel>['rows'][number]>()
+    const map = new Map<string, TableRow>()
     for (const r of table.getRowModel().rows) map.set(r.id, r)
     return map
   })
+  const shownFilter = () => {
+    props.version
+    return props.pages.shownQuery?.filter ?? ''
+  }
   const padTop = () => items()[0]?.start ?? 0
   const padBottom = () => {
     const last = items().at(-1)
@@ -168,7 +182,8 @@ export function RunTable(props: RunTableProps) {
 
   return (
     <div class="table-wrap" ref={scroller} data-testid="run-table-scroller">
-      <table class="runs" data-testid="run-table">
+      {/* The filter the rows shown answer (the one before stays shown until a new one's rows come). */}
+      <table class="runs" data-testid="run-table" data-filter={shownFilter()}>
         <thead>
           <For each={table.getHeaderGroups()}>
             {(group) => (
@@ -203,7 +218,11 @@ export function RunTable(props: RunTableProps) {
               }
               return (
                 <Show when={row()} fallback={<tr class="loading-row"><td colSpan={columns().length}>…</td></tr>}>
-                  {(r) => (
+                  {(latest) => {
+                    // Any page read rebuilds the row model, with new objects for every row: the row is
+                    // drawn again only when its run or values change (a live patch gives a new RunRow).
+                    const r = createMemo(latest, undefined, { equals: sameRow })
+                    return (
                     <tr
                       data-run-id={r().original.runId}
                       classList={{ selected: props.selected.has(r().original.runId) }}
@@ -213,12 +232,14 @@ export function RunTable(props: RunTableProps) {
                       <Index each={r().getAllCells()}>
                         {(cell) => (
                           <td classList={{ pinned: cell().column.id === 'run_name', select: cell().column.id === 'select' }}>
-                            <table.FlexRender cell={cell()} />
+                            {/* Not <FlexRender>: its switch and shows per cell were most of a row's cost to build. */}
+                            {flexRender(cell().column.columnDef.cell, cell().getContext())}
                           </td>
                         )}
                       </Index>
                     </tr>
-                  )}
+                    )
+                  }}
                 </Show>
               )
             }}

@@ -30,12 +30,22 @@ export interface RunsPage {
 
 export type FetchPage = (query: RunsQuery, offset: number, limit: number) => Promise<RunsPage>
 
+const sameColumns = (a: RunsQuery, b: RunsQuery) => a.parentColumn === b.parentColumn && a.columns.join('\u0000') === b.columns.join('\u0000')
+
 export const PAGE_SIZE = 100
 /** Pages kept on either side of the view, so scrolling back shows rows at once. */
 const KEPT_PAGES = 3
 
 export class RunPages {
   private pages = new Map<number, RunRow[]>()
+  /**
+   * While a new query's first answer is awaited, the last query's rows (and
+   * total) stay on screen: typing a filter replaces the table's rows instead
+   * of emptying the table and building it again on every keystroke.
+   */
+  private stale: Map<number, RunRow[]> | undefined
+  /** The query whose rows are shown. */
+  shownQuery: RunsQuery | undefined
   private loading = new Map<number, Promise<void>>()
   private query: RunsQuery | undefined
   /** Bumped when the query changes: answers for an older query are dropped. */
@@ -44,6 +54,8 @@ export class RunPages {
   total: number | undefined
   error: string | undefined
   private readonly listeners = new Set<() => void>()
+  /** Waiting for the current query's first answer. */
+  private waiting: (() => void)[] = []
 
   constructor(private readonly fetchPage: FetchPage) {}
 
@@ -56,16 +68,35 @@ export class RunPages {
   setQuery(query: RunsQuery): void {
     this.query = query
     this.generation++
+    // Rows of the query before are shown until an answer comes (kept from the first of several
+    // quick changes), unless they lack columns the new query reads: then nothing is shown.
+    const shown = this.shownQuery
+    if (shown && sameColumns(shown, query)) this.stale ??= this.pages
+    else [this.stale, this.total] = [undefined, undefined]
     this.pages = new Map()
     this.loading = new Map()
-    this.total = undefined
     this.error = undefined
-    this.emit()
+    if (!this.stale) this.emit()
     void this.ensure(...this.window)
   }
 
+  /** Resolves once the current query has answered (rows or an error). */
+  answered(): Promise<void> {
+    if (this.query && this.shownQuery === this.query) return Promise.resolve()
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiting.splice(0)) resolve()
+  }
+
+  /** The rows shown: the current query's, or the last query's until the current one answers. */
+  private get shown(): Map<number, RunRow[]> {
+    return this.stale ?? this.pages
+  }
+
   row(index: number): RunRow | undefined {
-    return this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE]
+    return this.shown.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE]
   }
 
   /** Rows currently held, in order, from `from` (for charts that take the top runs). */
@@ -82,20 +113,22 @@ export class RunPages {
   /** Live changes to runs on screen, shown before the next page read; one change notice for all. */
   patch(changes: Map<string, Record<string, CellValue>>): void {
     let changed = false
-    for (const rows of this.pages.values()) {
-      for (const row of rows) {
+    for (const rows of [...this.pages.values(), ...(this.stale?.values() ?? [])]) {
+      rows.forEach((row, i) => {
         const values = changes.get(row.runId)
-        if (!values) continue
-        row.values = { ...row.values, ...values }
+        if (!values) return
+        // A new row object: the table redraws a row when its object changes.
+        rows[i] = { runId: row.runId, values: { ...row.values, ...values } }
         changed = true
-      }
+      })
     }
     if (changed) this.emit()
   }
 
   /** Every row held, in order. */
   heldRows(): RunRow[] {
-    return [...this.pages.keys()].sort((a, b) => a - b).flatMap((p) => this.pages.get(p)!)
+    const shown = this.shown
+    return [...shown.keys()].sort((a, b) => a - b).flatMap((p) => shown.get(p)!)
   }
 
   /** The rows from..to (exclusive) are in view: fetch their pages if missing, forget pages far away. */
@@ -134,16 +167,22 @@ export class RunPages {
     const read = this.fetchPage(query, page * PAGE_SIZE, PAGE_SIZE)
       .then((answer) => {
         if (generation !== this.generation) return
+        this.stale = undefined
+        this.shownQuery = query
         this.total = answer.total
         this.error = undefined
         const rows = answer.runIds.map((runId, i) => ({ runId, values: Object.fromEntries(Object.entries(answer.columns).map(([c, v]) => [c, v[i] ?? null])) }))
         this.pages.set(page, query.parentColumn ? nestUnderParents(rows, query.parentColumn) : rows)
         this.emit()
+        this.wake()
       })
       .catch((err: unknown) => {
         if (generation !== this.generation) return
+        // A failed new query shows no rows of the one before.
+        if (this.stale) [this.stale, this.total] = [undefined, undefined]
         this.error = (err as Error).message
         this.emit()
+        this.wake()
       })
       .finally(() => {
         if (this.loading.get(page) === read) this.loading.delete(page)
