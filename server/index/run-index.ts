@@ -1,11 +1,12 @@
 // DuckDB index of one store, fed by store events in batches. Writes happen on
 // one connection, one batch at a time (the caller serializes them); reads use
 // a small pool of other connections and see only committed batches.
-import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
+import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
 import type { DatasetInput, ExperimentRecord, MetricBatch, RunRecord, StoreEvent } from '../../ingest-watch/events.ts'
 import type { ExperimentSummary, MetricHistoryResponse, RunSummary, SeriesColumns } from '../../protocol/index.ts'
 import { positionKey, toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
+import { appendPointColumns, pointColumns } from './point-columns.ts'
 import { BLOCK_SIZES, BUILD_BLOCKS_SQL, COARSEST_BLOCKS_SQL, FINEST_BLOCK, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
 import { CLUSTER_BY_KEY_SQL, SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
 import { ParamNamer } from '../query/filter-sql.ts'
@@ -355,7 +356,7 @@ export class RunIndex {
     a.closeSync()
   }
 
-  /** Columnar appends in data chunks: one JS array per column, no per-row calls. */
+  /** Columnar appends in data chunks, from the batches' typed arrays (see point-columns.ts). */
   private async appendPoints(batches: MetricBatch[]): Promise<void> {
     if (batches.length === 0) return
     await this.registerSeries(batches)
@@ -369,29 +370,16 @@ export class RunIndex {
         for (const size of BLOCK_SIZES) if (size <= coarsest) foldBlocks(this.pendingBlocks, id, size, b.step, b.value)
       }
     }
-    const a = await this.writer.createAppender('points')
-    let rows = 0
-    let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = [], seqs: number[] = []
-    const flush = () => {
-      const chunk = DuckDBDataChunk.create([INTEGER, DOUBLE, DOUBLE, DOUBLE, INTEGER], rows)
-      chunk.setColumns([ids, steps, times, values, seqs])
-      a.appendDataChunk(chunk)
-      rows = 0
-      ids = []; steps = []; times = []; values = []; seqs = []
-    }
     for (const b of batches) {
       const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
-      let seq = this.seriesLength.get(id) ?? 0
+      const seq = this.seriesLength.get(id) ?? 0
       b.firstSeq = seq
-      for (let i = 0; i < b.value.length; i++) {
-        ids.push(id); steps.push(b.step[i]!); times.push(b.timestamp[i]!); values.push(b.value[i]!); seqs.push(seq++)
-        if (++rows === CHUNK_ROWS) flush()
-      }
-      this.seriesLength.set(id, seq)
+      this.seriesLength.set(id, seq + b.value.length)
       this.pointCount += b.value.length
       this.runPoints.set(b.runId, (this.runPoints.get(b.runId) ?? 0) + b.value.length)
     }
-    if (rows > 0) flush()
+    const a = await this.writer.createAppender('points')
+    appendPointColumns(a, pointColumns(batches, (b) => this.seriesIds.get(seriesKey(b.runId, b.key))!))
     a.closeSync()
   }
 
