@@ -1,7 +1,8 @@
 // Reads one rowid range of the metrics table on its own read-only connection;
-// the columns go back transferred, not copied.
+// the columns go back transferred, packed into one buffer, not copied.
 import Database from 'better-sqlite3'
 import type { MetricBatch } from '../events.ts'
+import { packColumns } from '../pack-columns.ts'
 import { serveJobs } from '../worker-pool.ts'
 import { toMetricBatches, type MetricRow } from './rows.ts'
 
@@ -21,5 +22,5 @@ await serveJobs<MetricsJob, MetricBatch[]>((job) => {
     .raw()
     .all(job.from, job.to) as MetricRow[]
   const reply = toMetricBatches(rows)
-  return { reply, transfer: reply.flatMap((b) => [b.timestamp.buffer, b.value.buffer, b.step.buffer] as ArrayBuffer[]) }
+  return { reply, transfer: [packColumns(reply)] }
 })
