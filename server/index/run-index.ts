@@ -8,7 +8,7 @@ import { positionKey, toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
 import { appendPointColumns, pointColumns } from './point-columns.ts'
 import { BLOCK_SIZES, BUILD_BLOCKS_SQL, COARSEST_BLOCKS_SQL, FINEST_BLOCK, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
-import { CLUSTER_BY_KEY_SQL, SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
+import { CLUSTER_BY_KEY_SQL, MERGE_DEFERRED_SQL, SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
 import { ParamNamer } from '../query/filter-sql.ts'
 import { healthPolicy, runHealthSql, type HealthPolicy, type HealthSettings } from '../signals/health.ts'
 
@@ -84,6 +84,13 @@ export class RunIndex {
    */
   private readonly coarsestBlock = new Map<number, number>()
   private blocksReady = true
+  /**
+   * During the initial scan, params, tags and latest metric values stay in
+   * their stage tables until finishScan merges them at once (see
+   * MERGE_DEFERRED_SQL); `clustered` records that the merge also clustered them.
+   */
+  private deferKeyed = false
+  private clustered = false
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -117,18 +124,45 @@ export class RunIndex {
   beginBulkLoad(): void {
     this.bulkLoading = true
     this.blocksReady = false
+    this.deferKeyed = true
+    this.clustered = false
   }
 
-  async endBulkLoad(): Promise<void> {
-    if (!this.bulkLoading) return
-    this.bulkLoading = false
+  /**
+   * The initial scan is in: its params, tags and latest metric values are
+   * merged into their tables, clustered by key. Until then queries do not see
+   * them; the server calls this before it counts as ready.
+   */
+  async finishScan(): Promise<void> {
+    if (!this.deferKeyed) return
+    await this.mergeDeferred()
+    this.clustered = true
+  }
+
+  /** Writes what the scan deferred (also before the first change the deferral cannot hold, such as a removal). */
+  private async mergeDeferred(): Promise<void> {
+    if (!this.deferKeyed) return
+    // Into the stage, like params and tags: the merge builds each table once.
+    await this.writeLatest(this.latest.keys())
+    this.deferKeyed = false
+    await this.transaction(MERGE_DEFERRED_SQL)
+  }
+
+  private async transaction(sql: string): Promise<void> {
     await this.writer.run('BEGIN TRANSACTION')
     try {
-      await this.writer.run(`${CLUSTER_BY_KEY_SQL} COMMIT`)
+      await this.writer.run(`${sql} COMMIT`)
     } catch (err) {
       await this.writer.run('ROLLBACK')
       throw err
     }
+  }
+
+  async endBulkLoad(): Promise<void> {
+    if (!this.bulkLoading) return
+    await this.finishScan()
+    this.bulkLoading = false
+    if (!this.clustered) await this.transaction(CLUSTER_BY_KEY_SQL)
     await this.writer.run('DELETE FROM point_blocks')
     await this.writer.run(BUILD_BLOCKS_SQL)
     const [ids = [], sizes = []] = await this.columns(COARSEST_BLOCKS_SQL, {}, 2)
@@ -253,6 +287,8 @@ export class RunIndex {
       }
     }
     const w = this.writer
+    // Removals act on the tables: what the scan deferred goes in first.
+    if (this.deferKeyed && removed.size + removedTags.length + removedExperiments.size > 0) await this.mergeDeferred()
     // Points alone (the live case) need no transaction: one appender flush is atomic.
     const onlyPoints =
       experiments.size + runs.size + params.size + tags.size + removed.size + removedTags.length +
@@ -275,8 +311,8 @@ export class RunIndex {
       const appendKeyValue = (a: DuckDBAppender, [run, k, v]: [string, string, string]) => {
         a.appendVarchar(run); a.appendVarchar(k); a.appendVarchar(v)
       }
-      await this.upsert('params', params.values(), appendKeyValue)
-      await this.upsert('tags', tags.values(), appendKeyValue)
+      await this.upsert('params', params.values(), appendKeyValue, !this.deferKeyed)
+      await this.upsert('tags', tags.values(), appendKeyValue, !this.deferKeyed)
       for (const [run, key] of removedTags) await w.run('DELETE FROM tags WHERE run_id = $run AND key = $key', { run, key })
       await this.replaceExperimentTags(experimentTags, removedExperiments)
       await this.replaceInputs(inputs)
@@ -416,8 +452,14 @@ export class RunIndex {
       if (next) this.latest.set(id, next)
       touched.add(id)
     }
+    // During the scan, finishScan writes every series' latest values once.
+    if (!this.deferKeyed) await this.writeLatest(touched)
+  }
+
+  /** Writes these series' latest values from memory (merged into latest_metrics unless the scan defers it). */
+  private async writeLatest(ids: Iterable<number>): Promise<void> {
     const a = await this.writer.createAppender('latest_metrics_stage')
-    for (const id of touched) {
+    for (const id of ids) {
       const l = this.latest.get(id)!
       const [runId, key] = this.seriesNames.get(id)!
       a.appendInteger(id); a.appendVarchar(runId); a.appendVarchar(key)
@@ -426,7 +468,7 @@ export class RunIndex {
       a.endRow()
     }
     a.closeSync()
-    await this.writer.run('INSERT OR REPLACE INTO latest_metrics SELECT * FROM latest_metrics_stage; DELETE FROM latest_metrics_stage')
+    if (!this.deferKeyed) await this.writer.run('INSERT OR REPLACE INTO latest_metrics SELECT * FROM latest_metrics_stage; DELETE FROM latest_metrics_stage')
   }
 
   /** Writes the blocks collected from live batches (the caller serializes it with apply). */
@@ -470,6 +512,8 @@ export class RunIndex {
     table: (typeof UPSERTED_TABLES)[number],
     rows: Iterable<T>,
     append: (a: DuckDBAppender, row: T) => void,
+    /** false: the rows stay in the stage table for finishScan to merge. */
+    merge = true,
   ): Promise<void> {
     let a: DuckDBAppender | undefined
     for (const row of rows) {
@@ -479,7 +523,7 @@ export class RunIndex {
     }
     if (!a) return
     a.closeSync()
-    await this.writer.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${table}_stage; DELETE FROM ${table}_stage`)
+    if (merge) await this.writer.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${table}_stage; DELETE FROM ${table}_stage`)
   }
 
   /** Refreshes a table derived from the index (not store data); call it on the serial queue, like apply. */
