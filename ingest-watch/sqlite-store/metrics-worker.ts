@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import type { MetricBatch } from '../events.ts'
 import { packColumns } from '../pack-columns.ts'
 import { serveJobs } from '../worker-pool.ts'
-import { toMetricBatches, type MetricRow } from './rows.ts'
+import { WORKER_METRIC_COLUMNS, workerRowsToBatches, type WorkerMetricRow } from './rows.ts'
 
 export interface MetricsJob {
   path: string
@@ -18,9 +18,9 @@ let db: Database.Database | undefined
 await serveJobs<MetricsJob, MetricBatch[]>((job) => {
   db ??= new Database(job.path, { readonly: true, fileMustExist: true })
   const rows = db
-    .prepare('SELECT rowid, run_uuid, key, timestamp, value, step, is_nan FROM metrics WHERE rowid > ? AND rowid <= ?')
+    .prepare(`SELECT ${WORKER_METRIC_COLUMNS} FROM metrics WHERE rowid > ? AND rowid <= ? ORDER BY rowid`)
     .raw()
-    .all(job.from, job.to) as MetricRow[]
-  const reply = toMetricBatches(rows)
+    .all(job.from, job.to) as WorkerMetricRow[]
+  const reply = workerRowsToBatches(rows)
   return { reply, transfer: [packColumns(reply)] }
 })
