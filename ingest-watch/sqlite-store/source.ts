@@ -178,6 +178,8 @@ export class SqliteStoreSource implements StoreSource {
     // Several ranges go on together: each hand-over is a write to the index, with a fixed cost per write.
     let pending: StoreEvent[] = []
     let pendingPoints = 0
+    // Each hand-over waits only for the one before it: the workers read on while the index takes in a batch.
+    let handing: Promise<void> = Promise.resolve()
     await runInWorkers<MetricsJob, MetricBatch[]>(
       new URL('./metrics-worker.js', import.meta.url),
       jobs,
@@ -192,11 +194,16 @@ export class SqliteStoreSource implements StoreSource {
         const events = pending
         pending = []
         pendingPoints = 0
-        await this.emit(events)
+        const previous = handing
+        handing = previous.then(() => this.emit(events))
+        // A failure surfaces where the hand-over is awaited (next reply, or the end), not as an unhandled rejection meanwhile.
+        handing.catch(() => undefined)
+        await previous
       },
       // In rowid order: each series keeps its store order, which live cursors count on.
       true,
     )
+    await handing
     await this.emit(pending)
     this.lastRowid = max
   }
