@@ -18,8 +18,8 @@ export interface PointColumns {
   seq: Int32Array
 }
 
-/** Lays the batches end to end; `seriesOf(b)` is a batch's series id, `firstSeq` its first point's position. */
-export function pointColumns(batches: MetricBatch[], seriesOf: (b: MetricBatch) => number): PointColumns {
+/** Lays the batches end to end; `seriesIds[j]` is batch j's series id, its `firstSeq` its first point's position. */
+export function pointColumns(batches: MetricBatch[], seriesIds: number[]): PointColumns {
   let total = 0
   for (const b of batches) total += b.value.length
   const out: PointColumns = {
@@ -30,9 +30,10 @@ export function pointColumns(batches: MetricBatch[], seriesOf: (b: MetricBatch) 
     seq: new Int32Array(total),
   }
   let at = 0
-  for (const b of batches) {
+  for (let j = 0; j < batches.length; j++) {
+    const b = batches[j]!
     const n = b.value.length
-    out.seriesId.fill(seriesOf(b), at, at + n)
+    out.seriesId.fill(seriesIds[j]!, at, at + n)
     out.step.set(b.step, at)
     out.timestamp.set(b.timestamp, at)
     out.value.set(b.value, at)

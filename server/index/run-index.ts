@@ -395,19 +395,22 @@ export class RunIndex {
   /** Columnar appends in data chunks, from the batches' typed arrays (see point-columns.ts). */
   private async appendPoints(batches: MetricBatch[]): Promise<void> {
     if (batches.length === 0) return
-    await this.registerSeries(batches)
-    this.trackStepOrder(batches)
-    await this.foldLatest(batches)
+    // Each batch's series id, looked up once: a key string per lookup was a good part of the scan's garbage.
+    const ids = await this.registerSeries(batches)
+    this.trackStepOrder(batches, ids)
+    await this.foldLatest(batches, ids)
     // Live batches only collect their blocks; flushBlocks() writes them a few times a second.
     if (!this.bulkLoading) {
-      for (const b of batches) {
-        const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+      for (let j = 0; j < batches.length; j++) {
+        const b = batches[j]!
+        const id = ids[j]!
         const coarsest = this.coarsestBlock.get(id)!
         for (const size of BLOCK_SIZES) if (size <= coarsest) foldBlocks(this.pendingBlocks, id, size, b.step, b.value)
       }
     }
-    for (const b of batches) {
-      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+    for (let j = 0; j < batches.length; j++) {
+      const b = batches[j]!
+      const id = ids[j]!
       const seq = this.seriesLength.get(id) ?? 0
       b.firstSeq = seq
       this.seriesLength.set(id, seq + b.value.length)
@@ -415,16 +418,17 @@ export class RunIndex {
       this.runPoints.set(b.runId, (this.runPoints.get(b.runId) ?? 0) + b.value.length)
     }
     const a = await this.writer.createAppender('points')
-    appendPointColumns(a, pointColumns(batches, (b) => this.seriesIds.get(seriesKey(b.runId, b.key))!))
+    appendPointColumns(a, pointColumns(batches, ids))
     a.closeSync()
   }
 
   /** Marks the series whose new points come before their previous one by (step, timestamp). */
-  private trackStepOrder(batches: MetricBatch[]): void {
+  private trackStepOrder(batches: MetricBatch[], ids: number[]): void {
     // Until a series is marked, its latest value is its last point (MLflow's latest is the largest (step, timestamp)).
     const last = new Map<number, [step: number, timestamp: number]>()
-    for (const b of batches) {
-      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+    for (let j = 0; j < batches.length; j++) {
+      const b = batches[j]!
+      const id = ids[j]!
       if (this.unordered.has(id)) continue
       const latest = this.latest.get(id)
       let [step, timestamp] = last.get(id) ?? (latest ? [latest.step, latest.timestamp] : [-Infinity, -Infinity])
@@ -444,10 +448,11 @@ export class RunIndex {
   }
 
   /** Updates latest/min/max per touched series and writes just those rows. */
-  private async foldLatest(batches: MetricBatch[]): Promise<void> {
+  private async foldLatest(batches: MetricBatch[], ids: number[]): Promise<void> {
     const touched = new Set<number>()
-    for (const b of batches) {
-      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+    for (let j = 0; j < batches.length; j++) {
+      const b = batches[j]!
+      const id = ids[j]!
       const next = foldPoints(this.latest.get(id), b.step, b.timestamp, b.value)
       if (next) this.latest.set(id, next)
       touched.add(id)
@@ -488,12 +493,19 @@ export class RunIndex {
     await this.writer.run(MERGE_BLOCKS_SQL)
   }
 
-  private async registerSeries(batches: MetricBatch[]): Promise<void> {
+  /** Each batch's series id, registering the new ones. */
+  private async registerSeries(batches: MetricBatch[]): Promise<number[]> {
     let a: DuckDBAppender | undefined
+    const ids: number[] = []
     for (const b of batches) {
       const k = seriesKey(b.runId, b.key)
-      if (this.seriesIds.has(k)) continue
+      const known = this.seriesIds.get(k)
+      if (known !== undefined) {
+        ids.push(known)
+        continue
+      }
       const id = this.nextSeriesId++
+      ids.push(id)
       this.seriesIds.set(k, id)
       this.seriesNames.set(id, [b.runId, b.key])
       const ofRun = this.runSeries.get(b.runId)
@@ -506,6 +518,7 @@ export class RunIndex {
       a.endRow()
     }
     a?.closeSync()
+    return ids
   }
 
   private async upsert<T>(
