@@ -92,17 +92,11 @@ function takeLines(bytes: Uint8Array, start: number, state: MetricReadState, out
   const body = bytes.subarray(start, end)
   const parsed = parseMetricBytes(body, body.length, state.line)
   state.offset += end
-  state.line += countNewlines(body)
+  state.line += parsed.newlines
   if (parsed.bad.length > 0) {
     const first = parsed.bad[0]!
     const more = parsed.bad.length > 1 ? ` (and ${parsed.bad.length - 1} more bad lines)` : ''
     out.problem ??= `line ${first.line}: ${first.reason}; skipped${more}`
   }
   if (parsed.value.length > 0) out.batches.push({ timestamp: parsed.timestamp, value: parsed.value, step: parsed.step })
-}
-
-function countNewlines(bytes: Uint8Array): number {
-  let n = 0
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) n++
-  return n
 }
