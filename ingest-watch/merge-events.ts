@@ -10,6 +10,8 @@ export function mergeMetricEvents(events: StoreEvent[]): StoreEvent[] {
   const out: StoreEvent[] = []
   /** Per series, the batches to join, kept at the position of the first one. */
   const open = new Map<string, { at: number; parts: MetricBatch[] }>()
+  /** Open series by run: an event about a run closes just its own (a scan batch holds thousands of runs). */
+  const openOfRun = new Map<string, string[]>()
   for (const event of events) {
     if (event.type === 'metrics') {
       const key = seriesOf(event.batch)
@@ -17,17 +19,25 @@ export function mergeMetricEvents(events: StoreEvent[]): StoreEvent[] {
       if (group) group.parts.push(event.batch)
       else {
         open.set(key, { at: out.length, parts: [event.batch] })
+        const ofRun = openOfRun.get(event.batch.runId)
+        if (ofRun) ofRun.push(key)
+        else openOfRun.set(event.batch.runId, [key])
         out.push(event)
       }
       continue
     }
     // Any other event about a run closes its series: points never move across a change to their run.
     const runId = 'runId' in event ? event.runId : event.type === 'run' ? event.run.runId : undefined
-    for (const [key, group] of open) {
-      if (runId === undefined || group.parts[0]!.runId === runId) {
-        close(out, group)
+    if (runId === undefined) {
+      for (const group of open.values()) close(out, group)
+      open.clear()
+      openOfRun.clear()
+    } else {
+      for (const key of openOfRun.get(runId) ?? []) {
+        close(out, open.get(key)!)
         open.delete(key)
       }
+      openOfRun.delete(runId)
     }
     out.push(event)
   }

@@ -86,6 +86,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     index.beginBulkLoad()
     await source.start(ingestion.sink)
+    // The scan's deferred params, tags and latest values go in before anything counts as indexed.
+    await queue.run(() => index.finishScan())
     hub.indexed()
     // Queued ahead of the first subscriptions' snapshots: they and the checks share one baseline.
     void healthWatch.start(options.healthCheckMs).catch((err: unknown) => log(`health check failed: ${(err as Error).message}`))

@@ -64,6 +64,27 @@ describe('SQLite store reader', () => {
     await waitFor(() => points(runs[0]!, 'loss').length === 501, 'the row written after the scan')
   })
 
+  it('gives the same events from worker threads as from the main thread, NaN and ±Inf sentinels included', async () => {
+    const path = scratchDb()
+    const w = writer(path)
+    const run = w.prepare('SELECT run_uuid FROM runs LIMIT 1').pluck().get() as string
+    const insert = w.prepare('INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)')
+    insert.run('odd', 0, 1, run, 1, 1)
+    insert.run('odd', 1.7976931348623157e308, 2, run, 2, 0)
+    insert.run('odd', -1.7976931348623157e308, 3, run, 3, 0)
+    insert.run('odd', 0.1, 4, run, 4, 0)
+    const read = async (workerThresholdRows: number) => {
+      const logs: string[] = []
+      const source = new SqliteStoreSource(path, { log: (m) => logs.push(m), pollMs: 50, workerThresholdRows })
+      cleanups.push(() => source.close())
+      return logicalContent((await collect(source, logs)).events)
+    }
+    const inWorkers = await read(1)
+    expect(inWorkers).toEqual(await read(Number.MAX_SAFE_INTEGER))
+    const runs = Object.values((inWorkers as { runs: Record<string, { metrics: Record<string, [number, number][]> }> }).runs)
+    expect(runs.flatMap((r) => r.metrics.odd ?? [])).toEqual([[1, NaN], [2, Infinity], [3, -Infinity], [4, 0.1]])
+  })
+
   it('reads the fixture with 18-digit-safe string ids and every point', async () => {
     const { events } = await openSqlite(fixtureSqliteStore('mlflow-2.17'))
     const exps = events.flatMap((e) => (e.type === 'experiment' ? [e.experiment] : []))

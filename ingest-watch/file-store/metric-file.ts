@@ -59,34 +59,44 @@ export function readMetricFile(path: string, state: MetricReadState): MetricRead
       state.skipping = false
       state.line++
     }
-    const end = completeLinesEnd(bytes)
-    if (end <= start) {
-      if (bytes.length < MAX_READ_BYTES) {
-        state.offset += start
-        return out
-      }
+    if (completeLinesEnd(bytes) <= start && bytes.length >= MAX_READ_BYTES) {
       // A full read without a newline: a line longer than anything MLflow writes.
       note(`line ${state.line}: longer than ${MAX_READ_BYTES} bytes; skipped`)
       state.offset += bytes.length
       state.skipping = true
       continue
     }
-    const body = bytes.subarray(start, end)
-    const parsed = parseMetricBytes(body, body.length, state.line)
-    state.offset += end
-    state.line += countNewlines(body)
-    if (parsed.bad.length > 0) {
-      const first = parsed.bad[0]!
-      const more = parsed.bad.length > 1 ? ` (and ${parsed.bad.length - 1} more bad lines)` : ''
-      note(`line ${first.line}: ${first.reason}; skipped${more}`)
-    }
-    if (parsed.value.length > 0) out.batches.push({ timestamp: parsed.timestamp, value: parsed.value, step: parsed.step })
+    takeLines(bytes, start, state, out)
     if (bytes.length < MAX_READ_BYTES) return out
   }
 }
 
-function countNewlines(bytes: Uint8Array): number {
-  let n = 0
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) n++
-  return n
+/**
+ * The same for a whole file already read, shorter than MAX_READ_BYTES, from
+ * a fresh state (the initial scan reads files whole into a reused buffer).
+ * `bytes` may be reused once this returns: the columns are copies.
+ */
+export function readMetricBytes(bytes: Uint8Array, state: MetricReadState): MetricRead {
+  const out: MetricRead = { batches: [] }
+  takeLines(bytes, 0, state, out)
+  return out
+}
+
+/** Parses the complete lines of `bytes` from `start` (a line's beginning) and advances `state` past them. */
+function takeLines(bytes: Uint8Array, start: number, state: MetricReadState, out: MetricRead): void {
+  const end = completeLinesEnd(bytes)
+  if (end <= start) {
+    state.offset += start
+    return
+  }
+  const body = bytes.subarray(start, end)
+  const parsed = parseMetricBytes(body, body.length, state.line)
+  state.offset += end
+  state.line += parsed.newlines
+  if (parsed.bad.length > 0) {
+    const first = parsed.bad[0]!
+    const more = parsed.bad.length > 1 ? ` (and ${parsed.bad.length - 1} more bad lines)` : ''
+    out.problem ??= `line ${first.line}: ${first.reason}; skipped${more}`
+  }
+  if (parsed.value.length > 0) out.batches.push({ timestamp: parsed.timestamp, value: parsed.value, step: parsed.step })
 }

@@ -5,9 +5,9 @@ import { readdirSync, type Dirent } from 'node:fs'
 import { sep } from 'node:path'
 import type { DatasetInput, RunRecord } from '../events.ts'
 import { MetaYamlError, parseDatasetMeta, parseRunInputMeta, parseRunMeta } from '../meta-yaml.ts'
-import { MAX_READ_BYTES, newMetricState, readMetricFile, type MetricColumns, type MetricReadState } from './metric-file.ts'
+import { MAX_READ_BYTES, newMetricState, readMetricBytes, readMetricFile, type MetricColumns, type MetricReadState } from './metric-file.ts'
 import { RUN_SECTIONS } from './layout.ts'
-import { readRegularFile } from './read-file.ts'
+import { readListedFile, readRegularFile } from './read-file.ts'
 
 export interface RunLocationRef {
   experimentId: string
@@ -29,6 +29,9 @@ export interface RunFolder {
   /** One message per bad file, with its path relative to the root. */
   problems: { rel: string; message: string }[]
 }
+
+/** One per thread: file contents are parsed or decoded before the next file is read into it. */
+const SCRATCH = Buffer.allocUnsafe(1024 * 1024)
 
 /** `sleep` waits between meta.yaml attempts (MLflow rewrites it in place). */
 export function readRunFolder(root: string, where: RunLocationRef, retryDelays: number[], sleep: (ms: number) => void): RunFolder {
@@ -59,13 +62,22 @@ export function readRunFolder(root: string, where: RunLocationRef, retryDelays: 
       sleep(delay)
     }
   }
+  // Listed files are read whole into one reused buffer; a larger one (or an error) goes the careful way.
+  const listed = (rel: string): Buffer | undefined => {
+    try {
+      return readListedFile(`${root}${sep}${rel}`, SCRATCH)
+    } catch {
+      return undefined
+    }
+  }
   for (const section of RUN_SECTIONS) {
     for (const key of filesOf(root, `${dir}/${section}`, out)) {
       const rel = `${dir}/${section}/${key}`
       if (section === 'metrics') {
         const state = newMetricState()
         try {
-          const read = readMetricFile(`${root}${sep}${rel}`, state)
+          const whole = listed(rel)
+          const read = whole ? readMetricBytes(whole, state) : readMetricFile(`${root}${sep}${rel}`, state)
           if (read.problem) out.problems.push({ rel, message: read.problem })
           out.metrics.push({ key, state, batches: read.batches })
         } catch (err) {
@@ -73,7 +85,7 @@ export function readRunFolder(root: string, where: RunLocationRef, retryDelays: 
           if (code !== 'ENOENT') out.problems.push({ rel, message: `cannot read metric file: ${code ?? (err as Error).message}` })
         }
       } else {
-        const value = text(rel)
+        const value = listed(rel)?.toString('utf8') ?? text(rel)
         if (value !== undefined) out[section][key] = value
       }
     }

@@ -1,6 +1,7 @@
 // The initial scan spread over worker threads: reading and parsing thousands
 // of small files is CPU and system-call bound, and the main thread has the
 // index to feed meanwhile. Results come back in any order, run by run.
+import { realpathSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { runInWorkers } from '../worker-pool.ts'
 import { readRunFolder, type RunFolder, type RunLocationRef } from './run-folder.ts'
@@ -19,6 +20,10 @@ export async function scanRunFolders(
   onResult: (where: RunLocationRef, result: RunFolder) => void | Promise<void>,
 ): Promise<void> {
   const threads = options.threads ?? Math.min(4, availableParallelism())
+  // Files are opened by their real path: a symbolic link on the way to the
+  // store would be resolved again by each of some 600,000 opens. Reports name
+  // paths relative to the root, so they read the same.
+  root = realRoot(root)
   if (runs.length < (options.minRuns ?? MIN_RUNS_FOR_WORKERS) || threads < 2) {
     const sleeper = new Int32Array(new SharedArrayBuffer(4))
     for (const where of runs) {
@@ -31,4 +36,12 @@ export async function scanRunFolders(
   await runInWorkers<ScanJob, RunFolder[]>(new URL('./scan-worker.js', import.meta.url), jobs, threads, async (job, results) => {
     for (let i = 0; i < job.runs.length; i++) await onResult(job.runs[i]!, results[i]!)
   })
+}
+
+function realRoot(root: string): string {
+  try {
+    return realpathSync(root)
+  } catch {
+    return root
+  }
 }

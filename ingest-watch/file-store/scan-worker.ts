@@ -1,4 +1,5 @@
-// A scan worker: reads whole run folders; metric columns are transferred, not copied.
+// A scan worker: reads whole run folders; metric columns are transferred, packed into one buffer, not copied.
+import { packColumns } from '../pack-columns.ts'
 import { serveJobs } from '../worker-pool.ts'
 import { readRunFolder, type RunFolder, type RunLocationRef } from './run-folder.ts'
 
@@ -13,6 +14,5 @@ const sleep = (ms: number) => void Atomics.wait(sleeper, 0, 0, ms)
 
 await serveJobs<ScanJob, RunFolder[]>((job) => {
   const reply = job.runs.map((where) => readRunFolder(job.root, where, job.retryDelays, sleep))
-  const transfer = reply.flatMap((r) => r.metrics.flatMap((m) => m.batches.flatMap((b) => [b.timestamp.buffer, b.value.buffer, b.step.buffer] as ArrayBuffer[])))
-  return { reply, transfer }
+  return { reply, transfer: [packColumns(reply.flatMap((r) => r.metrics.flatMap((m) => m.batches)))] }
 })

@@ -155,7 +155,7 @@ export class FileStoreSource implements StoreSource {
     await scanRunFolders(this.root, runDirs, this.retryDelays, this.scanOptions, async (where, folder) => {
       if (this.closed) return
       this.applyRunFolder(where, folder)
-      if (this.pending.length >= FLUSH_EVENTS) await this.flush()
+      if (this.pending.length >= FLUSH_EVENTS) await this.flushAhead()
       if (Date.now() - lastReport > 2000) {
         lastReport = Date.now()
         this.logProgress(started)
@@ -548,6 +548,18 @@ export class FileStoreSource implements StoreSource {
       .then(() => this.sink(events))
       .catch((err: unknown) => this.log(`could not hand ${events.length} events on: ${(err as Error).message}`))
     return this.flushing
+  }
+
+  /**
+   * Hands pending events on but waits only for the batch before them: the
+   * scan workers go on reading while the index takes in a batch (awaiting
+   * each flush left them idle for most of it). The sink still gets one batch
+   * at a time, and at most two are held.
+   */
+  private async flushAhead(): Promise<void> {
+    const previous = this.flushing
+    void this.flush()
+    await previous
   }
 
   private reportOnce(rel: string, message: string): void {

@@ -1,9 +1,10 @@
 // Reads one rowid range of the metrics table on its own read-only connection;
-// the columns go back transferred, not copied.
+// the columns go back transferred, packed into one buffer, not copied.
 import Database from 'better-sqlite3'
 import type { MetricBatch } from '../events.ts'
+import { packColumns } from '../pack-columns.ts'
 import { serveJobs } from '../worker-pool.ts'
-import { toMetricBatches, type MetricRow } from './rows.ts'
+import { WORKER_METRIC_COLUMNS, workerRowsToBatches, type WorkerMetricRow } from './rows.ts'
 
 export interface MetricsJob {
   path: string
@@ -17,9 +18,9 @@ let db: Database.Database | undefined
 await serveJobs<MetricsJob, MetricBatch[]>((job) => {
   db ??= new Database(job.path, { readonly: true, fileMustExist: true })
   const rows = db
-    .prepare('SELECT rowid, run_uuid, key, timestamp, value, step, is_nan FROM metrics WHERE rowid > ? AND rowid <= ?')
+    .prepare(`SELECT ${WORKER_METRIC_COLUMNS} FROM metrics WHERE rowid > ? AND rowid <= ? ORDER BY rowid`)
     .raw()
-    .all(job.from, job.to) as MetricRow[]
-  const reply = toMetricBatches(rows)
-  return { reply, transfer: reply.flatMap((b) => [b.timestamp.buffer, b.value.buffer, b.step.buffer] as ArrayBuffer[]) }
+    .all(job.from, job.to) as WorkerMetricRow[]
+  const reply = workerRowsToBatches(rows)
+  return { reply, transfer: [packColumns(reply)] }
 })

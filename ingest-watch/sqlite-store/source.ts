@@ -29,6 +29,8 @@ const REQUIRED_TABLES = ['experiments', 'runs', 'metrics', 'params', 'tags']
 /** Initial reads larger than this use worker threads, in ranges of WORKER_RANGE_ROWS rowids. */
 const WORKER_THRESHOLD_ROWS = 500_000
 const WORKER_RANGE_ROWS = 25_000
+/** Points handed on together from the worker reads (about 6 MB of columns). */
+const EMIT_POINTS = 250_000
 
 export class SqliteStoreSource implements StoreSource {
   private readonly log: (message: string) => void
@@ -173,17 +175,36 @@ export class SqliteStoreSource implements StoreSource {
     const jobs: MetricsJob[] = []
     const range = Math.max(1, Math.min(WORKER_RANGE_ROWS, Math.ceil((max - this.lastRowid) / (threads * 4))))
     for (let from = this.lastRowid; from < max; from += range) jobs.push({ path: this.path, from, to: Math.min(max, from + range) })
+    // Several ranges go on together: each hand-over is a write to the index, with a fixed cost per write.
+    let pending: StoreEvent[] = []
+    let pendingPoints = 0
+    // Each hand-over waits only for the one before it: the workers read on while the index takes in a batch.
+    let handing: Promise<void> = Promise.resolve()
     await runInWorkers<MetricsJob, MetricBatch[]>(
       new URL('./metrics-worker.js', import.meta.url),
       jobs,
       threads,
       async (_job, batches) => {
-        for (const b of batches) this.counts.points += b.value.length
-        await this.emit(batches.map((batch) => ({ type: 'metrics', batch }) as StoreEvent))
+        for (const batch of batches) {
+          this.counts.points += batch.value.length
+          pendingPoints += batch.value.length
+          pending.push({ type: 'metrics', batch })
+        }
+        if (pendingPoints < EMIT_POINTS) return
+        const events = pending
+        pending = []
+        pendingPoints = 0
+        const previous = handing
+        handing = previous.then(() => this.emit(events))
+        // A failure surfaces where the hand-over is awaited (next reply, or the end), not as an unhandled rejection meanwhile.
+        handing.catch(() => undefined)
+        await previous
       },
       // In rowid order: each series keeps its store order, which live cursors count on.
       true,
     )
+    await handing
+    await this.emit(pending)
     this.lastRowid = max
   }
 

@@ -1,13 +1,14 @@
 // DuckDB index of one store, fed by store events in batches. Writes happen on
 // one connection, one batch at a time (the caller serializes them); reads use
 // a small pool of other connections and see only committed batches.
-import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
+import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api'
 import type { DatasetInput, ExperimentRecord, MetricBatch, RunRecord, StoreEvent } from '../../ingest-watch/events.ts'
 import type { ExperimentSummary, MetricHistoryResponse, RunHealth, RunSummary, SeriesColumns } from '../../protocol/index.ts'
 import { positionKey, toWire } from '../../protocol/index.ts'
 import { foldPoints, type LatestMetric } from './latest-metric.ts'
+import { appendPointColumns, pointColumns } from './point-columns.ts'
 import { BLOCK_SIZES, BUILD_BLOCKS_SQL, COARSEST_BLOCKS_SQL, FINEST_BLOCK, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
-import { CLUSTER_BY_KEY_SQL, SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
+import { CLUSTER_BY_KEY_SQL, MERGE_DEFERRED_SQL, SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
 import { ParamNamer } from '../query/filter-sql.ts'
 import { healthPolicy, runHealthSql, type HealthPolicy, type HealthSettings } from '../signals/health.ts'
 
@@ -37,6 +38,8 @@ export interface Series extends SeriesColumns {
 /** What one applied batch changed, for the live hub. */
 /** What stagePoints did in memory that writePoints has to store. */
 interface StagedPoints {
+  /** Each batch's series id. */
+  ids: number[]
   newSeries: number[]
   touched: Set<number>
   /** Some touched series have no latest_metrics row yet. */
@@ -97,6 +100,13 @@ export class RunIndex {
    */
   private readonly coarsestBlock = new Map<number, number>()
   private blocksReady = true
+  /**
+   * During the initial scan, params, tags and latest metric values stay in
+   * their stage tables until finishScan merges them at once (see
+   * MERGE_DEFERRED_SQL); `clustered` records that the merge also clustered them.
+   */
+  private deferKeyed = false
+  private clustered = false
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -130,18 +140,45 @@ export class RunIndex {
   beginBulkLoad(): void {
     this.bulkLoading = true
     this.blocksReady = false
+    this.deferKeyed = true
+    this.clustered = false
   }
 
-  async endBulkLoad(): Promise<void> {
-    if (!this.bulkLoading) return
-    this.bulkLoading = false
+  /**
+   * The initial scan is in: its params, tags and latest metric values are
+   * merged into their tables, clustered by key. Until then queries do not see
+   * them; the server calls this before it counts as ready.
+   */
+  async finishScan(): Promise<void> {
+    if (!this.deferKeyed) return
+    await this.mergeDeferred()
+    this.clustered = true
+  }
+
+  /** Writes what the scan deferred (also before the first change the deferral cannot hold, such as a removal). */
+  private async mergeDeferred(): Promise<void> {
+    if (!this.deferKeyed) return
+    // Into the stage, like params and tags: the merge builds each table once.
+    await this.writeLatest(this.latest.keys(), 'stage')
+    this.deferKeyed = false
+    await this.transaction(MERGE_DEFERRED_SQL)
+  }
+
+  private async transaction(sql: string): Promise<void> {
     await this.writer.run('BEGIN TRANSACTION')
     try {
-      await this.writer.run(`${CLUSTER_BY_KEY_SQL} COMMIT`)
+      await this.writer.run(`${sql} COMMIT`)
     } catch (err) {
       await this.writer.run('ROLLBACK')
       throw err
     }
+  }
+
+  async endBulkLoad(): Promise<void> {
+    if (!this.bulkLoading) return
+    await this.finishScan()
+    this.bulkLoading = false
+    if (!this.clustered) await this.transaction(CLUSTER_BY_KEY_SQL)
     await this.writer.run('DELETE FROM point_blocks')
     await this.writer.run(BUILD_BLOCKS_SQL)
     const [ids = [], sizes = []] = await this.columns(COARSEST_BLOCKS_SQL, {}, 2)
@@ -271,6 +308,8 @@ export class RunIndex {
       }
     }
     const w = this.writer
+    // Removals act on the tables: what the scan deferred goes in first.
+    if (this.deferKeyed && removed.size + removedTags.length + removedExperiments.size > 0) await this.mergeDeferred()
     // Points alone (the live case) need no transaction: one appender flush is atomic.
     const onlyPoints =
       experiments.size + runs.size + params.size + tags.size + removed.size + removedTags.length +
@@ -295,8 +334,8 @@ export class RunIndex {
       const appendKeyValue = (a: DuckDBAppender, [run, k, v]: [string, string, string]) => {
         a.appendVarchar(run); a.appendVarchar(k); a.appendVarchar(v)
       }
-      await this.upsert('params', params.values(), appendKeyValue)
-      await this.upsert('tags', tags.values(), appendKeyValue)
+      await this.upsert('params', params.values(), appendKeyValue, !this.deferKeyed)
+      await this.upsert('tags', tags.values(), appendKeyValue, !this.deferKeyed)
       for (const [run, key] of removedTags) await w.run('DELETE FROM tags WHERE run_id = $run AND key = $key', { run, key })
       await this.replaceExperimentTags(experimentTags, removedExperiments)
       await this.replaceInputs(inputs)
@@ -376,23 +415,27 @@ export class RunIndex {
     a.closeSync()
   }
 
-  /** Columnar appends in data chunks: one JS array per column, no per-row calls. */
   private async appendPoints(batches: MetricBatch[]): Promise<void> {
     await this.writePoints(batches, this.stagePoints(batches))
   }
 
   /**
-   * The in-memory part of new points, synchronous: series ids, each batch's
-   * position in its series (firstSeq), latest values, overview blocks. Once
-   * it returns the batches can be published, before writePoints stores them.
+   * The in-memory part of new points, synchronous: series ids (each batch's,
+   * looked up once), each batch's position in its series (firstSeq), latest
+   * values, overview blocks. Once it returns the batches can be published,
+   * before writePoints stores them.
    */
   private stagePoints(batches: MetricBatch[]): StagedPoints {
-    const staged: StagedPoints = { newSeries: [], touched: new Set(), newLatest: false }
-    if (batches.length === 0) return staged
+    const staged: StagedPoints = { ids: [], newSeries: [], touched: new Set(), newLatest: false }
     for (const b of batches) {
       const k = seriesKey(b.runId, b.key)
-      if (this.seriesIds.has(k)) continue
+      const known = this.seriesIds.get(k)
+      if (known !== undefined) {
+        staged.ids.push(known)
+        continue
+      }
       const id = this.nextSeriesId++
+      staged.ids.push(id)
       this.seriesIds.set(k, id)
       this.seriesNames.set(id, [b.runId, b.key])
       const ofRun = this.runSeries.get(b.runId)
@@ -402,9 +445,10 @@ export class RunIndex {
       if (!this.bulkLoading) this.coarsestBlock.set(id, BLOCK_SIZES.at(-1)!)
       staged.newSeries.push(id)
     }
-    this.trackStepOrder(batches)
-    for (const b of batches) {
-      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+    this.trackStepOrder(batches, staged.ids)
+    for (let j = 0; j < batches.length; j++) {
+      const b = batches[j]!
+      const id = staged.ids[j]!
       const before = this.latest.get(id)
       if (!before) staged.newLatest = true
       const next = foldPoints(before, b.step, b.timestamp, b.value)
@@ -423,7 +467,7 @@ export class RunIndex {
     return staged
   }
 
-  /** Stores staged points: new series, the touched latest_metrics rows, the points themselves. */
+  /** Stores staged points: new series, the touched latest_metrics rows, the points (columnar, see point-columns.ts). */
   private async writePoints(batches: MetricBatch[], staged: StagedPoints): Promise<void> {
     if (batches.length === 0) return
     if (staged.newSeries.length > 0) {
@@ -435,35 +479,20 @@ export class RunIndex {
       }
       a.closeSync()
     }
-    await this.writeLatest(staged.touched, staged.newLatest)
+    // During the scan, finishScan writes every series' latest values once.
+    if (!this.deferKeyed) await this.writeLatest(staged.touched, staged.newLatest ? 'upsert' : 'update')
     const a = await this.writer.createAppender('points')
-    let rows = 0
-    let ids: number[] = [], steps: number[] = [], times: number[] = [], values: number[] = [], seqs: number[] = []
-    const flush = () => {
-      const chunk = DuckDBDataChunk.create([INTEGER, DOUBLE, DOUBLE, DOUBLE, INTEGER], rows)
-      chunk.setColumns([ids, steps, times, values, seqs])
-      a.appendDataChunk(chunk)
-      rows = 0
-      ids = []; steps = []; times = []; values = []; seqs = []
-    }
-    for (const b of batches) {
-      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
-      let seq = b.firstSeq!
-      for (let i = 0; i < b.value.length; i++) {
-        ids.push(id); steps.push(b.step[i]!); times.push(b.timestamp[i]!); values.push(b.value[i]!); seqs.push(seq++)
-        if (++rows === CHUNK_ROWS) flush()
-      }
-    }
-    if (rows > 0) flush()
+    appendPointColumns(a, pointColumns(batches, staged.ids))
     a.closeSync()
   }
 
   /** Marks the series whose new points come before their previous one by (step, timestamp). */
-  private trackStepOrder(batches: MetricBatch[]): void {
+  private trackStepOrder(batches: MetricBatch[], ids: number[]): void {
     // Until a series is marked, its latest value is its last point (MLflow's latest is the largest (step, timestamp)).
     const last = new Map<number, [step: number, timestamp: number]>()
-    for (const b of batches) {
-      const id = this.seriesIds.get(seriesKey(b.runId, b.key))!
+    for (let j = 0; j < batches.length; j++) {
+      const b = batches[j]!
+      const id = ids[j]!
       if (this.unordered.has(id)) continue
       const latest = this.latest.get(id)
       let [step, timestamp] = last.get(id) ?? (latest ? [latest.step, latest.timestamp] : [-Infinity, -Infinity])
@@ -482,10 +511,14 @@ export class RunIndex {
     }
   }
 
-  /** Writes the latest/min/max rows of the touched series. */
-  private async writeLatest(touched: Set<number>, newRows: boolean): Promise<void> {
+  /**
+   * Writes these series' latest values from memory into the stage, then into
+   * latest_metrics: 'update' when every row exists already (while runs train;
+   * half the cost of INSERT OR REPLACE), 'stage' leaves them for a merge.
+   */
+  private async writeLatest(ids: Iterable<number>, merge: 'upsert' | 'update' | 'stage'): Promise<void> {
     const a = await this.writer.createAppender('latest_metrics_stage')
-    for (const id of touched) {
+    for (const id of ids) {
       const l = this.latest.get(id)!
       const [runId, key] = this.seriesNames.get(id)!
       a.appendInteger(id); a.appendVarchar(runId); a.appendVarchar(key)
@@ -494,8 +527,8 @@ export class RunIndex {
       a.endRow()
     }
     a.closeSync()
-    // While runs train every row exists already, and an UPDATE costs half an INSERT OR REPLACE.
-    await this.writer.run(`${newRows ? UPSERT_LATEST_SQL : UPDATE_LATEST_SQL}; DELETE FROM latest_metrics_stage`)
+    if (merge === 'stage') return
+    await this.writer.run(`${merge === 'upsert' ? UPSERT_LATEST_SQL : UPDATE_LATEST_SQL}; DELETE FROM latest_metrics_stage`)
   }
 
   /** Writes the blocks collected from live batches (the caller serializes it with apply). */
@@ -519,6 +552,8 @@ export class RunIndex {
     table: (typeof UPSERTED_TABLES)[number],
     rows: Iterable<T>,
     append: (a: DuckDBAppender, row: T) => void,
+    /** false: the rows stay in the stage table for finishScan to merge. */
+    merge = true,
   ): Promise<void> {
     let a: DuckDBAppender | undefined
     for (const row of rows) {
@@ -528,7 +563,7 @@ export class RunIndex {
     }
     if (!a) return
     a.closeSync()
-    await this.writer.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${table}_stage; DELETE FROM ${table}_stage`)
+    if (merge) await this.writer.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${table}_stage; DELETE FROM ${table}_stage`)
   }
 
   /** Refreshes a table derived from the index (not store data); call it on the serial queue, like apply. */

@@ -62,3 +62,28 @@ INSERT INTO ${t}_clustered SELECT * FROM ${t} ORDER BY key, run_id;
 DROP TABLE ${t};
 ALTER TABLE ${t}_clustered RENAME TO ${t};`)
   .join('')
+
+/** Tables whose rows the initial scan leaves in their `_stage` twin until it ends (see RunIndex.finishScan). */
+export const DEFERRED_TABLES = ['params', 'tags', 'latest_metrics'] as const
+
+/**
+ * Ends the initial scan's deferral: each deferred table is rebuilt once, from
+ * its rows and its stage's (a stage row replaces a table row of the same key,
+ * a later stage row an earlier one: rowid is append order), clustered by key
+ * as CLUSTER_BY_KEY_SQL does. One sort and one primary-key build per table
+ * instead of an INSERT OR REPLACE and an index merge per scan batch.
+ */
+export const MERGE_DEFERRED_SQL = DEFERRED_TABLES.map((t) => {
+  const key = t === 'latest_metrics' ? 'series_id' : 'run_id, key'
+  return `
+CREATE TABLE ${t}_clustered ${KEYED_COLUMNS[t]};
+INSERT INTO ${t}_clustered
+  SELECT * EXCLUDE (src, r) FROM (
+    SELECT *, 0 AS src, rowid AS r FROM ${t}
+    UNION ALL SELECT *, 1 AS src, rowid AS r FROM ${t}_stage)
+  QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY src DESC, r DESC) = 1
+  ORDER BY key, run_id;
+DROP TABLE ${t};
+ALTER TABLE ${t}_clustered RENAME TO ${t};
+DELETE FROM ${t}_stage;`
+}).join('')
