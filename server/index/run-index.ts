@@ -35,7 +35,6 @@ export interface Series extends SeriesColumns {
   cursor?: string
 }
 
-/** What one applied batch changed, for the live hub. */
 /** What stagePoints did in memory that writePoints has to store. */
 interface StagedPoints {
   /** Each batch's series id. */
@@ -50,6 +49,7 @@ const UPSERT_LATEST_SQL = 'INSERT OR REPLACE INTO latest_metrics SELECT * FROM l
 const UPDATE_LATEST_SQL = `UPDATE latest_metrics l SET value = s.value, step = s.step, timestamp = s.timestamp, min_value = s.min_value,
   max_value = s.max_value, count = s.count, last_timestamp = s.last_timestamp FROM latest_metrics_stage s WHERE l.series_id = s.series_id`
 
+/** What one applied batch changed, for the live hub. */
 export interface AppliedChanges {
   changedRunIds: string[]
   removedRunIds: string[]
@@ -318,7 +318,7 @@ export class RunIndex {
       const staged = this.stagePoints(batches)
       if (batches.length > 0) onStaged?.(batches)
       await this.writePoints(batches, staged)
-      return { changedRunIds: [], removedRunIds: [], batches, staged: true }
+      return { changedRunIds: [], removedRunIds: [], batches, staged: onStaged !== undefined }
     }
     await w.run('BEGIN TRANSACTION')
     try {

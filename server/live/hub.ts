@@ -291,8 +291,7 @@ export class LiveClient {
     if (this.closed || this.subs.size === 0) return
     if (this.socket.bufferedAmount > this.hub.maxBufferedBytes) return this.shed()
     const index = this.hub.index
-    const inScope = (s: Subscription, runId: string, experimentId = index.experimentOf(runId)) =>
-      !s.experimentIds || (experimentId !== undefined && s.experimentIds.has(experimentId))
+    const inScope = (s: Subscription, runId: string, experimentId?: string) => inExperiments(s, index, runId, experimentId)
     for (const s of [...this.subs.values()]) {
       const upsert: RunSummary[] = []
       const remove: string[] = [...changes.remove]
@@ -317,7 +316,7 @@ export class LiveClient {
           }
         }
       }
-      const member = (runId: string) => (s.filter ? s.filter.members.has(runId) : true)
+      const member = (runId: string) => isMember(s, runId)
       const update = s.signals?.session && changes.signals?.get(s.signals.session)
       const stopChanged = (update?.changed ?? []).flatMap((id) => stopOnly.get(id) ?? [])
       for (const run of [...changes.upsert, ...stopChanged]) {
@@ -357,15 +356,13 @@ export class LiveClient {
   /** Sends a subscription its share of the points; false when the client was told to resync instead. */
   private sendPoints(s: Subscription, points: PreparedPoints[], joined: string[]): boolean {
     if (this.closed) return false
-    const index = this.hub.index
     const frames: Buffer[] = []
     let queued = this.socket.bufferedAmount
     let fits = true
     for (const p of points) {
       const b = p.batch
       if (s.metrics && !s.metrics.has(b.key)) continue
-      if (s.experimentIds && !s.experimentIds.has(index.experimentOf(b.runId) ?? '')) continue
-      if ((s.filter && !s.filter.members.has(b.runId)) || joined.includes(b.runId)) continue
+      if (!inExperiments(s, this.hub.index, b.runId) || !isMember(s, b.runId) || joined.includes(b.runId)) continue
       const frame = p.frameFor(s.sub)
       // Never queue past the limit (one frame into an empty queue always goes): a client this far
       // behind resyncs from its cursor instead, and gets the rest of this batch that way.
@@ -458,6 +455,16 @@ function runsFrame(sub: string, upsert: RunSummary[], remove: string[]): string 
     return text
   })
   return `{"type":"runs","sub":${JSON.stringify(sub)},"upsert":[${runs.join(',')}],"remove":${JSON.stringify(remove)}}`
+}
+
+/** Whether a run is in the subscription's experiments (its experiment looked up unless given). */
+function inExperiments(s: Subscription, index: RunIndex, runId: string, experimentId = index.experimentOf(runId)): boolean {
+  return !s.experimentIds || (experimentId !== undefined && s.experimentIds.has(experimentId))
+}
+
+/** Whether a run passes the subscription's filter as last checked (every run without a filter). */
+function isMember(s: Subscription, runId: string): boolean {
+  return s.filter ? s.filter.members.has(runId) : true
 }
 
 /** Health follows the points too (NaN, a runaway loss, the end of a silence). */
