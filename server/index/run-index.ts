@@ -78,6 +78,8 @@ export class RunIndex {
   /** `${runId}\u0000${key}` → series_id */
   private readonly seriesIds = new Map<string, number>()
   private readonly seriesNames = new Map<number, [runId: string, key: string]>()
+  /** Param, tag and metric keys → their key_id (see KEYED_COLUMNS in schema.ts); never shrinks. */
+  private readonly keyIds = new Map<string, number>()
   private readonly latest = new Map<number, LatestMetric>()
   /** Points per series so far: the next point's `seq`. */
   private readonly seriesLength = new Map<number, number>()
@@ -332,7 +334,7 @@ export class RunIndex {
         a.appendVarchar(r.userId); a.appendVarchar(r.artifactUri)
       })
       const appendKeyValue = (a: DuckDBAppender, [run, k, v]: [string, string, string]) => {
-        a.appendVarchar(run); a.appendVarchar(k); a.appendVarchar(v)
+        a.appendVarchar(run); a.appendVarchar(k); a.appendVarchar(v); a.appendInteger(this.keyId(k))
       }
       await this.upsert('params', params.values(), appendKeyValue, !this.deferKeyed)
       await this.upsert('tags', tags.values(), appendKeyValue, !this.deferKeyed)
@@ -524,11 +526,19 @@ export class RunIndex {
       a.appendInteger(id); a.appendVarchar(runId); a.appendVarchar(key)
       a.appendDouble(l.value); a.appendDouble(l.step); a.appendDouble(l.timestamp)
       appendNumber(a, l.min); appendNumber(a, l.max); a.appendBigInt(BigInt(l.count)); a.appendDouble(l.lastTimestamp)
+      a.appendInteger(this.keyId(key))
       a.endRow()
     }
     a.closeSync()
     if (merge === 'stage') return
     await this.writer.run(`${merge === 'upsert' ? UPSERT_LATEST_SQL : UPDATE_LATEST_SQL}; DELETE FROM latest_metrics_stage`)
+  }
+
+  /** The key_id of a param, tag or metric key, given on first use. */
+  private keyId(key: string): number {
+    let id = this.keyIds.get(key)
+    if (id === undefined) this.keyIds.set(key, (id = this.keyIds.size))
+    return id
   }
 
   /** Writes the blocks collected from live batches (the caller serializes it with apply). */
@@ -572,6 +582,11 @@ export class RunIndex {
   }
 
   // ---- reads ----------------------------------------------------------------
+
+  /** The key_id a query selects a key's rows by; -1, which no row has, for a key never seen. */
+  knownKeyId(key: string): number {
+    return this.keyIds.get(key) ?? -1
+  }
 
   /** A connection of the caller's own, for work that keeps temporary tables; the caller closes it. */
   connect(): Promise<DuckDBConnection> {

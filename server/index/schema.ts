@@ -9,13 +9,19 @@
 // measures silence from it. `run_cadence` keeps each RUNNING run's median
 // logging interval, refreshed every few seconds (server/signals/cadence.ts).
 
-/** Tables read by key (a filter or an order on params.lr, metrics.loss): see CLUSTER_BY_KEY_SQL. */
+/**
+ * Tables read by key (a filter or an order on params.lr, metrics.loss): see
+ * CLUSTER_BY_KEY_SQL. `key_id` names the key by a small integer (one
+ * dictionary for all three, RunIndex.keyId): searches select a key's rows by
+ * it, an integer comparison instead of a string one on every row (a 3-clause
+ * search over 10,000 runs: 10 → 6 ms of DuckDB time).
+ */
 const KEYED_COLUMNS = {
-  params: '(run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key))',
-  tags: '(run_id VARCHAR, key VARCHAR, value VARCHAR, PRIMARY KEY (run_id, key))',
+  params: '(run_id VARCHAR, key VARCHAR, value VARCHAR, key_id INTEGER, PRIMARY KEY (run_id, key))',
+  tags: '(run_id VARCHAR, key VARCHAR, value VARCHAR, key_id INTEGER, PRIMARY KEY (run_id, key))',
   latest_metrics: `(
   series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR, value DOUBLE, step DOUBLE, timestamp DOUBLE,
-  min_value DOUBLE, max_value DOUBLE, count BIGINT, last_timestamp DOUBLE)`,
+  min_value DOUBLE, max_value DOUBLE, count BIGINT, last_timestamp DOUBLE, key_id INTEGER)`,
 }
 
 export const SCHEMA_SQL = `

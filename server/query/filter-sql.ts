@@ -4,6 +4,14 @@ import { listValue } from '@duckdb/node-api'
 import type { Comparison, FilterAst } from './filter-grammar.ts'
 import { runHealthSql, type HealthPolicy } from '../signals/health.ts'
 
+/** What a run filter needs of the index besides its tables (RunIndex has both). */
+export interface FilterContext {
+  /** How `attributes.health` is judged (the index's policy and clock). */
+  readonly health: HealthPolicy
+  /** The key_id that a key's rows of params, tags and latest_metrics carry. */
+  knownKeyId(key: string): number
+}
+
 export interface SqlCondition {
   sql: string
   params: Record<string, unknown>
@@ -53,11 +61,17 @@ export class ParamNamer {
   readonly params: Record<string, unknown> = {}
   private n = 0
 
-  /** `health`: how `attributes.health` is judged (the index's policy and clock). */
+  /** `index`: needed by run filters and orders (not by experiment filters). */
   constructor(
     private readonly prefix = 'f',
-    readonly health?: HealthPolicy,
+    readonly index?: FilterContext,
   ) {}
+
+  /** A parameter holding the key_id of a param, tag or metric key. */
+  key(key: string): string {
+    if (!this.index) throw new Error('a run filter needs the index (new ParamNamer(prefix, index))')
+    return this.add(this.index.knownKeyId(key))
+  }
 
   add(value: unknown): string {
     const name = `${this.prefix}${this.n++}`
@@ -85,7 +99,7 @@ function compile(ast: FilterAst, p: ParamNamer): string {
 function comparison(c: Comparison, p: ParamNamer): string {
   switch (c.entity) {
     case 'metric': {
-      const ofKey = `SELECT run_id FROM latest_metrics WHERE key = ${p.add(c.key)}`
+      const ofKey = `SELECT run_id FROM latest_metrics WHERE key_id = ${p.key(c.key)}`
       if (c.op === 'IS NULL') return `r.run_id NOT IN (${ofKey})`
       if (c.op === 'IS NOT NULL') return `r.run_id IN (${ofKey})`
       const column = c.aggregate === 'min' ? 'min_value' : c.aggregate === 'max' ? 'max_value' : 'value'
@@ -96,7 +110,7 @@ function comparison(c: Comparison, p: ParamNamer): string {
     }
     case 'param':
     case 'tag': {
-      const ofKey = `SELECT run_id FROM ${c.entity === 'param' ? 'params' : 'tags'} WHERE key = ${p.add(c.key)}`
+      const ofKey = `SELECT run_id FROM ${c.entity === 'param' ? 'params' : 'tags'} WHERE key_id = ${p.key(c.key)}`
       if (c.op === 'IS NULL') return `r.run_id NOT IN (${ofKey})`
       if (c.op === 'IS NOT NULL') return `r.run_id IN (${ofKey})`
       const column = typeof c.value === 'number' ? 'TRY_CAST(value AS DOUBLE)' : 'value'
@@ -104,8 +118,8 @@ function comparison(c: Comparison, p: ParamNamer): string {
     }
     case 'attribute': {
       if (c.key === 'health') {
-        if (!p.health) throw new Error('a filter on health needs the index health policy (new ParamNamer(prefix, index.health))')
-        return `r.run_id IN (SELECT run_id FROM (${runHealthSql(p.health, (v) => p.add(v))}) WHERE ${test('health', c, p)})`
+        if (!p.index) throw new Error('a filter on health needs the index (new ParamNamer(prefix, index))')
+        return `r.run_id IN (SELECT run_id FROM (${runHealthSql(p.index.health, (v) => p.add(v))}) WHERE ${test('health', c, p)})`
       }
       const column = ATTRIBUTE_COLUMNS[c.key]!
       if (c.op === 'IS NULL' || c.op === 'IS NOT NULL') return `${column} ${c.op}`

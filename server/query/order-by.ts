@@ -47,12 +47,12 @@ export function orderBySql(terms: OrderTerm[], p: ParamNamer): { joins: string; 
     switch (t.entity) {
       case 'metric': {
         const column = t.aggregate === 'min' ? 'min_value' : t.aggregate === 'max' ? 'max_value' : 'value'
-        joins.push(`LEFT JOIN latest_metrics ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ${p.add(t.key)}`)
+        joins.push(`LEFT JOIN latest_metrics ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key_id = ${p.key(t.key)}`)
         return `CASE WHEN isnan(${alias}.${column}) THEN NULL ELSE ${alias}.${column} END ${dir} NULLS LAST`
       }
       case 'param':
       case 'tag':
-        joins.push(`LEFT JOIN ${t.entity === 'param' ? 'params' : 'tags'} ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ${p.add(t.key)}`)
+        joins.push(`LEFT JOIN ${t.entity === 'param' ? 'params' : 'tags'} ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key_id = ${p.key(t.key)}`)
         return `${alias}.value ${dir} NULLS LAST`
       default:
         return `${ATTRIBUTE_COLUMNS[t.key]} ${dir} NULLS LAST`

@@ -19,7 +19,7 @@ export async function runColumns(index: RunIndex, runIds: string[], columns: { n
     for (const c of columns) out[c.name] = []
     return out
   }
-  const p = new ParamNamer('f', index.health)
+  const p = new ParamNamer('f', index)
   const ids = p.add(runIds)
   // Health is computed once for the page's runs and joined: as a subquery per row it was most of a page's read.
   let healthJoin = ''
@@ -31,11 +31,11 @@ export async function runColumns(index: RunIndex, runIds: string[], columns: { n
     switch (id.entity) {
       case 'metric': {
         const column = id.aggregate === 'min' ? 'min_value' : id.aggregate === 'max' ? 'max_value' : 'value'
-        return `(SELECT m.${column} FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ${p.add(id.key)})`
+        return `(SELECT m.${column} FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key_id = ${p.key(id.key)})`
       }
       case 'param':
       case 'tag':
-        return `(SELECT x.value FROM ${id.entity === 'param' ? 'params' : 'tags'} x WHERE x.run_id = r.run_id AND x.key = ${p.add(id.key)})`
+        return `(SELECT x.value FROM ${id.entity === 'param' ? 'params' : 'tags'} x WHERE x.run_id = r.run_id AND x.key_id = ${p.key(id.key)})`
       default: {
         const column = ATTRIBUTE_COLUMNS[id.key]!
         return id.key.endsWith('_time') ? `${column}::DOUBLE` : column

@@ -34,7 +34,7 @@ function stageClause(alias: string, view: ViewType = 'ACTIVE_ONLY'): string {
 }
 
 export async function searchRuns(index: RunIndex, q: RunSearch): Promise<SearchPage> {
-  const p = new ParamNamer('f', index.health)
+  const p = new ParamNamer('f', index)
   const where = [stageClause('r', q.viewType)]
   if (q.experimentIds) where.push(`list_contains(${p.add(q.experimentIds)}, r.experiment_id)`)
   if (q.runIds) where.push(`list_contains(${p.add(q.runIds)}, r.run_id)`)

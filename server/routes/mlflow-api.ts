@@ -191,6 +191,7 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
   })
 
   const searchRunsHandler = async (c: Context) => {
+    const t0 = performance.now()
     const f = await requestFields(c)
     const limit = maxResults(f.max_results, 1000, 50_000)
     const offset = decodePageToken(f.page_token as string | undefined)
@@ -202,7 +203,9 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
       offset,
       limit,
     })
+    const t1 = performance.now()
     const runs = await runTexts.runs(page.ids)
+    c.header('Server-Timing', `search;dur=${(t1 - t0).toFixed(1)}, runs;dur=${(performance.now() - t1).toFixed(1)}`)
     return jsonText(
       c,
       jsonObject({

@@ -186,7 +186,7 @@ export class SignalSession {
 
   /** Re-reads which runs are selected; clears the rows of runs gone or changed. */
   private async membership(): Promise<MembershipDiff> {
-    const p = new ParamNamer('f', this.index.health)
+    const p = new ParamNamer('f', this.index)
     const where = [filterToSql(this.selection.filter, p).sql]
     const ids = this.selection.experimentIds
     if (ids) where.push(ids.length === 0 ? 'false' : `list_contains(${p.add(ids)}, r.experiment_id)`)
