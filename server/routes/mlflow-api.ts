@@ -209,7 +209,7 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
     return jsonText(
       c,
       jsonObject({
-        runs: runs.length > 0 ? `[${runs.join(',')}]` : undefined,
+        runs: runs.length > 0 ? runs : undefined,
         next_page_token: page.more ? JSON.stringify(encodePageToken(offset + page.ids.length)) : undefined,
       }),
     )

@@ -9,14 +9,15 @@
 import type { RunIndex } from '../index/run-index.ts'
 import { toWire, type RunSummary } from '../../protocol/index.ts'
 import { metricJson, runJson } from './mlflow-shapes.ts'
+import type { Bytes } from './json-text.ts'
 
 interface RunText {
   /** runJson of the run without metrics. */
   text: string
   /** Where the members of `data` begin: metrics go first. */
   data: number
-  /** The whole run's JSON, for the metrics as of `stamp`. */
-  withMetrics?: { stamp: number; text: string }
+  /** The whole run's JSON as UTF-8, for the metrics as of `stamp`. */
+  withMetrics?: { stamp: number; bytes: Bytes }
 }
 
 const DATA = '"data":{'
@@ -47,8 +48,8 @@ export class RunJsonCache {
     for (let i = 0; i < runIds.length; i += WARM_BATCH) await this.build(runIds.slice(i, i + WARM_BATCH).filter((id) => !this.texts.has(id)))
   }
 
-  /** The runs' JSON, in the order asked; unknown runs are left out. */
-  async runs(runIds: string[]): Promise<string[]> {
+  /** The runs' JSON as UTF-8, in the order asked; unknown runs are left out. */
+  async runs(runIds: string[]): Promise<Bytes[]> {
     const found = new Map<string, RunText>()
     const missing: string[] = []
     for (const id of runIds) {
@@ -57,7 +58,7 @@ export class RunJsonCache {
       else missing.push(id)
     }
     if (missing.length > 0) for (const [id, t] of await this.build(missing)) found.set(id, t)
-    const out: string[] = []
+    const out: Bytes[] = []
     for (const id of runIds) {
       const t = found.get(id)
       if (t) out.push(this.withMetrics(id, t))
@@ -83,9 +84,9 @@ export class RunJsonCache {
     }
   }
 
-  private withMetrics(runId: string, t: RunText): string {
+  private withMetrics(runId: string, t: RunText): Bytes {
     const stamp = this.index.pointsOf(runId)
-    if (t.withMetrics?.stamp === stamp) return t.withMetrics.text
+    if (t.withMetrics?.stamp === stamp) return t.withMetrics.bytes
     // As runJson lists a run's metrics record (whose order puts integer-like keys first).
     const latest: RunSummary['metrics'] = {}
     for (const [key, m] of this.index.latestMetrics(runId).sort(([a], [b]) => compareKeys(a, b))) {
@@ -98,8 +99,8 @@ export class RunJsonCache {
       const rest = t.text[t.data] === '}' ? '' : ','
       text = `${t.text.slice(0, t.data)}"metrics":${JSON.stringify(metrics)}${rest}${t.text.slice(t.data)}`
     }
-    t.withMetrics = { stamp, text }
-    return text
+    t.withMetrics = { stamp, bytes: Buffer.from(text) }
+    return t.withMetrics.bytes
   }
 }
 
