@@ -12,7 +12,8 @@ export const REFRESH_MS = 250
 
 export interface Ingestion {
   sink: EventSink
-  stop(): void
+  /** Stops the refreshes; resolves once the last one has settled (the index can then be closed). */
+  stop(): Promise<void>
 }
 
 export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue, refreshMs = REFRESH_MS): Ingestion {
@@ -34,9 +35,9 @@ export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue
       await hub.publish({ upsert, remove: changes.removedRunIds, batches: changes.batches, pointsSent: changes.staged === true })
     })
   const summaries = new RunSummaryCache(index)
-  // Two jobs, so that points arriving meanwhile wait for one of them at most.
+  // The blocks are written off the queue (see flushBlocks): points arriving meanwhile wait for the summaries at most.
   const refresh = () =>
-    queue.run(() => index.flushBlocks()).then(() => queue.run(async () => {
+    index.flushBlocks().then(() => queue.run(async () => {
       const signals = hub.signals.active ? await hub.signals.update() : undefined
       const signalsMoved = [...(signals?.values() ?? [])].some((u) => u.changed.length > 0 || u.band)
       if (dirty.size === 0 && !signalsMoved) return
@@ -45,7 +46,19 @@ export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue
       if (hub.clientCount === 0) return
       await hub.publish({ upsert: await summaries.summaries(runIds), remove: [], batches: [], ...(signals ? { signals } : {}) })
     }))
-  const timer = setInterval(() => void refresh().catch((err: unknown) => hub.log(`refresh failed: ${(err as Error).message}`)), refreshMs)
+  const inFlight = new Set<Promise<void>>()
+  const timer = setInterval(() => {
+    const done = refresh()
+      .catch((err: unknown) => hub.log(`refresh failed: ${(err as Error).message}`))
+      .finally(() => inFlight.delete(done))
+    inFlight.add(done)
+  }, refreshMs)
   timer.unref()
-  return { sink, stop: () => clearInterval(timer) }
+  return {
+    sink,
+    stop: async () => {
+      clearInterval(timer)
+      await Promise.all(inFlight)
+    },
+  }
 }

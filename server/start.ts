@@ -95,7 +95,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     void queue.run(() => index.endBulkLoad()).catch((err: unknown) => log(`building chart overviews failed: ${(err as Error).message}`))
   } catch (err) {
     stopKeepAlive()
-    ingestion.stop()
+    await ingestion.stop()
     await new Promise<void>((resolve) => server.close(() => resolve()))
     index.close()
     throw new StartError(`cannot read ${options.store.path}: ${(err as Error).message}`)
@@ -108,7 +108,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     source,
     async close() {
       stopKeepAlive()
-      ingestion.stop()
+      await ingestion.stop()
       healthWatch.stop()
       await source.close()
       for (const ws of wss.clients) ws.terminate()

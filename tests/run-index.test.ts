@@ -1,3 +1,4 @@
+import { listValue } from '@duckdb/node-api'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MetricBatch, RunRecord, StoreEvent } from '../ingest-watch/events.ts'
 import { RunIndex } from '../server/index/run-index.ts'
@@ -71,6 +72,27 @@ describe('DuckDB run index', () => {
     expect(await idx.runSummaries()).toEqual([])
     expect((await idx.metricHistory('a', 'loss')).step).toEqual([])
     expect(idx.experimentOf('a')).toBeUndefined()
+  })
+
+  it('keeps the overview blocks of live points, and drops a removed run\'s even while a flush is writing', async () => {
+    const idx = await index()
+    const blocksOf = async (runId: string) =>
+      ((await idx.columns('SELECT count(*)::DOUBLE FROM point_blocks b JOIN series s USING (series_id) WHERE s.run_id = $run', { run: runId }, 1)) as number[][])[0]![0]!
+    idx.beginBulkLoad()
+    await idx.endBulkLoad()
+    await idx.apply([run('a'), run('b'), metrics('a', 'loss', [[1, 1, 0], [2, 2, 1]]), metrics('b', 'loss', [[1, 1, 0]])])
+    await idx.flushBlocks()
+    expect(await blocksOf('a')).toBeGreaterThan(0)
+    // New points for a, then a flush that starts before a is removed.
+    await idx.apply([metrics('a', 'loss', [[3, 3, 2]])])
+    const seriesOfA = idx.seriesOf(['a'], 'loss').series
+    const flushing = idx.flushBlocks()
+    await idx.apply([{ type: 'run-removed', runId: 'a' }])
+    await flushing
+    await idx.flushBlocks()
+    const [[left]] = (await idx.columns('SELECT count(*)::DOUBLE FROM point_blocks WHERE list_contains($ids, series_id)', { ids: listValue(seriesOfA) }, 1)) as number[][]
+    expect(left).toBe(0)
+    expect(await blocksOf('b')).toBeGreaterThan(0)
   })
 
   it('returns a metric history in step order, columnar, with non-finite values as strings', async () => {

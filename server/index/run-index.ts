@@ -95,6 +95,11 @@ export class RunIndex {
   private pointCount = 0
   private bulkLoading = false
   private pendingBlocks = new Map<string, Block>()
+  /** Series removed since the last flush: their blocks go with the next one (see flushBlocks). */
+  private removedBlockSeries: number[] = []
+  /** flushBlocks' own connection, and its flushes in flight, one after another. */
+  private blockWriter?: DuckDBConnection
+  private flushing: Promise<void> = Promise.resolve()
   /**
    * The coarsest block size kept per series: from the initial scan, what its
    * length warranted; for a series that appeared later, every size (its
@@ -128,7 +133,9 @@ export class RunIndex {
     return new RunIndex(instance, writer, healthPolicy(options.health, options.now))
   }
 
+  /** Call it once flushBlocks has settled (RunningServer.close awaits the pipeline's last refresh). */
   close(): void {
+    this.blockWriter?.closeSync()
     for (const c of this.idle) c.closeSync()
     this.writer.closeSync()
     this.instance.closeSync()
@@ -344,9 +351,7 @@ export class RunIndex {
       await this.appendPoints(batches)
       if (removed.size > 0) {
         const ids = { ids: listValue([...removed]) }
-        for (const t of ['points', 'point_blocks']) {
-          await w.run(`DELETE FROM ${t} WHERE series_id IN (SELECT series_id FROM series WHERE list_contains($ids, run_id))`, ids)
-        }
+        await w.run('DELETE FROM points WHERE series_id IN (SELECT series_id FROM series WHERE list_contains($ids, run_id))', ids)
         for (const t of ['series', 'latest_metrics', 'runs', 'params', 'tags', 'run_inputs']) {
           await w.run(`DELETE FROM ${t} WHERE list_contains($ids, run_id)`, ids)
         }
@@ -375,6 +380,7 @@ export class RunIndex {
         this.runPoints.delete(id)
       }
       for (const [k, b] of this.pendingBlocks) if (gone.has(b.seriesId)) this.pendingBlocks.delete(k)
+      this.removedBlockSeries.push(...gone)
     }
     const changed = new Set<string>(runs.keys())
     for (const [run] of params.values()) changed.add(run)
@@ -541,21 +547,40 @@ export class RunIndex {
     return id
   }
 
-  /** Writes the blocks collected from live batches (the caller serializes it with apply). */
-  async flushBlocks(): Promise<void> {
-    if (this.pendingBlocks.size === 0) return
+  /**
+   * Writes the blocks collected from live batches, and drops those of removed
+   * series. Only this writes point_blocks once the initial scan's blocks are
+   * built, on a connection of its own and not on the serial queue: its merge
+   * (15 ms and more) no longer holds up the points behind it. Flushes run one
+   * after another; a series query reads blocks as of its snapshot either way.
+   */
+  flushBlocks(): Promise<void> {
+    const flush = this.flushing.then(() => this.writeBlocks())
+    this.flushing = flush.catch(() => undefined)
+    return flush
+  }
+
+  private async writeBlocks(): Promise<void> {
+    if (this.pendingBlocks.size === 0 && this.removedBlockSeries.length === 0) return
     const blocks = this.pendingBlocks
+    const removed = this.removedBlockSeries
     this.pendingBlocks = new Map()
-    const a = await this.writer.createAppender('point_blocks_stage')
-    for (const b of blocks.values()) {
-      a.appendInteger(b.seriesId); a.appendInteger(b.size); a.appendInteger(b.block)
-      a.appendDouble(b.firstX); a.appendDouble(b.firstV); a.appendDouble(b.lastX); a.appendDouble(b.lastV)
-      appendNumber(a, b.minX); appendNumber(a, b.minV); appendNumber(a, b.maxX); appendNumber(a, b.maxV)
-      a.appendInteger(b.n)
-      a.endRow()
+    this.removedBlockSeries = []
+    const c = (this.blockWriter ??= await this.instance.connect())
+    if (blocks.size > 0) {
+      const a = await c.createAppender('point_blocks_stage')
+      for (const b of blocks.values()) {
+        a.appendInteger(b.seriesId); a.appendInteger(b.size); a.appendInteger(b.block)
+        a.appendDouble(b.firstX); a.appendDouble(b.firstV); a.appendDouble(b.lastX); a.appendDouble(b.lastV)
+        appendNumber(a, b.minX); appendNumber(a, b.minV); appendNumber(a, b.maxX); appendNumber(a, b.maxV)
+        a.appendInteger(b.n)
+        a.endRow()
+      }
+      a.closeSync()
+      await c.run(MERGE_BLOCKS_SQL)
     }
-    a.closeSync()
-    await this.writer.run(MERGE_BLOCKS_SQL)
+    // After the merge: a flush that was writing when the series went may have put some back.
+    if (removed.length > 0) await c.run('DELETE FROM point_blocks WHERE list_contains($ids, series_id)', { ids: listValue(removed) })
   }
 
   private async upsert<T>(
