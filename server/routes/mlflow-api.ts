@@ -231,13 +231,12 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
     if (!key) throw invalid('metric_key is required')
     const limit = maxResults(c.req.query('max_results'), 1e9, 1e9)
     const offset = decodePageToken(c.req.query('page_token'))
+    const t0 = performance.now()
     const page = await metricHistoryPage(index, runId, key, offset, limit)
-    return c.json(
-      omitEmpty({
-        metrics: page.points,
-        next_page_token: page.more ? encodePageToken(offset + page.points.length) : undefined,
-      }),
-    )
+    const t1 = performance.now()
+    const json = Buffer.from(JSON.stringify(omitEmpty({ metrics: page.points, next_page_token: page.more ? encodePageToken(offset + page.points.length) : undefined })))
+    c.header('Server-Timing', `read;dur=${(t1 - t0).toFixed(1)}, json;dur=${(performance.now() - t1).toFixed(1)}`)
+    return jsonText(c, json)
   })
 
   api.get('/metrics/get-history-bulk-interval', async (c) => {
