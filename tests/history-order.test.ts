@@ -18,7 +18,8 @@ const points = (key: string, rows: [step: number, ts: number][]): StoreEvent => 
 })
 
 async function history(index: RunIndex, key: string, offset = 0, limit = 1000): Promise<[number, number][]> {
-  return (await metricHistoryPage(index, 'a', key, offset, limit)).points.map((p) => [p.step, p.timestamp])
+  const page = await metricHistoryPage(index, 'a', key, offset, limit)
+  return Array.from({ length: page.count }, (_, i) => [page.steps[i]!, page.timestamps[i]!])
 }
 
 describe('metric history order', () => {

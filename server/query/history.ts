@@ -11,15 +11,16 @@ export interface HistoryPoint {
   run_id?: string
 }
 
+/** A page of a run's metric history, columnar: `count` points from the start of the columns. */
 export async function metricHistoryPage(
   index: RunIndex,
   runId: string,
   key: string,
   offset: number,
   limit: number,
-): Promise<{ points: HistoryPoint[]; more: boolean }> {
+): Promise<{ steps: Float64Array; timestamps: Float64Array; values: Float64Array; count: number; more: boolean }> {
   const series = index.seriesOrder(runId, key)
-  if (!series) return { points: [], more: false }
+  if (!series) return { steps: new Float64Array(0), timestamps: new Float64Array(0), values: new Float64Array(0), count: 0, more: false }
   // Points mostly arrive in step order and are then stored so: a sort of 100,000 rows saved.
   const order = series.inStepOrder ? '' : 'ORDER BY p.step, p.timestamp'
   // A whole history is 100,000 points and more: numbers read straight from the vectors.
@@ -29,11 +30,7 @@ export async function metricHistoryPage(
     { id: series.id, offset, take: limit + 1 },
     3,
   )) as [Float64Array, Float64Array, Float64Array]
-  const more = steps.length > limit
-  const n = Math.min(steps.length, limit)
-  const points: HistoryPoint[] = new Array(n)
-  for (let i = 0; i < n; i++) points[i] = { key, value: toWire(values[i]!), timestamp: times[i]!, step: steps[i]! }
-  return { points, more }
+  return { steps, timestamps: times, values, count: Math.min(steps.length, limit), more: steps.length > limit }
 }
 
 /**

@@ -14,6 +14,7 @@ import { OrderBySyntaxError, parseOrderBy } from '../query/order-by.ts'
 import { decodePageToken, encodePageToken, PageTokenError } from '../query/page-token.ts'
 import { EXPERIMENT_ORDER_KEYS, searchExperiments, searchRuns, type ViewType } from '../query/search.ts'
 import { bulkInterval, metricHistoryPage } from '../query/history.ts'
+import { historyJson } from './history-json.ts'
 import { jsonObject, jsonText } from './json-text.ts'
 import { omitEmpty } from './mlflow-shapes.ts'
 import { RunJsonCache } from './run-json.ts'
@@ -234,7 +235,7 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
     const t0 = performance.now()
     const page = await metricHistoryPage(index, runId, key, offset, limit)
     const t1 = performance.now()
-    const json = Buffer.from(JSON.stringify(omitEmpty({ metrics: page.points, next_page_token: page.more ? encodePageToken(offset + page.points.length) : undefined })))
+    const json = historyJson(key, page, page.more ? encodePageToken(offset + page.count) : undefined)
     c.header('Server-Timing', `read;dur=${(t1 - t0).toFixed(1)}, json;dur=${(performance.now() - t1).toFixed(1)}`)
     return jsonText(c, json)
   })
