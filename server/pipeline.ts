@@ -35,17 +35,25 @@ export function startIngestion(index: RunIndex, hub: LiveHub, queue: SerialQueue
       await hub.publish({ upsert, remove: changes.removedRunIds, batches: changes.batches, pointsSent: changes.staged === true })
     })
   const summaries = new RunSummaryCache(index)
-  // The blocks are written off the queue (see flushBlocks): points arriving meanwhile wait for the summaries at most.
-  const refresh = () =>
-    index.flushBlocks().then(() => queue.run(async () => {
-      const signals = hub.signals.active ? await hub.signals.update() : undefined
-      const signalsMoved = [...(signals?.values() ?? [])].some((u) => u.changed.length > 0 || u.band)
-      if (dirty.size === 0 && !signalsMoved) return
-      const runIds = [...dirty]
-      dirty = new Set()
-      if (hub.clientCount === 0) return
-      await hub.publish({ upsert: await summaries.summaries(runIds), remove: [], batches: [], ...(signals ? { signals } : {}) })
-    }))
+  // Only the publish is on the queue: the blocks and the summaries' DuckDB reads are not (see flushBlocks,
+  // RunSummaryCache.prepare), so points arriving meanwhile wait for little.
+  const refresh = async () => {
+    await index.flushBlocks()
+    const runIds = [...dirty]
+    dirty = new Set()
+    const prepared = hub.clientCount > 0 && runIds.length > 0 ? await summaries.prepare(runIds) : undefined
+    try {
+      await queue.run(async () => {
+        const signals = hub.signals.active ? await hub.signals.update() : undefined
+        const signalsMoved = [...(signals?.values() ?? [])].some((u) => u.changed.length > 0 || u.band)
+        const upsert = prepared?.finish() ?? []
+        if ((upsert.length === 0 && !signalsMoved) || hub.clientCount === 0) return
+        await hub.publish({ upsert, remove: [], batches: [], ...(signals ? { signals } : {}) })
+      })
+    } finally {
+      prepared?.finish()
+    }
+  }
   const inFlight = new Set<Promise<void>>()
   const timer = setInterval(() => {
     const done = refresh()

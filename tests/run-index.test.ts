@@ -125,4 +125,17 @@ describe('DuckDB run index', () => {
     expect(after[0]).toMatchObject({ status: 'FINISHED', params: { lr: '0.1', opt: 'adam' }, metrics: { loss: { value: 'NaN', step: 2 } }, health: 'diverged' })
     expect(after[1]!.tags).toEqual({ t: 'y' })
   })
+
+  it('leaves out of prepared summaries the runs that changed after the read began, and takes latest values as of finish', async () => {
+    const idx = await index()
+    const cache = new RunSummaryCache(idx)
+    await idx.apply([run('a'), run('b'), metrics('a', 'loss', [[1, 2, 0]]), metrics('b', 'loss', [[1, 2, 0]])])
+    const prepared = await cache.prepare(['a', 'b'])
+    // a's record changes (that change publishes a itself); b only gets a point.
+    await idx.apply([run('a', { status: 'FINISHED', endTime: 9 }), metrics('b', 'loss', [[2, 1, 1]])])
+    const out = prepared.finish()
+    expect(out.map((r) => r.runId)).toEqual(['b'])
+    expect(out[0]!.metrics).toEqual({ loss: { value: 1, step: 1, timestamp: 2 } })
+    expect((await cache.summaries(['a']))[0]).toMatchObject({ status: 'FINISHED', endTime: 9 })
+  })
 })
