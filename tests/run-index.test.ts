@@ -139,4 +139,17 @@ describe('DuckDB run index', () => {
     expect(out.map((r) => r.runId)).toEqual(['b'])
     expect(out[0]!.metrics).toEqual({ loss: { value: 1, step: 1, timestamp: 2 } })
   })
+
+  it('reads number columns exactly across chunks, NULL as NaN, doubles and integers alike', async () => {
+    const idx = await index()
+    const n = 5_000
+    const [doubles, withNulls, integers] = await idx.numberColumns(
+      'SELECT i / 8, CASE WHEN i % 3 = 0 OR i > 4000 THEN NULL ELSE -i END::DOUBLE, (i - 100)::INTEGER FROM range(5000) t(i) ORDER BY i',
+      {},
+      3,
+    )
+    expect(Array.from(doubles!)).toEqual(Array.from({ length: n }, (_, i) => i / 8))
+    expect(Array.from(withNulls!)).toEqual(Array.from({ length: n }, (_, i) => (i % 3 === 0 || i > 4000 ? NaN : -i)))
+    expect(Array.from(integers!)).toEqual(Array.from({ length: n }, (_, i) => i - 100))
+  })
 })

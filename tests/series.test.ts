@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
 import { fromWire } from '../protocol/index.ts'
-import { bucketSlots, m4, m4Grid } from '../server/query/series/m4.ts'
+import { bucketOf, bucketSlots, m4, M4Cells, m4Grid } from '../server/query/series/m4.ts'
 import { emaDebiased, movingAverage } from '../server/query/series/smoothing.ts'
 import { tempDir } from './helpers/fixtures.ts'
 import { serveStore } from './helpers/in-process-server.ts'
@@ -53,6 +53,22 @@ describe('M4 downsampling', () => {
       expect(m.lastY).toBe(inBucket.at(-1))
     }
     expect(m4Grid(0, 100, 2)).toEqual([0, 12.5, 25, 37.5, 50, 62.5, 75, 87.5])
+  })
+
+  it('gives the same slots from points in any order (M4Cells) as from points in x order (m4)', () => {
+    let seed = 7
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    const xs = Array.from({ length: 3000 }, (_, i) => i)
+    const ys = xs.map((x) => (x % 97 === 0 ? NaN : x >= 1000 && x < 1100 ? NaN : Math.sin(x / 7) + random()))
+    const buckets = 40
+    const cells = new M4Cells(buckets)
+    const shuffled = xs.map((x) => [random(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x)
+    for (const x of shuffled) cells.add(bucketOf(x, 0, 2999, buckets), x, ys[x]!)
+    const written = Array.from({ length: buckets * 4 }, () => NaN)
+    for (let b = 0; b < buckets; b++) cells.writeSlots(b, { set: (slot, v) => (written[slot] = v) }, b * 4)
+    const expected = Array.from({ length: buckets * 4 }, () => NaN)
+    for (const [b, m] of m4(xs, ys, 0, 2999, buckets)) bucketSlots(m).forEach((v, k) => (expected[b * 4 + k] = v))
+    expect(written).toEqual(expected)
   })
 })
 

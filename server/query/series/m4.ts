@@ -82,11 +82,21 @@ export class M4Cells {
     if (!(d[c + 7]! >= y)) { d[c + 6] = x; d[c + 7] = y }
   }
 
-  /** The bucket of a cell, or undefined when no point fell in it. */
-  bucket(cell: number): M4Bucket | undefined {
+  /**
+   * Writes a cell's bucket on four slots of a row from `slot` on, as
+   * bucketSlots orders them, without a bucket object; nothing when no point
+   * fell in it.
+   */
+  writeSlots(cell: number, row: { set(slot: number, value: number): void }, slot: number): void {
     const d = this.data
     const c = cell * 8
-    if (Number.isNaN(d[c]!)) return undefined
-    return { firstX: d[c]!, firstY: d[c + 1]!, lastX: d[c + 2]!, lastY: d[c + 3]!, minX: d[c + 4]!, minY: d[c + 5]!, maxX: d[c + 6]!, maxY: d[c + 7]! }
+    if (Number.isNaN(d[c]!)) return
+    const minX = d[c + 4]!
+    const maxX = d[c + 6]!
+    const noFinite = Number.isNaN(d[c + 5]!)
+    row.set(slot, d[c + 1]!)
+    row.set(slot + 1, noFinite ? d[c + 1]! : minX <= maxX ? d[c + 5]! : d[c + 7]!)
+    row.set(slot + 2, noFinite ? d[c + 3]! : minX <= maxX ? d[c + 7]! : d[c + 5]!)
+    row.set(slot + 3, d[c + 3]!)
   }
 }
