@@ -3,6 +3,8 @@
 // float text (`nan`, `inf`, `-inf`, `1e+16`). Works on bytes and fills
 // columns directly: a store holds millions of lines.
 
+import { doubled } from './grow-array.ts'
+
 export interface ParsedMetricLines {
   timestamp: Float64Array
   value: Float64Array
@@ -181,12 +183,7 @@ interface Columns {
 let scratch: Columns = { timestamp: new Float64Array(1024), value: new Float64Array(1024), step: new Float64Array(1024) }
 
 function growColumns(c: Columns): Columns {
-  const grow = (a: Float64Array) => {
-    const bigger = new Float64Array(a.length * 2)
-    bigger.set(a)
-    return bigger
-  }
-  return { timestamp: grow(c.timestamp), value: grow(c.value), step: grow(c.step) }
+  return { timestamp: doubled(c.timestamp), value: doubled(c.value), step: doubled(c.step) }
 }
 
 function fieldsProblem(

@@ -1,6 +1,7 @@
 // Turning MLflow SQL-store rows into store events. Pure functions.
 import type { LifecycleStage, RunStatus } from '../../protocol/index.ts'
 import type { ExperimentRecord, MetricBatch, RunRecord } from '../events.ts'
+import { doubled } from '../grow-array.ts'
 
 /** MLflow stores ±Inf as ±DBL_MAX and NaN as value 0 with is_nan = 1. */
 const DBL_MAX = 1.7976931348623157e308
@@ -96,7 +97,7 @@ function groupRows<R extends (string | number | null)[]>(
   let last = -1
   let n = 0
   for (const r of rows) {
-    if (n === timestamp.length) [timestamp, value, step, groupOf] = [grow(timestamp), grow(value), grow(step), grow(groupOf)]
+    if (n === timestamp.length) [timestamp, value, step, groupOf] = [doubled(timestamp), doubled(value), doubled(step), doubled(groupOf)]
     const runId = r[at] as string
     const key = r[at + 1] as string
     // Rows of one series mostly follow each other: the map is asked only when the series changes.
@@ -130,10 +131,4 @@ function groupRows<R extends (string | number | null)[]>(
     b.step[j] = step[i]!
   }
   return out
-}
-
-function grow<T extends Float64Array | Int32Array>(a: T): T {
-  const bigger = new (a.constructor as new (n: number) => T)(a.length * 2)
-  bigger.set(a)
-  return bigger
 }
