@@ -1,9 +1,10 @@
 // Reads an MLflow file store once, then tails it. chokidar follows the
 // experiments (appearing, moving to and from `.trash`, going); one fs.watch
 // per experiment folder reports its run folders coming and going, and one per
-// run folder and per metrics/params/tags folder every write. Metric files are append-only: a byte offset per
-// (run, key) means each byte is parsed once — also after the experiment moves
-// — and a partial last line waits for its newline.
+// run folder and per metrics/params/tags folder every write. Metric files are
+// append-only: a byte offset per (run, key) means each byte is parsed once —
+// also after the experiment moves — and a partial last line waits for its
+// newline.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join, relative, resolve, sep } from 'node:path'
@@ -163,8 +164,8 @@ export class FileStoreSource implements StoreSource {
     // reported, and re-reading it after the scan is harmless. (Watching all
     // first, some 50,000 fs.watch calls for 10,000 runs, kept the workers
     // waiting for half a second.)
-    const watchRun = (where: RunLocationRef) => this.watchRun(where)
-    await scanRunFolders(this.root, runDirs, this.retryDelays, this.scanOptions, watchRun, async (where, folder) => {
+    const watchFirst = (where: RunLocationRef) => this.watchRun(where)
+    await scanRunFolders(this.root, runDirs, this.retryDelays, this.scanOptions, watchFirst, async (where, folder) => {
       if (this.closed) return
       this.applyRunFolder(where, folder)
       if (this.pending.length >= FLUSH_EVENTS) await this.flushAhead()
