@@ -3,6 +3,8 @@
 // float text (`nan`, `inf`, `-inf`, `1e+16`). Works on bytes and fills
 // columns directly: a store holds millions of lines.
 
+import { doubled } from './grow-array.ts'
+
 export interface ParsedMetricLines {
   timestamp: Float64Array
   value: Float64Array
@@ -53,6 +55,8 @@ function parseInteger(bytes: Uint8Array, start: number, end: number): number | u
  * made from the bytes for each value (a quarter less parse time).
  */
 function parseValue(bytes: Uint8Array, start: number, end: number, source: string): number | undefined {
+  const exact = exactDecimal(bytes, start, end)
+  if (exact !== undefined) return exact
   let plain = true
   for (let i = start; i < end; i++) {
     const b = bytes[i]!
@@ -69,6 +73,44 @@ function parseValue(bytes: Uint8Array, start: number, end: number, source: strin
   return parsePythonFloat(text(bytes, start, end))
 }
 
+/** 10^0 … 10^22: every one an exact double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
+const MAX_EXACT = 2 ** 53
+
+/**
+ * `[+-]digits[.digits]` whose digits, read as an integer, are below 2^53 and
+ * have at most 22 after the point: that integer and the power of ten are
+ * exact doubles, so one division gives the correctly rounded value, as
+ * Number() does (Clinger's fast path) — without making a string. Anything
+ * else (an exponent, more digits, not a number) is undefined: the caller
+ * takes the general way.
+ */
+function exactDecimal(bytes: Uint8Array, start: number, end: number): number | undefined {
+  let i = start
+  const negative = bytes[i] === 45 /* - */
+  if (negative || bytes[i] === 43 /* + */) i++
+  let mantissa = 0
+  let digits = 0
+  let point = -1
+  for (; i < end; i++) {
+    const b = bytes[i]!
+    if (b === 46 /* . */) {
+      if (point >= 0) return undefined
+      point = i
+      continue
+    }
+    const d = b - 48
+    if (d < 0 || d > 9) return undefined
+    mantissa = mantissa * 10 + d
+    digits++
+  }
+  if (digits === 0 || mantissa >= MAX_EXACT) return undefined
+  const decimals = point < 0 ? 0 : end - point - 1
+  if (decimals > 22) return undefined
+  const v = decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals]!
+  return negative ? -v : v
+}
+
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   return Buffer.prototype.latin1Slice.call(bytes, start, end) as string
 }
@@ -81,46 +123,67 @@ const text = (bytes: Uint8Array, start: number, end: number) => decoder.decode(b
  * number of the first line, so errors point at the real place in the file.
  */
 export function parseMetricBytes(bytes: Uint8Array, end = bytes.length, firstLine = 1): ParsedMetricLines {
-  let newlines = 0
-  for (let i = 0; i < end; i++) if (bytes[i] === LF) newlines++
-  const lines = end > 0 && bytes[end - 1] !== LF ? newlines + 1 : newlines
-  const timestamp = new Float64Array(lines)
-  const value = new Float64Array(lines)
-  const step = new Float64Array(lines)
   const bad: ParsedMetricLines['bad'] = []
   // One string for the whole text (latin1: one character per byte, same offsets): a value is a substring of it, not a call into C++ each.
   const source = latin1(bytes, 0, end)
   const starts = [0, 0, 0, 0, 0, 0]
   const ends = [0, 0, 0, 0, 0, 0]
+  let columns = scratch
   let n = 0
-  let lineNo = firstLine
+  let newlines = 0
   let pos = 0
+  // One pass: lines are found while their fields are (no counting pass first,
+  // no Buffer.indexOf call into C++ per line); values go into reused columns,
+  // copied out at the end at their exact length.
   while (pos < end) {
-    let eol = bytes.indexOf(LF, pos)
-    if (eol < 0 || eol > end) eol = end
     // Split on runs of spaces/tabs; at most 6 fields are looked at.
     let fields = 0
     let i = pos
-    let lineEnd = eol
-    if (lineEnd > pos && bytes[lineEnd - 1] === CR) lineEnd--
-    while (i < lineEnd) {
-      while (i < lineEnd && (bytes[i] === SPACE || bytes[i] === TAB)) i++
-      if (i >= lineEnd) break
-      const s = i
-      while (i < lineEnd && bytes[i] !== SPACE && bytes[i] !== TAB) i++
+    let lastStart = -1
+    for (;;) {
+      while (i < end && (bytes[i] === SPACE || bytes[i] === TAB)) i++
+      if (i >= end || bytes[i] === LF) break
+      lastStart = i
+      while (i < end) {
+        const b = bytes[i]
+        if (b === SPACE || b === TAB || b === LF) break
+        i++
+      }
       if (fields < 6) {
-        starts[fields] = s
+        starts[fields] = lastStart
         ends[fields] = i
       }
       fields++
     }
-    const reason = fields === 0 ? undefined : fieldsProblem(bytes, fields, starts, ends, timestamp, value, step, n, source)
+    const eol = i
+    // A CR before the newline is not part of the line: a field of its own, or the end of the last.
+    let lineEnd = eol
+    if (eol > pos && bytes[eol - 1] === CR) {
+      lineEnd--
+      if (lastStart === lineEnd) fields--
+      else if (lastStart >= 0 && fields <= 6) ends[fields - 1] = lineEnd
+    }
+    if (n === columns.timestamp.length) columns = scratch = growColumns(columns)
+    const reason = fields === 0 ? undefined : fieldsProblem(bytes, fields, starts, ends, columns.timestamp, columns.value, columns.step, n, source)
     if (reason === undefined && fields > 0) n++
-    else if (reason !== undefined) bad.push({ line: lineNo, text: text(bytes, pos, Math.min(lineEnd, pos + 200)), reason })
-    lineNo++
+    else if (reason !== undefined) bad.push({ line: firstLine + newlines, text: text(bytes, pos, Math.min(lineEnd, pos + 200)), reason })
+    if (eol < end) newlines++
     pos = eol + 1
   }
-  return { timestamp: timestamp.subarray(0, n), value: value.subarray(0, n), step: step.subarray(0, n), bad, newlines }
+  return { timestamp: columns.timestamp.slice(0, n), value: columns.value.slice(0, n), step: columns.step.slice(0, n), bad, newlines }
+}
+
+interface Columns {
+  timestamp: Float64Array
+  value: Float64Array
+  step: Float64Array
+}
+
+/** Parsed values before they are copied out; one set per thread, grown as needed. */
+let scratch: Columns = { timestamp: new Float64Array(1024), value: new Float64Array(1024), step: new Float64Array(1024) }
+
+function growColumns(c: Columns): Columns {
+  return { timestamp: doubled(c.timestamp), value: doubled(c.value), step: doubled(c.step) }
 }
 
 function fieldsProblem(

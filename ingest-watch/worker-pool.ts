@@ -7,13 +7,14 @@ import { Worker } from 'node:worker_threads'
  * Each worker answers `{ id, ... }` to `{ id, job }` (see serveJobs). With
  * `ordered`, replies are handed on in job order (a SQLite table read in rowid
  * ranges keeps each series in store order); otherwise as they come.
+ * `beforeSend` runs for each job just before it goes to a worker.
  */
 export async function runInWorkers<Job, Reply>(
   entry: URL,
   jobs: Job[],
   threads: number,
   onReply: (job: Job, reply: Reply) => void | Promise<void>,
-  ordered = false,
+  { ordered = false, beforeSend }: { ordered?: boolean; beforeSend?: (job: Job) => void } = {},
 ): Promise<void> {
   const workers = Array.from({ length: Math.max(1, Math.min(threads, jobs.length)) }, () => new Worker(entry))
   let next = 0
@@ -41,6 +42,7 @@ export async function runInWorkers<Job, Reply>(
         const request = () => {
           if (next >= jobs.length) return undefined
           const index = next++
+          beforeSend?.(jobs[index]!)
           return { index, reply: ask<Reply>(worker, id++, jobs[index]) }
         }
         let current = request()

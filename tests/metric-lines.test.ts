@@ -23,6 +23,35 @@ describe('parseMetricLines', () => {
     expect([...r.step]).toEqual([0, 1, 2, 3, 4, -5])
   })
 
+  it('reads every decimal spelling to the same double as Number() does', () => {
+    // Shortest round-trip forms (what Python and MLflow write), fixed-point forms
+    // of every length, signs, leading and trailing zeros, a bare point on either side.
+    const texts: string[] = ['0', '-0', '+0', '0.0', '-0.0', '1.', '.5', '-.5', '+.25', '007.50', '9007199254740991', '9007199254740992', '9007199254740993',
+      '0.1', '0.30000000000000004', '123456789012345678901234', '0.0000000000000000000001', '0.00000000000000000000001', '1.7976931348623157']
+    let seed = 7
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    for (let i = 0; i < 20_000; i++) {
+      const x = (random() - 0.5) * 10 ** Math.floor(random() * 30 - 15)
+      texts.push(String(x), x.toFixed(Math.floor(random() * 21)), String(Math.round(x * 1e6)))
+    }
+    const plain = texts.filter((t) => !/e/i.test(t))
+    const r = parseMetricLines(plain.map((t, i) => `${i} ${t} ${i}\n`).join(''))
+    expect(r.bad).toEqual([])
+    expect([...r.value].map((v) => Object.is(v, -0) ? '-0' : String(v))).toEqual(plain.map((t) => Object.is(Number(t), -0) ? '-0' : String(Number(t))))
+  })
+
+  it('reads CRLF lines: a CR before the newline is not part of the last field, nor a field of its own', () => {
+    const r = parseMetricLines('1 0.5 0\r\n2 0.25 1 \r\n3 x 2\r\n\r\n5 1 2 a b c d\r\n6 1 2 a b c \r\n7 0.125 3\r')
+    expect([...r.value]).toEqual([0.5, 0.25, 0.125])
+    expect([...r.step]).toEqual([0, 1, 3])
+    expect(r.bad).toEqual([
+      { line: 3, text: '3 x 2', reason: "value 'x' is not a number" },
+      { line: 5, text: '5 1 2 a b c d', reason: 'expected 2, 3 or 5 fields, found 7' },
+      { line: 6, text: '6 1 2 a b c ', reason: 'expected 2, 3 or 5 fields, found 6' },
+    ])
+    expect(r.newlines).toBe(6)
+  })
+
   it('skips only the bad lines and reports each with its file line number', () => {
     const text = '1 0.1 0\n2 0.2 1 extra\n3 abc 2\nbinary\u0000junk\n4 0.4 3\n\n5 0.5 x\n6 0.6 5\n'
     const r = parseMetricLines(text, 10)

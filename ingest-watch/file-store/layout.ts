@@ -72,7 +72,7 @@ export function classifyStorePath(relative: string): StorePath {
   return { kind: 'other' }
 }
 
-/** True for paths inside a run folder: those are followed by per-folder watches, not chokidar. */
-export function isInsideRun(where: StorePath): boolean {
-  return 'runId' in where && where.kind !== 'run-dir'
+/** True for a run folder and paths inside it: those are followed by per-folder watches, not chokidar. */
+export function isRunPath(where: StorePath): boolean {
+  return 'runId' in where
 }

@@ -1,9 +1,10 @@
 // Reads an MLflow file store once, then tails it. chokidar follows the
-// structure (experiments and run folders appearing, moving to and from
-// `.trash`, going); one fs.watch per run folder and per metrics/params/tags
-// folder reports every write. Metric files are append-only: a byte offset per
-// (run, key) means each byte is parsed once — also after the experiment moves
-// — and a partial last line waits for its newline.
+// experiments (appearing, moving to and from `.trash`, going); one fs.watch
+// per experiment folder reports its run folders coming and going, and one per
+// run folder and per metrics/params/tags folder every write. Metric files are
+// append-only: a byte offset per (run, key) means each byte is parsed once —
+// also after the experiment moves — and a partial last line waits for its
+// newline.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join, relative, resolve, sep } from 'node:path'
@@ -15,7 +16,7 @@ import { MAX_READ_BYTES, newMetricState, readMetricFile, type MetricRead, type M
 import { readRegularFile } from './read-file.ts'
 import { readInputs, type RunFolder, type RunLocationRef } from './run-folder.ts'
 import { scanRunFolders } from './scan-pool.ts'
-import { classifyStorePath, isInsideRun, RUN_SECTIONS, TRASH, type RunSection, type StorePath } from './layout.ts'
+import { classifyStorePath, isRunPath, RUN_SECTIONS, TRASH, type RunSection, type StorePath } from './layout.ts'
 
 export interface FileStoreOptions {
   /** One line per problem; the source never throws on bad store content. */
@@ -80,12 +81,15 @@ export class FileStoreSource implements StoreSource {
     // Watch before scanning so nothing written during the scan is missed;
     // whatever is reported meanwhile is re-read after the scan, and re-reading
     // is idempotent (offsets, upserts).
+    // Run folders are left to the watches on their experiment's folder:
+    // chokidar's walk of 10,000 of them (a stat, a realpath, a listing and a
+    // stat per entry each) took seconds of this thread at start-up.
     const watcher = watch(this.root, {
       ignoreInitial: true,
-      depth: 2,
+      depth: 1,
       ignored: (path) => {
         const where = classifyStorePath(this.relative(path))
-        return where.kind === 'ignored' || isInsideRun(where)
+        return where.kind === 'ignored' || isRunPath(where)
       },
     })
     this.chokidar = watcher
@@ -137,10 +141,16 @@ export class FileStoreSource implements StoreSource {
       const where = classifyStorePath(expDir)
       if (where.kind !== 'experiment-dir') continue
       if (openExperiments && !(await this.openExperiment(where))) continue
-      for (const run of (await this.listTree(expDir, false)).dirs) {
-        const w = classifyStorePath(`${expDir}/${run}`)
-        if (w.kind === 'run-dir') runDirs.push(w)
-      }
+      runDirs.push(...(await this.runDirsIn(expDir)))
+    }
+    return runDirs
+  }
+
+  private async runDirsIn(expDir: string): Promise<RunPath[]> {
+    const runDirs: RunPath[] = []
+    for (const run of (await this.listTree(expDir, false)).dirs) {
+      const w = classifyStorePath(`${expDir}/${run}`)
+      if (w.kind === 'run-dir') runDirs.push(w)
     }
     return runDirs
   }
@@ -150,9 +160,12 @@ export class FileStoreSource implements StoreSource {
     const started = Date.now()
     let lastReport = started
     const runDirs = await this.listRunDirs(true)
-    // Watch first: a write after this point is reported, and re-reading it after the scan is harmless.
-    for (const where of runDirs) this.watchRun(where)
-    await scanRunFolders(this.root, runDirs, this.retryDelays, this.scanOptions, async (where, folder) => {
+    // Each run is watched just before it is read: a write after that is
+    // reported, and re-reading it after the scan is harmless. (Watching all
+    // first, some 50,000 fs.watch calls for 10,000 runs, kept the workers
+    // waiting for half a second.)
+    const watchFirst = (where: RunLocationRef) => this.watchRun(where)
+    await scanRunFolders(this.root, runDirs, this.retryDelays, this.scanOptions, watchFirst, async (where, folder) => {
       if (this.closed) return
       this.applyRunFolder(where, folder)
       if (this.pending.length >= FLUSH_EVENTS) await this.flushAhead()
@@ -198,9 +211,10 @@ export class FileStoreSource implements StoreSource {
     if (folder.inputs.length > 0) this.emit({ type: 'inputs', runId: run.runId, inputs: folder.inputs })
   }
 
-  /** Reads an experiment's meta.yaml and tags and watches its tags folder. */
+  /** Reads an experiment's meta.yaml and tags; watches its folder (run folders coming and going) and its tags folder. */
   private async openExperiment(where: { experimentId: string; expDir: string }): Promise<boolean> {
     if (!this.readExperiment(where)) return false
+    this.dirs.watch(where.expDir)
     this.dirs.watch(`${where.expDir}/tags`)
     this.readExperimentTags(where)
     return true
@@ -321,6 +335,8 @@ export class FileStoreSource implements StoreSource {
       const run = this.runs.get(where.runId)
       if (run?.dir === rel && !existsSync(this.abs(rel))) this.removeRun(where.runId)
     } else if (where.kind === 'experiment-dir') {
+      // Its watch would go on reporting, under this name, what happens where the folder went.
+      if (!existsSync(this.abs(rel))) this.dirs.unwatch(rel)
       for (const [runId, run] of this.runs) {
         if (run.dir.startsWith(`${rel}/`) && !existsSync(this.abs(run.dir))) this.removeRun(runId)
       }
@@ -350,6 +366,13 @@ export class FileStoreSource implements StoreSource {
   private async handle(where: StorePath): Promise<void> {
     switch (where.kind) {
       case 'experiment-dir':
+        // A folder that moved here (to or from .trash) brings run folders that no watch reports.
+        if (!(await this.openExperiment(where))) return
+        for (const run of await this.runDirsIn(where.expDir)) {
+          const rel = `${run.expDir}/${run.runId}`
+          if (this.runs.get(run.runId)?.dir !== rel) this.enqueue(rel)
+        }
+        return
       case 'experiment-meta':
         await this.openExperiment(where)
         return
@@ -357,9 +380,13 @@ export class FileStoreSource implements StoreSource {
       case 'experiment-tag':
         this.readExperimentTags(where)
         return
-      case 'run-dir':
-        await this.openRun(where)
+      case 'run-dir': {
+        // Reported by the watch on its experiment's folder, whether the run folder came or went.
+        const rel = `${where.expDir}/${where.runId}`
+        if (existsSync(this.abs(rel))) await this.openRun(where)
+        else this.handleRemoval(where, rel)
         return
+      }
       case 'run-meta':
         await this.readRun(where)
         return

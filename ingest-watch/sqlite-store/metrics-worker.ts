@@ -21,6 +21,6 @@ await serveJobs<MetricsJob, MetricBatch[]>((job) => {
     .prepare(`SELECT ${WORKER_METRIC_COLUMNS} FROM metrics WHERE rowid > ? AND rowid <= ? ORDER BY rowid`)
     .raw()
     .all(job.from, job.to) as WorkerMetricRow[]
-  const reply = workerRowsToBatches(rows)
+  const reply = workerRowsToBatches(rows, job.to - job.from)
   return { reply, transfer: [packColumns(reply)] }
 })

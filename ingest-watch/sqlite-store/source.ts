@@ -201,7 +201,7 @@ export class SqliteStoreSource implements StoreSource {
         await previous
       },
       // In rowid order: each series keeps its store order, which live cursors count on.
-      true,
+      { ordered: true },
     )
     await handing
     await this.emit(pending)

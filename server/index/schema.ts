@@ -16,12 +16,32 @@
  * it, an integer comparison instead of a string one on every row (a 3-clause
  * search over 10,000 runs: 10 → 6 ms of DuckDB time).
  */
-const KEYED_COLUMNS = {
-  params: '(run_id VARCHAR, key VARCHAR, value VARCHAR, key_id INTEGER, PRIMARY KEY (run_id, key))',
-  tags: '(run_id VARCHAR, key VARCHAR, value VARCHAR, key_id INTEGER, PRIMARY KEY (run_id, key))',
-  latest_metrics: `(
-  series_id INTEGER PRIMARY KEY, run_id VARCHAR, key VARCHAR, value DOUBLE, step DOUBLE, timestamp DOUBLE,
-  min_value DOUBLE, max_value DOUBLE, count BIGINT, last_timestamp DOUBLE, key_id INTEGER)`,
+const KEYED_TABLES = {
+  params: { columns: 'run_id VARCHAR, key VARCHAR, value VARCHAR, key_id INTEGER', primaryKey: 'run_id, key' },
+  tags: { columns: 'run_id VARCHAR, key VARCHAR, value VARCHAR, key_id INTEGER', primaryKey: 'run_id, key' },
+  latest_metrics: {
+    columns: `series_id INTEGER, run_id VARCHAR, key VARCHAR, value DOUBLE, step DOUBLE, timestamp DOUBLE,
+  min_value DOUBLE, max_value DOUBLE, count BIGINT, last_timestamp DOUBLE, key_id INTEGER`,
+    primaryKey: 'series_id',
+  },
+}
+const KEYED_COLUMNS = Object.fromEntries(
+  Object.entries(KEYED_TABLES).map(([t, { columns, primaryKey }]) => [t, `(${columns}, PRIMARY KEY (${primaryKey}))`]),
+) as Record<keyof typeof KEYED_TABLES, string>
+
+/**
+ * A keyed table `t` rebuilt from `select`, clustered by key. The primary key
+ * is added once the rows are in: built in one pass over them instead of
+ * checked and inserted row by row (on 300,000 params about a third of the
+ * CPU; finishScan over 10,000 runs, about half).
+ */
+function rebuildClustered(t: keyof typeof KEYED_TABLES, select: string): string {
+  return `
+CREATE TABLE ${t}_clustered (${KEYED_TABLES[t].columns});
+INSERT INTO ${t}_clustered ${select} ORDER BY key, run_id;
+DROP TABLE ${t};
+ALTER TABLE ${t}_clustered RENAME TO ${t};
+ALTER TABLE ${t} ADD PRIMARY KEY (${KEYED_TABLES[t].primaryKey});`
 }
 
 export const SCHEMA_SQL = `
@@ -61,12 +81,8 @@ export const UPSERTED_TABLES = ['experiments', 'runs', 'params', 'tags'] as cons
  * A new table, not DELETE + INSERT: deleted rows would stay in memory and be
  * scanned, and the primary key's index would be updated row by row (seconds).
  */
-export const CLUSTER_BY_KEY_SQL = Object.entries(KEYED_COLUMNS)
-  .map(([t, columns]) => `
-CREATE TABLE ${t}_clustered ${columns};
-INSERT INTO ${t}_clustered SELECT * FROM ${t} ORDER BY key, run_id;
-DROP TABLE ${t};
-ALTER TABLE ${t}_clustered RENAME TO ${t};`)
+export const CLUSTER_BY_KEY_SQL = (Object.keys(KEYED_TABLES) as (keyof typeof KEYED_TABLES)[])
+  .map((t) => rebuildClustered(t, `SELECT * FROM ${t}`))
   .join('')
 
 /** Tables whose rows the initial scan leaves in their `_stage` twin until it ends (see RunIndex.finishScan). */
@@ -79,17 +95,11 @@ export const DEFERRED_TABLES = ['params', 'tags', 'latest_metrics'] as const
  * as CLUSTER_BY_KEY_SQL does. One sort and one primary-key build per table
  * instead of an INSERT OR REPLACE and an index merge per scan batch.
  */
-export const MERGE_DEFERRED_SQL = DEFERRED_TABLES.map((t) => {
-  const key = t === 'latest_metrics' ? 'series_id' : 'run_id, key'
-  return `
-CREATE TABLE ${t}_clustered ${KEYED_COLUMNS[t]};
-INSERT INTO ${t}_clustered
+export const MERGE_DEFERRED_SQL = DEFERRED_TABLES.map(
+  (t) => `${rebuildClustered(t, `
   SELECT * EXCLUDE (src, r) FROM (
     SELECT *, 0 AS src, rowid AS r FROM ${t}
     UNION ALL SELECT *, 1 AS src, rowid AS r FROM ${t}_stage)
-  QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY src DESC, r DESC) = 1
-  ORDER BY key, run_id;
-DROP TABLE ${t};
-ALTER TABLE ${t}_clustered RENAME TO ${t};
-DELETE FROM ${t}_stage;`
-}).join('')
+  QUALIFY row_number() OVER (PARTITION BY ${KEYED_TABLES[t].primaryKey} ORDER BY src DESC, r DESC) = 1`)}
+DELETE FROM ${t}_stage;`,
+).join('')
