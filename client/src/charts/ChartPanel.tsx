@@ -176,7 +176,9 @@ export function ChartPanel(props: ChartPanelProps) {
     setState('loading')
     let answer: SeriesAnswer
     performance.mark('series-request')
-    const first = firstPaintBudget(width(), props.runIds.length)
+    // Both from one width: a width read before layout (an estimate) must not make the two differ.
+    const panelWidth = width()
+    const first = firstPaintBudget(panelWidth, props.runIds.length)
     try {
       const request: SeriesRequest = { runIds: props.runIds, key: props.metricKey, x: props.x, budget: first, smoothing: props.smoothing }
       answer = await (takePrefetched(request) ?? fetchSeries(request))
@@ -193,7 +195,7 @@ export function ChartPanel(props: ChartPanelProps) {
     setState(answer.grid.length ? 'ready' : 'empty')
     countPoints()
     fitAll()
-    if (!answer.exact && first < budget()) readDetail(mine)
+    if (!answer.exact && first < seriesBudget(panelWidth, props.runIds.length)) readDetail(mine)
     props.live.subscribe(
       { sub, experimentIds: undefined, metrics: [props.metricKey], filter: runIdFilter(props.runIds), cursor: answer.cursor },
       { onMessage: (msg) => onLive(msg, mine), onSubscribing: (resuming) => !resuming && mine === generation && scheduleReload() },
