@@ -85,6 +85,42 @@ describe('runwatch in Chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('draws many long curves from fewer points first, then their full detail, and reads a zoomed range again', { timeout: 90_000 }, async () => {
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const root = `${dir.path}/mlruns`
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('long')
+    const runs = Array.from({ length: 60 }, (_, r) => {
+      const id = w.createRun(exp, { name: `run-${r}`, startTime: 1_790_000_000_000 + r })
+      w.logMetric(id, 'loss', Array.from({ length: 2000 }, (_, s) => ({ timestamp: s, value: 1 / (s + 1) + ((r + s) % 7) / 100, step: s })))
+      return id
+    })
+    const server = await serve([root], dir.path)
+    const requests: { budget: number; range?: [number, number] }[] = []
+    const page = await browser().newPage({ viewport: { width: 1400, height: 900 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(String(e)))
+    page.on('request', (r) => r.url().endsWith('/api/series') && requests.push(JSON.parse(r.postData()!)))
+    await page.goto(`${server.url}/?experiments=${exp}&metrics=loss&selected=${runs.join(',')}`)
+    // First fewer points, then the whole range at the full budget (four grid points per bucket), and no read without a zoom.
+    await waitFor(async () => requests.length === 2 && (await chartPoints(page)) === 60 * Math.floor(requests[1]!.budget / 4) * 4, 'the full detail', 30_000)
+    const [coarse, full] = requests
+    expect(coarse!.budget).toBeLessThan(full!.budget)
+    expect(coarse!.range ?? full!.range).toBeUndefined()
+    await page.waitForTimeout(1000)
+    expect(requests).toHaveLength(2)
+
+    // Zoomed in: the visible range is read again at full resolution.
+    const box = (await page.locator('[data-testid=live-chart]').boundingBox())!
+    await page.mouse.move(box.x + box.width / 3, box.y + box.height / 2)
+    for (let i = 0; i < 8; i++) await page.mouse.wheel(0, -300)
+    await waitFor(() => requests.length === 3, 'a read of the zoomed range', 10_000)
+    const [from, to] = requests[2]!.range!
+    expect(to - from).toBeLessThan(1999)
+    expect(errors).toEqual([])
+  })
+
   it('keeps a few dozen rows in the DOM for 2,000 runs and scrolls to the last one', { timeout: 90_000 }, async () => {
     const dir = tempDir()
     cleanups.push(dir.remove)

@@ -67,6 +67,24 @@ describe('POST /api/runs/query paging', () => {
     const filtered = await server.post('/api/runs/query', { experimentIds: [TRANSFORMER], filter: "params.optimizer != 'nothing'", orderBy: ['params.lr'], limit: 1 })
     expect(filtered.body).toMatchObject({ total: 10 })
   })
+
+  it('gives each chosen column one value per run of the page, in the page order, null where a run lacks the key', async () => {
+    const res = await server.post('/api/runs/query', {
+      experimentIds: [nested.exp], orderBy: ['attributes.start_time DESC'],
+      columns: ['run_name', 'start_time', 'tags.`mlflow.parentRunId`', 'metrics.loss', 'metrics.min.loss', 'metrics.max.loss', 'params.nothing'],
+    })
+    expect(res.status).toBe(200)
+    expect(res.body.runIds).toEqual([nested.children[1], nested.children[0], nested.parent])
+    expect(res.body.columns).toEqual({
+      run_name: ['trial-b', 'trial-a', 'sweep'],
+      start_time: [2001, 2000, 1000],
+      'tags.`mlflow.parentRunId`': [nested.parent, nested.parent, null],
+      'metrics.loss': [2, 2, null],
+      'metrics.min.loss': [1, 1, null],
+      'metrics.max.loss': [3, 3, null],
+      'params.nothing': [null, null, null],
+    })
+  })
 })
 
 describe('GET /api/run', () => {

@@ -182,9 +182,14 @@ export function App() {
     setVersion((v) => v + 1)
     setProblem(pages.error)
   }))
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined
   createEffect(() => {
     const exps = experimentIds()
     if (exps.length === 0 || route().page !== 'explorer') return
+    // A re-read due for the query before is moot: this one reads its rows now, and its subscription
+    // asks for its own. (While a filter was typed, each key's re-read landed on a later key's query.)
+    clearTimeout(refreshTimer)
+    refreshTimer = undefined
     pages.setQuery({
       experimentIds: exps,
       filter: effectiveFilter(),
@@ -193,7 +198,6 @@ export function App() {
       parentColumn: PARENT_COLUMN,
     })
   })
-  let refreshTimer: ReturnType<typeof setTimeout> | undefined
   const scheduleRefresh = () => {
     refreshTimer ??= setTimeout(() => {
       refreshTimer = undefined

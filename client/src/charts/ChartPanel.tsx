@@ -24,7 +24,7 @@ import type { XMode } from '../state/view-state.ts'
 import type { CrosshairBus } from './crosshair-bus.ts'
 import { LiveCurve, type CurvePoint } from './live-curve.ts'
 import { PointMarks, type PointMark } from './point-marks.ts'
-import { estimatedPanelWidth, seriesBudget, takePrefetched } from './series-prefetch.ts'
+import { estimatedPanelWidth, firstPaintBudget, seriesBudget, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
 
 type Point = LineData<number> | WhitespaceData<number>
@@ -96,7 +96,8 @@ export function ChartPanel(props: ChartPanelProps) {
 
   // The chart's own idea of its width (kept by its resize observer): reading the element's would
   // force a layout of whatever changed just before, such as the table's new rows.
-  const budget = () => seriesBudget(chart?.timeScale().width() || estimatedPanelWidth(1), props.runIds.length)
+  const width = () => chart?.timeScale().width() || estimatedPanelWidth(1)
+  const budget = () => seriesBudget(width(), props.runIds.length)
 
   const clearLines = () => {
     for (const d of drawn.values()) {
@@ -175,8 +176,11 @@ export function ChartPanel(props: ChartPanelProps) {
     setState('loading')
     let answer: SeriesAnswer
     performance.mark('series-request')
+    // Both from one width: a width read before layout (an estimate) must not make the two differ.
+    const panelWidth = width()
+    const first = firstPaintBudget(panelWidth, props.runIds.length)
     try {
-      const request: SeriesRequest = { runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }
+      const request: SeriesRequest = { runIds: props.runIds, key: props.metricKey, x: props.x, budget: first, smoothing: props.smoothing }
       answer = await (takePrefetched(request) ?? fetchSeries(request))
     } catch (err) {
       if (mine === generation) setState((err as Error).message)
@@ -190,7 +194,8 @@ export function ChartPanel(props: ChartPanelProps) {
     overview = { exact: answer.exact, from: answer.grid[0] ?? 0, to: answer.grid.at(-1) ?? 0 }
     setState(answer.grid.length ? 'ready' : 'empty')
     countPoints()
-    chart.timeScale().fitContent()
+    fitAll()
+    if (!answer.exact && first < seriesBudget(panelWidth, props.runIds.length)) readDetail(mine)
     props.live.subscribe(
       { sub, experimentIds: undefined, metrics: [props.metricKey], filter: runIdFilter(props.runIds), cursor: answer.cursor },
       { onMessage: (msg) => onLive(msg, mine), onSubscribing: (resuming) => !resuming && mine === generation && scheduleReload() },
@@ -234,6 +239,50 @@ export function ChartPanel(props: ChartPanelProps) {
   }
   onCleanup(() => clearTimeout(markTimer))
 
+  /** Moves the visible range without that being taken for a zoom by the user. */
+  const settingVisibleRange = (set: () => void) => {
+    settingRange = true
+    set()
+    requestAnimationFrame(() => (settingRange = false))
+  }
+  const fitAll = () => settingVisibleRange(() => chart?.timeScale().fitContent())
+  /** The visible range shows all of the loaded curves: nothing is zoomed in. */
+  const showsAll = (range: { from: number; to: number }) => range.from <= overview.from && range.to >= overview.to
+
+  /** Curves read again between `from` and `to`, put in place of what each curve had there (live points past them stay). */
+  const mergeDetail = (answer: SeriesAnswer, from: number, to: number) => {
+    for (const [runId, detail] of curvesFrom(answer)) {
+      const d = drawn.get(runId)
+      if (!d) continue
+      const merged: CurvePoint[] = [...d.curve.points.filter((p) => p.x < from), ...detail.points, ...d.curve.points.filter((p) => p.x > to)]
+      d.curve.points.splice(0, d.curve.points.length, ...merged)
+      d.rawLine?.setData(merged.map((p) => toPoint(p.x, p.raw)))
+      d.line.setData(merged.map((p) => toPoint(p.x, p.y)))
+    }
+    countPoints()
+  }
+
+  // The first paint of many curves is drawn from fewer points (firstPaintBudget); the whole range is
+  // then read again at the full budget, once that paint is on screen, unless the user zoomed meanwhile.
+  let detailFrame: number | undefined
+  let zoomed = false
+  const readDetail = (mine: number) => {
+    zoomed = false
+    detailFrame = requestAnimationFrame(() => {
+      detailFrame = undefined
+      setTimeout(async () => {
+        if (mine !== generation) return
+        const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }).catch(() => undefined)
+        if (!answer || mine !== generation || !chart || zoomed || answer.grid.length === 0) return
+        mergeDetail(answer, -Infinity, answer.grid.at(-1)!)
+        overview = { exact: answer.exact, from: answer.grid[0]!, to: Math.max(overview.to, answer.grid.at(-1)!) }
+        for (const [id, d] of drawn) markBest(d, id)
+        fitAll()
+      })
+    })
+  }
+  onCleanup(() => detailFrame !== undefined && cancelAnimationFrame(detailFrame))
+
   // Zoom: the visible range at full resolution, merged into the overview around it.
   let zoomTimer: ReturnType<typeof setTimeout> | undefined
   const onRangeChange = () => {
@@ -241,22 +290,14 @@ export function ChartPanel(props: ChartPanelProps) {
     clearTimeout(zoomTimer)
     zoomTimer = setTimeout(async () => {
       const range = chart?.timeScale().getVisibleRange()
-      if (!range) return
+      // All of it in view (the first paint fitted, or zoomed back out): the overview is what there is to show.
+      if (!range || showsAll(range)) return
+      zoomed = true
       const mine = generation
       const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing, range: [range.from, range.to] }).catch(() => undefined)
       if (!answer || mine !== generation || !chart) return
-      for (const [runId, detail] of curvesFrom(answer)) {
-        const d = drawn.get(runId)
-        if (!d) continue
-        const merged: CurvePoint[] = [...d.curve.points.filter((p) => p.x < range.from), ...detail.points, ...d.curve.points.filter((p) => p.x > range.to)]
-        d.curve.points.splice(0, d.curve.points.length, ...merged)
-        d.rawLine?.setData(merged.map((p) => toPoint(p.x, p.raw)))
-        d.line.setData(merged.map((p) => toPoint(p.x, p.y)))
-      }
-      settingRange = true
-      chart.timeScale().setVisibleRange(range)
-      requestAnimationFrame(() => (settingRange = false))
-      countPoints()
+      mergeDetail(answer, range.from, range.to)
+      settingVisibleRange(() => chart?.timeScale().setVisibleRange(range))
     }, 350)
   }
   onCleanup(() => clearTimeout(zoomTimer))

@@ -10,10 +10,24 @@ import type { ViewState } from '../state/view-state.ts'
 export const MAX_CHARTED_RUNS = 100
 /** At most about this many points drawn per panel: each series' setData merges into the shared time scale. */
 const DRAWN_POINTS = 100_000
+/**
+ * The first paint of a panel draws at most about this many points per pixel
+ * column, all its curves together, and reads the full detail right after.
+ * lightweight-charts' cost is per point of every series (each point's style
+ * is looked up, each series' data merged into the shared time scale): 100
+ * runs × 1,000 points kept Chromium busy for about 250 ms before anything
+ * showed; at 20 per pixel, a third of that.
+ */
+const FIRST_PAINT_POINTS_PER_PIXEL = 20
 
 /** About one grid point per pixel and a half of the panel, and at most DRAWN_POINTS in all. */
 export function seriesBudget(panelWidth: number, runs: number): number {
   return Math.max(100, Math.min(Math.round(panelWidth * 1.5), Math.round(DRAWN_POINTS / Math.max(1, runs))))
+}
+
+/** The first paint's budget: seriesBudget's, or less when many curves share the panel. */
+export function firstPaintBudget(panelWidth: number, runs: number): number {
+  return Math.min(seriesBudget(panelWidth, runs), Math.max(100, Math.round((panelWidth * FIRST_PAINT_POINTS_PER_PIXEL) / Math.max(1, runs))))
 }
 
 /**
@@ -35,7 +49,7 @@ const started = new Map<string, Promise<SeriesAnswer>>()
 export function prefetchCharts(view: ViewState): void {
   if (view.panel !== 'charts' || view.selected.length === 0) return
   const runIds = view.selected.slice(0, MAX_CHARTED_RUNS)
-  const budget = seriesBudget(estimatedPanelWidth(view.metrics.length), runIds.length)
+  const budget = firstPaintBudget(estimatedPanelWidth(view.metrics.length), runIds.length)
   for (const key of view.metrics) {
     const request: SeriesRequest = { runIds, key, x: view.x, budget, smoothing: view.smoothing }
     const answer = fetchSeries(request)
