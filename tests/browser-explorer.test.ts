@@ -122,6 +122,24 @@ describe('the explorer in Chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('charts the filtered runs once typing pauses, not a series read per key', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/?experiments=${TRANSFORMER}`)
+    await waitFor(async () => (await chartPoints(page)) === 10 * 500, 'the first ten runs charted', 15_000)
+    const names = await rowNames(page)
+    const seriesReads: string[] = []
+    page.on('request', (r) => void (r.url().includes('/api/series') && seriesReads.push(r.url())))
+    // Five valid filters in quick succession, each leaving a different run out of the table.
+    for (const name of names.slice(0, 5)) {
+      await page.fill('[data-testid=filter-input]', `attributes.run_name != '${name}'`)
+      await waitFor(async () => !(await rowNames(page)).includes(name), `${name} filtered out`)
+    }
+    // One read per filter without the pause; a read may still slip in when a filter's rows come slowly.
+    expect(seriesReads.length).toBeLessThanOrEqual(2)
+    await waitFor(async () => (await chartPoints(page)) === 9 * 500, 'the last filter\'s nine runs charted')
+    expect(await page.textContent('[data-testid=chart-legend]')).not.toContain(names[4])
+    expect(errors).toEqual([])
+  })
+
   it('shows the stopping aid on the charts: the rule, the completed runs it compares with, runs to stop now', async () => {
     const { page, errors } = await openPage(browser, `${server.url}/?experiments=${TRANSFORMER}`)
     await waitFor(async () => (await chartPoints(page)) === 10 * 500, 'the charts', 15_000)

@@ -55,8 +55,12 @@ interface Drawn {
 const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
-/** A new set of charted runs is read once it has stayed the same this long. */
-const RUNS_SETTLE_MS = 150
+/**
+ * A new set of charted runs is read once it has stayed the same this long:
+ * longer than the pause between two keys of a filter being typed, so that
+ * the charts do not read and redraw while the next key's table is read.
+ */
+const RUNS_SETTLE_MS = 400
 /** The stopping aid is read again this often while runs train. */
 const SIGNALS_REFRESH_MS = 10_000
 /** Canvas markers cannot read CSS variables: the failed-run red of both themes. */
