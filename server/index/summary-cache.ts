@@ -10,7 +10,7 @@ type RunBase = Omit<RunSummary, 'metrics' | 'health'>
 
 /** Summaries read from DuckDB, to be completed from memory: see RunSummaryCache.prepare. */
 export interface PreparedSummaries {
-  /** The summaries, less the runs that changed since the read began; ends the watch for changes. */
+  /** The summaries, less the runs that changed since the read began; ends the watch for changes. Once: later calls answer the same. */
   finish(): RunSummary[]
 }
 
@@ -55,17 +55,19 @@ export class RunSummaryCache {
       this.watching.delete(changed)
       throw err
     }
+    let finished: RunSummary[] | undefined
     return {
       finish: () => {
+        if (finished) return finished
         this.watching.delete(changed)
-        return runIds.flatMap((id) => {
+        return (finished = runIds.flatMap((id) => {
           const base = this.base.get(id)
           if (!base || changed.has(id)) return []
           const metrics: Record<string, LatestMetric> = {}
           for (const [key, m] of this.index.latestMetrics(id)) metrics[key] = { value: toWire(m.value), step: m.step, timestamp: m.timestamp }
           const h = health.get(id)
           return [{ ...base, metrics, ...(h ? { health: h } : {}) }]
-        })
+        }))
       },
     }
   }
