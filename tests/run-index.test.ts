@@ -76,7 +76,7 @@ describe('DuckDB run index', () => {
 
   it('indexes what the initial scan sent as a live index would: later records win, a removal mid-scan holds', async () => {
     const idx = await index()
-    await idx.beginBulkLoad()
+    idx.beginBulkLoad()
     await idx.apply([run('a'), { type: 'params', runId: 'a', values: { lr: '0.1' } }, run('b'), metrics('a', 'loss', [[1, 2, 0], [2, 1, 1]])])
     await idx.apply([run('a', { status: 'FINISHED', endTime: 9 }), run('c'), metrics('c', 'loss', [[1, 5, 0]])])
     await idx.apply([{ type: 'run-removed', runId: 'b' }, run('d'), metrics('a', 'acc', [[3, 0.5, 2]])])
