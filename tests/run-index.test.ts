@@ -74,6 +74,25 @@ describe('DuckDB run index', () => {
     expect(idx.experimentOf('a')).toBeUndefined()
   })
 
+  it('indexes what the initial scan sent as a live index would: later records win, a removal mid-scan holds', async () => {
+    const idx = await index()
+    idx.beginBulkLoad()
+    await idx.apply([run('a'), { type: 'params', runId: 'a', values: { lr: '0.1' } }, run('b'), metrics('a', 'loss', [[1, 2, 0], [2, 1, 1]])])
+    await idx.apply([run('a', { status: 'FINISHED', endTime: 9 }), run('c'), metrics('c', 'loss', [[1, 5, 0]])])
+    await idx.apply([{ type: 'run-removed', runId: 'b' }, run('d'), metrics('a', 'acc', [[3, 0.5, 2]])])
+    await idx.apply([run('d', { status: 'FAILED' }), metrics('d', 'loss', [[1, 7, 0]])])
+    await idx.finishScan()
+    const summaries = (await idx.runSummaries()).sort((x, y) => x.runId.localeCompare(y.runId))
+    expect(summaries.map((r) => [r.runId, r.status])).toEqual([['a', 'FINISHED'], ['c', 'RUNNING'], ['d', 'FAILED']])
+    expect(summaries[0]).toMatchObject({ endTime: 9, params: { lr: '0.1' }, metrics: { loss: { value: 1, step: 1 }, acc: { value: 0.5, step: 2 } } })
+    expect((await idx.metricHistory('d', 'loss')).value).toEqual([7])
+    await idx.endBulkLoad()
+    // Series that appear after the scan are indexed as before.
+    await idx.apply([run('e'), metrics('e', 'loss', [[1, 3, 0]])])
+    expect((await idx.metricHistory('e', 'loss')).value).toEqual([3])
+    expect((await idx.runSummaries()).map((r) => r.runId).sort()).toEqual(['a', 'c', 'd', 'e'])
+  })
+
   it('keeps the overview blocks of live points, and drops a removed run\'s even while a flush is writing', async () => {
     const idx = await index()
     const blocksOf = async (runId: string) =>

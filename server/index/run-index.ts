@@ -108,9 +108,11 @@ export class RunIndex {
   private readonly coarsestBlock = new Map<number, number>()
   private blocksReady = true
   /**
-   * During the initial scan, params, tags and latest metric values stay in
-   * their stage tables until finishScan merges them at once (see
-   * MERGE_DEFERRED_SQL); `clustered` records that the merge also clustered them.
+   * During the initial scan, run records, params, tags and latest metric
+   * values stay in their stage tables until finishScan merges them at once
+   * (see MERGE_DEFERRED_SQL); `clustered` records that the merge also
+   * clustered the keyed ones. Nothing reads them before the ready line: the
+   * hub serves subscriptions only once the scan is indexed.
    */
   private deferKeyed = false
   private clustered = false
@@ -154,9 +156,10 @@ export class RunIndex {
   }
 
   /**
-   * The initial scan is in: its params, tags and latest metric values are
-   * merged into their tables, clustered by key. Until then queries do not see
-   * them; the server calls this before it counts as ready.
+   * The initial scan is in: its run records, params, tags and latest metric
+   * values are merged into their tables (the keyed ones clustered by key).
+   * Until then queries do not see them; the server calls this before it
+   * counts as ready.
    */
   async finishScan(): Promise<void> {
     if (!this.deferKeyed) return
@@ -339,7 +342,7 @@ export class RunIndex {
         a.appendVarchar(r.runId); a.appendVarchar(r.experimentId); a.appendVarchar(r.name); a.appendVarchar(r.status)
         appendMillis(a, r.startTime); appendMillis(a, r.endTime); a.appendVarchar(r.lifecycleStage)
         a.appendVarchar(r.userId); a.appendVarchar(r.artifactUri)
-      })
+      }, !this.deferKeyed)
       const appendKeyValue = (a: DuckDBAppender, [run, k, v]: [string, string, string]) => {
         a.appendVarchar(run); a.appendVarchar(k); a.appendVarchar(v); a.appendInteger(this.keyId(k))
       }

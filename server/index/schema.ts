@@ -86,16 +86,28 @@ export const CLUSTER_BY_KEY_SQL = (Object.keys(KEYED_TABLES) as (keyof typeof KE
   .join('')
 
 /** Tables whose rows the initial scan leaves in their `_stage` twin until it ends (see RunIndex.finishScan). */
-export const DEFERRED_TABLES = ['params', 'tags', 'latest_metrics'] as const
+export const DEFERRED_TABLES = ['runs', 'params', 'tags', 'latest_metrics'] as const
 
 /**
- * Ends the initial scan's deferral: each deferred table is rebuilt once, from
- * its rows and its stage's (a stage row replaces a table row of the same key,
- * a later stage row an earlier one: rowid is append order), clustered by key
- * as CLUSTER_BY_KEY_SQL does. One sort and one primary-key build per table
+ * `runs` is read by run_id only, so it is not clustered: its stage goes in
+ * with one INSERT OR REPLACE (a later stage row of a run replaces an earlier
+ * one: rowid is append order). Once per scan instead of once per scan batch
+ * (about 1 s of DuckDB CPU over 10,000 runs).
+ */
+const MERGE_DEFERRED_RUNS_SQL = `
+INSERT OR REPLACE INTO runs SELECT * EXCLUDE (r) FROM (SELECT *, rowid AS r FROM runs_stage)
+  QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY r DESC) = 1;
+DELETE FROM runs_stage;`
+
+/**
+ * Ends the initial scan's deferral: runs as MERGE_DEFERRED_RUNS_SQL says;
+ * each other deferred table is rebuilt once, from its rows and its stage's
+ * (a stage row replaces a table row of the same key, a later stage row an
+ * earlier one: rowid is append order), clustered by key as
+ * CLUSTER_BY_KEY_SQL does. One sort and one primary-key build per table
  * instead of an INSERT OR REPLACE and an index merge per scan batch.
  */
-export const MERGE_DEFERRED_SQL = DEFERRED_TABLES.map(
+export const MERGE_DEFERRED_SQL = MERGE_DEFERRED_RUNS_SQL + DEFERRED_TABLES.filter((t) => t !== 'runs').map(
   (t) => `${rebuildClustered(t, `
   SELECT * EXCLUDE (src, r) FROM (
     SELECT *, 0 AS src, rowid AS r FROM ${t}
