@@ -171,4 +171,12 @@ describe('DuckDB run index', () => {
     expect(Array.from(withNulls!)).toEqual(Array.from({ length: n }, (_, i) => (i % 3 === 0 || i > 4000 ? NaN : -i)))
     expect(Array.from(integers!)).toEqual(Array.from({ length: n }, (_, i) => i - 100))
   })
+
+  it('knows the step extent and point count of series from memory, points in any order', async () => {
+    const idx = await index()
+    await idx.apply([run('a'), run('b'), metrics('a', 'loss', [[1, 1, 5], [2, 2, -3], [3, NaN, 9]]), metrics('b', 'loss', [[1, 1, 2]])])
+    await idx.apply([metrics('a', 'loss', [[4, 1, 7]])])
+    expect(idx.stepExtent(idx.seriesOf(['a'], 'loss').series)).toEqual({ lo: -3, hi: 9, count: 4 })
+    expect(idx.stepExtent(idx.seriesOf(['a', 'b'], 'loss').series)).toEqual({ lo: -3, hi: 9, count: 5 })
+  })
 })

@@ -11,6 +11,8 @@ export interface LatestMetric {
   count: number
   /** The newest point's time, whatever its step (a resumed run may log lower steps again). */
   lastTimestamp: number
+  /** The smallest step (`step` is the largest): with it a chart knows a series' extent without a query. */
+  firstStep: number
 }
 
 /** Compares values with NaN above everything, as DuckDB orders them. */
@@ -30,7 +32,7 @@ export function foldPoints(
   for (let i = 0; i < value.length; i++) {
     const v = value[i]!
     if (!s) {
-      s = { value: v, step: step[i]!, timestamp: timestamp[i]!, min: NaN, max: NaN, count: 0, lastTimestamp: timestamp[i]! }
+      s = { value: v, step: step[i]!, timestamp: timestamp[i]!, min: NaN, max: NaN, count: 0, lastTimestamp: timestamp[i]!, firstStep: step[i]! }
     } else if (
       step[i]! > s.step ||
       (step[i] === s.step && (timestamp[i]! > s.timestamp || (timestamp[i] === s.timestamp && compareValue(v, s.value) > 0)))
@@ -44,6 +46,7 @@ export function foldPoints(
       if (!(s.max >= v)) s.max = v
     }
     if (timestamp[i]! > s.lastTimestamp) s.lastTimestamp = timestamp[i]!
+    if (step[i]! < s.firstStep) s.firstStep = step[i]!
     s.count++
   }
   return s

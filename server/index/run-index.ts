@@ -272,6 +272,24 @@ export class RunIndex {
     return this.runPoints.get(runId) ?? 0
   }
 
+  /**
+   * The smallest and largest step of these series and their points in all,
+   * from memory (points count once staged, a moment before DuckDB holds them).
+   */
+  stepExtent(seriesIds: number[]): { lo: number; hi: number; count: number } {
+    let lo = Infinity
+    let hi = -Infinity
+    let count = 0
+    for (const id of seriesIds) {
+      const l = this.latest.get(id)
+      if (!l) continue
+      lo = Math.min(lo, l.firstStep)
+      hi = Math.max(hi, l.step)
+      count += l.count
+    }
+    return { lo, hi, count }
+  }
+
   /** A run's latest metric values, as in latest_metrics, from memory: no query. */
   latestMetrics(runId: string): [key: string, latest: LatestMetric][] {
     const out: [string, LatestMetric][] = []

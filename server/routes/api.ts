@@ -9,6 +9,7 @@ import { runDetails } from '../query/run-details.ts'
 import { encodeCursor } from '../../protocol/index.ts'
 import { querySeries, type SeriesRequest } from '../query/series/query.ts'
 import { answerApiError, ApiError, maxResults, parseFilterParam, viewType } from './mlflow-api.ts'
+import { jsonText } from './json-text.ts'
 import type { StoreInfo } from '../artifacts.ts'
 import type { RunIndex } from '../index/run-index.ts'
 import { SignalSession } from '../signals/session.ts'
@@ -121,8 +122,12 @@ export function apiRoutes({ index, store, live }: ApiContext): Hono {
     // Positions taken before the query: a live subscription from this cursor may repeat a
     // point the query already holds (the chart's merge keeps one value per step), never miss one.
     const cursor = encodeCursor(index.positions(runIds, f.key))
+    const t0 = performance.now()
     const answer = await querySeries(index, { runIds, key: f.key, x, budget, ...(range ? { range: range as [number, number] } : {}), ...(smoothing ? { smoothing } : {}) })
-    return c.json({ ...answer, cursor })
+    const t1 = performance.now()
+    const json = Buffer.from(JSON.stringify({ ...answer, cursor }))
+    c.header('Server-Timing', `query;dur=${(t1 - t0).toFixed(1)}, json;dur=${(performance.now() - t1).toFixed(1)}`)
+    return jsonText(c, json)
   })
 
   // Early-stopping signals over a selection of runs, computed from scratch (docs/stopping-rules.md).

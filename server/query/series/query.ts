@@ -59,20 +59,23 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
 
   const rangeParams = req.range ? { x0: req.range[0], x1: req.range[1] } : {}
   const inRange = req.range ? 'WHERE x BETWEEN $x0 AND $x1' : ''
-  // On steps, the extent and the count come from the blocks: the coarsest for
-  // a whole series (exact at any size), the finest for a range (whole blocks
-  // count, so the finest comes closest).
-  const blocks = mode === 'step' && index.hasBlocks
-  const stats =
-    blocks
-      ? `${SELECTED} SELECT min(${req.range ? 'greatest(b.first_x, $x0)' : 'b.first_x'}), max(${req.range ? 'least(b.last_x, $x1)' : 'b.last_x'}), sum(b.n)::DOUBLE
-         FROM point_blocks b JOIN sel ON b.series_id = sel.series_id AND b.size = ${req.range ? '$finest' : 'sel.coarsest'}
-         ${req.range ? 'WHERE b.last_x >= $x0 AND b.first_x <= $x1' : ''}`
-      : `${base} SELECT min(x), max(x), count(*)::DOUBLE FROM pts ${inRange}`
+  // The extent and the count: of whole series on steps, from the index's memory; of a range on
+  // steps, from the finest blocks (whole blocks count, so the finest come closest); else from the points.
   // No point in range: min and max are NULL, read as NaN.
-  const statsParams = { ...params, ...rangeParams, ...(blocks && req.range ? { finest: BLOCK_SIZES[0] } : {}) }
-  const [[lo = NaN], [hi = NaN], [count = 0]] = (await index.numberColumns(stats, statsParams, 3)) as [Float64Array, Float64Array, Float64Array]
-  if (Number.isNaN(lo) || Number.isNaN(hi)) return empty
+  const blocks = mode === 'step' && index.hasBlocks
+  const { lo, hi, count } =
+    mode === 'step' && !req.range
+      ? index.stepExtent(series)
+      : await statsQuery(
+          index,
+          blocks
+            ? `${SELECTED} SELECT min(greatest(b.first_x, $x0)), max(least(b.last_x, $x1)), sum(b.n)::DOUBLE
+               FROM point_blocks b JOIN sel ON b.series_id = sel.series_id AND b.size = $finest
+               WHERE b.last_x >= $x0 AND b.first_x <= $x1`
+            : `${base} SELECT min(x), max(x), count(*)::DOUBLE FROM pts ${inRange}`,
+          { ...params, ...rangeParams, ...(blocks ? { finest: BLOCK_SIZES[0] } : {}) },
+        )
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return empty
   const [x0, x1] = req.range ?? [lo, hi]
   // Few points, or many runs sharing few x values: the exact union fits the budget.
   let exact = count <= budget
@@ -107,6 +110,11 @@ export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<
 }
 
 type Place = (runPosition: number, bucket: number, m: M4Bucket) => void
+
+async function statsQuery(index: RunIndex, sql: string, params: Record<string, unknown>): Promise<{ lo: number; hi: number; count: number }> {
+  const [[lo = NaN], [hi = NaN], [count = 0]] = (await index.numberColumns(sql, params, 3)) as [Float64Array, Float64Array, Float64Array]
+  return { lo, hi, count }
+}
 
 /**
  * M4 buckets from the overview blocks no wider than a bucket: each block's
