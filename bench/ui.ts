@@ -124,9 +124,13 @@ export async function benchBigChart(): Promise<{ renderMs: number; points: numbe
       const drawn = async (page: Page) => Number(await page.getAttribute('[data-testid=live-chart]', 'data-points'))
       for (let i = 0; i < 3; i++) {
         const page = await open(`${url}/?experiments=${exps}&metrics=metric_0&selected=${runIds.join(',')}`)
-        await chartPointsAbove(page, 0)
+        // The first count seen, in the frame it is set: the detail can follow within a few frames.
+        points = (await (await page.waitForFunction(
+          `(() => { const n = Number(document.querySelector('[data-testid=live-chart]')?.getAttribute('data-points') ?? 0); return n > 0 ? n : false })()`,
+          undefined,
+          { polling: 'raf', timeout: 30_000 },
+        )).jsonValue()) as number
         times.push(await paintedAt(page))
-        points = await drawn(page)
         await chartPointsAbove(page, points)
         detailTimes.push(await paintedAt(page))
         detailPoints = await drawn(page)
