@@ -155,7 +155,8 @@ describe('runwatch in Chromium', () => {
     await waitFor(async () => (await page.locator('[data-testid=wall-tile]').count()) >= 2, 'two running runs on the wall', 30_000)
     const step = async () => Number(((await page.locator('[data-testid=wall-step]').first().textContent()) ?? '').replace(/\D/g, '') || 0)
     const first = await waitFor(step, 'a step on the first tile')
-    await waitFor(async () => (await step()) > first + 10, 'the tile moving live', 10_000)
+    // Ten steps take the demo about two seconds; a machine starved by the other test files may take far longer.
+    await waitFor(async () => (await step()) > first + 10, 'the tile moving live', 30_000)
     expect(await page.isVisible('[data-testid=wall-banner]')).toBe(false)
     const overflow = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight)
     expect(overflow).toBeLessThanOrEqual(0)
