@@ -5,6 +5,7 @@
 import type { LatestMetric, RunHealth, RunSummary } from '../../protocol/index.ts'
 import { toWire } from '../../protocol/index.ts'
 import type { RunIndex } from './run-index.ts'
+import { RunKeyedCache } from './run-keyed-cache.ts'
 
 type RunBase = Omit<RunSummary, 'metrics' | 'health'>
 
@@ -15,17 +16,12 @@ export interface PreparedSummaries {
 }
 
 export class RunSummaryCache {
-  private readonly base = new Map<string, RunBase>()
-  /** One set per read in progress: the runs that changed meanwhile. */
-  private readonly watching = new Set<Set<string>>()
+  private readonly cache: RunKeyedCache<RunBase>
+  private readonly base: Map<string, RunBase>
 
   constructor(private readonly index: RunIndex) {
-    index.onRunsChanged((runIds) => {
-      for (const id of runIds) {
-        this.base.delete(id)
-        for (const changed of this.watching) changed.add(id)
-      }
-    })
+    this.cache = new RunKeyedCache(index)
+    this.base = this.cache.values
   }
 
   /** As index.runSummaries({ runIds, includeDeleted: true }), in no particular order. */
@@ -40,8 +36,7 @@ export class RunSummaryCache {
    * latest values from memory as they are then.
    */
   async prepare(runIds: string[]): Promise<PreparedSummaries> {
-    const changed = new Set<string>()
-    this.watching.add(changed)
+    const changed = this.cache.beginRead()
     let health: Map<string, RunHealth>
     try {
       const missing = runIds.filter((id) => !this.base.has(id))
@@ -52,14 +47,14 @@ export class RunSummaryCache {
       }
       health = await this.index.healthOf(runIds)
     } catch (err) {
-      this.watching.delete(changed)
+      this.cache.endRead(changed)
       throw err
     }
     let finished: RunSummary[] | undefined
     return {
       finish: () => {
         if (finished) return finished
-        this.watching.delete(changed)
+        this.cache.endRead(changed)
         return (finished = runIds.flatMap((id) => {
           const base = this.base.get(id)
           if (!base || changed.has(id)) return []

@@ -10,6 +10,7 @@ import type { RunIndex } from '../index/run-index.ts'
 import { toWire, type RunSummary } from '../../protocol/index.ts'
 import { metricJson, runJson } from './mlflow-shapes.ts'
 import type { Bytes } from './json-text.ts'
+import { RunKeyedCache } from '../index/run-keyed-cache.ts'
 
 interface RunText {
   /** runJson of the run without metrics. */
@@ -24,17 +25,12 @@ const DATA = '"data":{'
 const WARM_BATCH = 1000
 
 export class RunJsonCache {
-  private readonly texts = new Map<string, RunText>()
-  /** One set per build in progress: the runs that changed meanwhile, whose text it must not keep. */
-  private readonly building = new Set<Set<string>>()
+  private readonly cache: RunKeyedCache<RunText>
+  private readonly texts: Map<string, RunText>
 
   constructor(private readonly index: RunIndex) {
-    index.onRunsChanged((runIds) => {
-      for (const id of runIds) {
-        this.texts.delete(id)
-        for (const changed of this.building) changed.add(id)
-      }
-    })
+    this.cache = new RunKeyedCache(index)
+    this.texts = this.cache.values
     index.afterInitialScan(() => this.warm())
   }
 
@@ -67,9 +63,8 @@ export class RunJsonCache {
   }
 
   private async build(runIds: string[]): Promise<Map<string, RunText>> {
-    // Registered before the read starts: a change committed after the read's snapshot marks its runs here.
-    const changed = new Set<string>()
-    this.building.add(changed)
+    // The runs that change meanwhile: their text is not kept.
+    const changed = this.cache.beginRead()
     try {
       const out = new Map<string, RunText>()
       for (const run of await this.index.runSummaries({ runIds, includeDeleted: true })) {
@@ -80,7 +75,7 @@ export class RunJsonCache {
       }
       return out
     } finally {
-      this.building.delete(changed)
+      this.cache.endRead(changed)
     }
   }
 
