@@ -203,6 +203,9 @@ describe('the other read endpoints', () => {
     expect(all).toHaveLength(501)
     expect(all.map((m) => m.step)).toEqual([...Array.from({ length: 500 }, (_, i) => i), 999])
     expect(all.at(-1)).toEqual({ key: 'acc', value: 'NaN', timestamp: 1795674599999, step: 999 })
+    // The server's share of the answer's time, for telling it from transfer and parsing.
+    const timed = await fetch(`${server.url}/api/2.0/mlflow/metrics/get-history?run_id=${r.runId}&metric_key=acc`)
+    expect(timed.headers.get('server-timing')).toMatch(/^read;dur=\d+\.\d, json;dur=\d+\.\d$/)
   })
 
   it('metrics/get-history-bulk-interval keeps each run\'s first and last step within max_results', async () => {

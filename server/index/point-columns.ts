@@ -4,11 +4,10 @@
 // arrays, with no JS array or number boxing per point (20 million points at
 // start-up made per-point pushes and the garbage they left a large part of
 // the initial index).
-import { DOUBLE, DuckDBDataChunk, INTEGER, type DuckDBAppender, type DuckDBVector } from '@duckdb/node-api'
+import { DOUBLE, DuckDBDataChunk, INTEGER, type DuckDBAppender } from '@duckdb/node-api'
 import type { MetricBatch } from '../../ingest-watch/events.ts'
+import { CHUNK_ROWS, copyIntoVector } from './vector-arrays.ts'
 
-/** Rows per data chunk: DuckDB's vector size. */
-const CHUNK_ROWS = 2048
 
 export interface PointColumns {
   seriesId: Int32Array
@@ -56,24 +55,8 @@ export function appendPointColumns(a: DuckDBAppender, c: PointColumns): void {
     chunk.rowCount = to - from
     // setColumnValues only indexes its argument: a typed array view serves (the types ask for a number[]).
     for (let j = 0; j < columns.length; j++) {
-      if (!copyInto(chunk.getColumnVector(j), columns[j]!.subarray(from, to))) chunk.setColumnValues(j, columns[j]!.subarray(from, to) as unknown as number[])
+      if (!copyIntoVector(chunk.getColumnVector(j), columns[j]!.subarray(from, to))) chunk.setColumnValues(j, columns[j]!.subarray(from, to) as unknown as number[])
     }
     a.appendDataChunk(chunk)
   }
-}
-
-/**
- * Copies a column into a fresh vector of the chunk with one TypedArray.set,
- * instead of setColumnValues' setItem (and validity update) per value: the
- * vector keeps its items in a typed array of the same kind, which flush()
- * copies to DuckDB. That array is not part of the package's typed API (its
- * version is pinned): when it is not there as expected, false, and the
- * caller takes the public way.
- */
-function copyInto(vector: DuckDBVector, values: Float64Array | Int32Array): boolean {
-  const items = (vector as unknown as { items?: unknown }).items
-  if (!(items instanceof values.constructor) || (items as Float64Array | Int32Array).length !== values.length) return false
-  ;(items as Float64Array | Int32Array).set(values)
-  vector.flush()
-  return true
 }

@@ -9,6 +9,7 @@ import { foldPoints, type LatestMetric } from './latest-metric.ts'
 import { appendPointColumns, pointColumns } from './point-columns.ts'
 import { BLOCK_SIZES, BUILD_BLOCKS_SQL, COARSEST_BLOCKS_SQL, FINEST_BLOCK, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
 import { CLUSTER_BY_KEY_SQL, MERGE_DEFERRED_SQL, SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
+import { CHUNK_ROWS, copyFromVector } from './vector-arrays.ts'
 import { ParamNamer } from '../query/filter-sql.ts'
 import { healthPolicy, runHealthSql, type HealthPolicy, type HealthSettings } from '../signals/health.ts'
 
@@ -696,7 +697,7 @@ export class RunIndex {
         for (let j = 0; j < count; j++) {
           const vector = chunk.getColumnVector(j)
           const column = columns[j]!
-          if (!copyWholeVector(vector, column, rows)) for (let i = 0; i < rows; i++) column[i] = (vector.getItem(i) as number | null) ?? NaN
+          if (!copyFromVector(vector, column, rows)) for (let i = 0; i < rows; i++) column[i] = (vector.getItem(i) as number | null) ?? NaN
         }
         visit(columns, rows, offset, result.rowCount)
         offset += rows
@@ -855,31 +856,6 @@ export class RunIndex {
     return out
   }
 }
-
-/** Rows per data chunk: DuckDB's vector size. */
-const CHUNK_ROWS = 2048
-
-/**
- * Copies a DOUBLE or INTEGER vector without NULLs with one TypedArray.set:
- * the pinned @duckdb/node-api keeps such a vector's items in a typed array
- * and its validity mask as null when every item is valid (read per item, a
- * call and a mask test each: 1.4 million for one 100-run chart overview).
- * false, and nothing copied, for any other vector: read it item by item.
- */
-function copyWholeVector(vector: unknown, into: Float64Array, rows: number): boolean {
-  const { items, validity } = vector as { items?: unknown; validity?: { data?: unknown } }
-  if (!(items instanceof Float64Array || items instanceof Int32Array) || items.length < rows || !validity) return false
-  const mask = validity.data
-  if (mask !== null) {
-    // A mask may be there with every bit set; any word that is not all ones sends this vector item by item.
-    if (!(mask instanceof BigUint64Array)) return false
-    for (let w = 0; w < Math.ceil(rows / 64); w++) if (mask[w] !== ALL_VALID) return false
-  }
-  into.set(items.subarray(0, rows))
-  return true
-}
-
-const ALL_VALID = 0xffffffffffffffffn
 
 /** A series' identity: the same key as the live cursors' positions. */
 const seriesKey = positionKey

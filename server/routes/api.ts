@@ -9,7 +9,7 @@ import { runDetails } from '../query/run-details.ts'
 import { encodeCursor } from '../../protocol/index.ts'
 import { querySeries, type SeriesRequest } from '../query/series/query.ts'
 import { answerApiError, ApiError, maxResults, parseFilterParam, viewType } from './mlflow-api.ts'
-import { jsonText } from './json-text.ts'
+import { jsonText, serverTiming } from './json-text.ts'
 import type { StoreInfo } from '../artifacts.ts'
 import type { RunIndex } from '../index/run-index.ts'
 import { SignalSession } from '../signals/session.ts'
@@ -126,7 +126,7 @@ export function apiRoutes({ index, store, live }: ApiContext): Hono {
     const answer = await querySeries(index, { runIds, key: f.key, x, budget, ...(range ? { range: range as [number, number] } : {}), ...(smoothing ? { smoothing } : {}) })
     const t1 = performance.now()
     const json = Buffer.from(JSON.stringify({ ...answer, cursor }))
-    c.header('Server-Timing', `query;dur=${(t1 - t0).toFixed(1)}, json;dur=${(performance.now() - t1).toFixed(1)}`)
+    serverTiming(c, ['query', 'json'], [t0, t1, performance.now()])
     return jsonText(c, json)
   })
 

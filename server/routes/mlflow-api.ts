@@ -15,7 +15,7 @@ import { decodePageToken, encodePageToken, PageTokenError } from '../query/page-
 import { EXPERIMENT_ORDER_KEYS, searchExperiments, searchRuns, type ViewType } from '../query/search.ts'
 import { bulkInterval, metricHistoryPage } from '../query/history.ts'
 import { historyJson } from './history-json.ts'
-import { jsonObject, jsonText } from './json-text.ts'
+import { jsonObject, jsonText, serverTiming } from './json-text.ts'
 import { omitEmpty } from './mlflow-shapes.ts'
 import { RunJsonCache } from './run-json.ts'
 
@@ -206,7 +206,7 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
     })
     const t1 = performance.now()
     const runs = await runTexts.runs(page.ids)
-    c.header('Server-Timing', `search;dur=${(t1 - t0).toFixed(1)}, runs;dur=${(performance.now() - t1).toFixed(1)}`)
+    serverTiming(c, ['search', 'runs'], [t0, t1, performance.now()])
     return jsonText(
       c,
       jsonObject({
@@ -236,7 +236,7 @@ export function mlflowRoutes({ index, store }: MlflowApiContext): Hono {
     const page = await metricHistoryPage(index, runId, key, offset, limit)
     const t1 = performance.now()
     const json = historyJson(key, page, page.more ? encodePageToken(offset + page.count) : undefined)
-    c.header('Server-Timing', `read;dur=${(t1 - t0).toFixed(1)}, json;dur=${(performance.now() - t1).toFixed(1)}`)
+    serverTiming(c, ['read', 'json'], [t0, t1, performance.now()])
     return jsonText(c, json)
   })
 
