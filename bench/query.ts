@@ -1,6 +1,7 @@
 // Query latency over HTTP against a real runwatch process: MLflow's
 // runs/search and get-history, and the series query.
 import type { ChildProcess } from 'node:child_process'
+import { decodeSeriesFrame, SERIES_FRAME_TYPE, type SeriesFrame } from '../protocol/index.ts'
 import { generateFileStore, type StoreShape } from './generate-store.ts'
 import { spawnRunwatch } from './runwatch-process.ts'
 
@@ -15,13 +16,14 @@ async function serve(shape: StoreShape): Promise<{ url: string; child: ChildProc
   return served
 }
 
-async function timeRequests(n: number, request: () => Promise<Response>): Promise<{ p50: number; p99: number; sample: unknown }> {
+/** Each request timed until its body is read: parsed as JSON, or by `read`. */
+async function timeRequests(n: number, request: () => Promise<Response>, read: (res: Response) => Promise<unknown> = (res) => res.json()): Promise<{ p50: number; p99: number; sample: unknown }> {
   const times: number[] = []
   let sample: unknown
   for (let i = 0; i < n; i++) {
     const started = performance.now()
     const res = await request()
-    sample = await res.json()
+    sample = res.ok ? await read(res) : await res.json()
     times.push(performance.now() - started)
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(sample)}`)
   }
@@ -61,8 +63,16 @@ export async function benchSeries() {
     const experiments = ((await (await fetch(`${url}/api/experiments`)).json()) as { experiments: { experimentId: string }[] }).experiments.map((e) => e.experimentId)
     const page = (await (await post(`${url}/api/runs/query`, { experimentIds: experiments, limit: 100 })).json()) as { runIds: string[] }
     const history = await timeRequests(10, () => fetch(`${url}/api/2.0/mlflow/metrics/get-history?run_id=${page.runIds[0]}&metric_key=metric_0`))
-    const series = await timeRequests(20, () => post(`${url}/api/series`, { runIds: page.runIds, key: 'metric_0', budget: 4000 }))
-    return { history, historyPoints: (history.sample as { metrics: unknown[] }).metrics.length, series, runs: page.runIds.length }
+    const seriesRequest = { runIds: page.runIds, key: 'metric_0', budget: 4000 }
+    // As the browser app asks for it (a binary frame, decoded), and as JSON.
+    const series = await timeRequests(
+      20,
+      () => fetch(`${url}/api/series`, { method: 'POST', body: JSON.stringify(seriesRequest), headers: { 'content-type': 'application/json', accept: SERIES_FRAME_TYPE } }),
+      async (res) => decodeSeriesFrame(await res.arrayBuffer()),
+    )
+    const seriesJson = await timeRequests(20, () => post(`${url}/api/series`, seriesRequest))
+    const frame = series.sample as SeriesFrame
+    return { history, historyPoints: (history.sample as { metrics: unknown[] }).metrics.length, series, seriesJson, runs: frame.runs.length, gridPoints: frame.grid.length }
   } finally {
     child.kill('SIGTERM')
   }

@@ -1,6 +1,7 @@
 // The one vocabulary shared by server and client: REST payloads and the
-// JSON frames on /ws. Types only, plus the two helpers that define how
-// non-finite numbers travel (JSON has no NaN or Infinity).
+// JSON frames on /ws. Types, plus the helpers that define how values travel:
+// non-finite numbers in JSON (which has no NaN or Infinity), live cursors,
+// one value per step, and the series query's binary frames.
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED'
 export type LifecycleStage = 'active' | 'deleted'
@@ -345,3 +346,98 @@ export function lastPerStep(steps: ArrayLike<number>, values: ArrayLike<number>)
   return out
 }
 
+
+// ---- series frames ---------------------------------------------------------------
+
+/**
+ * The series query's answer in binary, for runwatch's own client (asked for
+ * with `Accept: application/vnd.runwatch.series`; JSON otherwise). 100 runs
+ * × 4,000 grid points are 400,000 numbers: as JSON, 2.2 MB that the server
+ * spends ~18 ms writing and the browser ~15 ms parsing; as doubles, one copy
+ * each way, and the client keeps them as typed arrays.
+ *
+ * Layout: a little-endian uint32, the byte length of a JSON header
+ * (SeriesFrameHeader); the header; zero bytes up to a multiple of 8; then
+ * float64 columns of `length` values each: the grid, every run's y in the
+ * header's order, and every run's raw when `raw` is true. An empty slot is
+ * NaN; a logged NaN is NaN too, and its slot is listed in `nanAt`.
+ */
+export const SERIES_FRAME_TYPE = 'application/vnd.runwatch.series'
+
+export interface SeriesFrameHeader {
+  key: string
+  x: string
+  exact: boolean
+  cursor: string
+  length: number
+  raw: boolean
+  runs: { runId: string; nanAt?: number[]; rawNanAt?: number[] }[]
+}
+
+export interface SeriesFrameRun {
+  runId: string
+  /** NaN: no value in this slot, unless the slot is in nanAt. */
+  y: Float64Array
+  raw?: Float64Array
+  /** Slots of y that hold a logged NaN. */
+  nanAt?: number[]
+  rawNanAt?: number[]
+}
+
+export interface SeriesFrame {
+  key: string
+  x: string
+  exact: boolean
+  cursor: string
+  grid: Float64Array
+  runs: SeriesFrameRun[]
+}
+
+const FRAME_ALIGN = 8
+
+export function encodeSeriesFrame(header: SeriesFrameHeader, grid: ArrayLike<number>, columns: ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
+  const text = new TextEncoder().encode(JSON.stringify(header))
+  const start = Math.ceil((4 + text.length) / FRAME_ALIGN) * FRAME_ALIGN
+  const out = new Uint8Array(start + (1 + columns.length) * header.length * 8)
+  new DataView(out.buffer).setUint32(0, text.length, true)
+  out.set(text, 4)
+  const values = new Float64Array(out.buffer, start)
+  values.set(grid, 0)
+  columns.forEach((column, i) => values.set(column, (i + 1) * header.length))
+  return out
+}
+
+/** Throws on a frame that does not hold what its header says. */
+export function decodeSeriesFrame(buffer: ArrayBuffer): SeriesFrame {
+  const length = new DataView(buffer).getUint32(0, true)
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, length))) as SeriesFrameHeader
+  const start = Math.ceil((4 + length) / FRAME_ALIGN) * FRAME_ALIGN
+  const n = header.length
+  const columns = (1 + header.runs.length * (header.raw ? 2 : 1))
+  if (buffer.byteLength !== start + columns * n * 8) throw new Error(`series frame of ${buffer.byteLength} bytes, expected ${start + columns * n * 8}`)
+  const column = (i: number) => new Float64Array(buffer, start + i * n * 8, n)
+  const runs = header.runs.map((r, i): SeriesFrameRun => ({
+    runId: r.runId,
+    y: column(1 + i),
+    ...(header.raw ? { raw: column(1 + header.runs.length + i) } : {}),
+    ...(r.nanAt ? { nanAt: r.nanAt } : {}),
+    ...(r.rawNanAt ? { rawNanAt: r.rawNanAt } : {}),
+  }))
+  return { key: header.key, x: header.x, exact: header.exact, cursor: header.cursor, grid: column(0), runs }
+}
+
+/** A frame's column as points: the slots holding a value (a logged NaN included), in grid order. */
+export function frameSeriesData(grid: Float64Array, values: Float64Array, nanAt: number[] | undefined): SeriesData {
+  const out: SeriesData = { step: [], value: [] }
+  let nextNan = 0
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    if (v !== v) {
+      if (nanAt?.[nextNan] !== i) continue
+      nextNan++
+    }
+    out.step.push(grid[i]!)
+    out.value.push(v)
+  }
+  return out
+}

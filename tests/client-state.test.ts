@@ -51,10 +51,18 @@ describe('a chart curve continued live', () => {
     const values = Array.from({ length: 300 }, (_, i) => Math.sin(i / 7) + i / 100)
     const full = emaDebiased(values, 0.8)
     // The server answered the first 200 points, smoothed; the rest arrive live.
-    const grid = Array.from({ length: 200 }, (_, i) => i)
-    const curve = LiveCurve.fromAnswer(grid, Array.from(full.slice(0, 200)), values.slice(0, 200), 0.8, 200)
+    const grid = Float64Array.from({ length: 200 }, (_, i) => i)
+    const curve = LiveCurve.fromAnswer(grid, { runId: 'r', y: full.slice(0, 200), raw: Float64Array.from(values.slice(0, 200)) }, 0.8, 200)
     for (let i = 200; i < 300; i++) expect(curve.append(i, values[i]!)).toBe('append')
     curve.points.slice(200).forEach((p, k) => expect(p.y).toBeCloseTo(full[200 + k]!, 12))
+  })
+
+  it('takes from a series frame the slots with a value: a logged NaN is a point, an empty slot is not', () => {
+    const grid = Float64Array.from([0, 1, 2, 3])
+    const curve = LiveCurve.fromAnswer(grid, { runId: 'r', y: Float64Array.from([1, NaN, NaN, 4]), nanAt: [2], raw: Float64Array.from([1.5, NaN, NaN, 3]), rawNanAt: [2] }, 0.5, 4)
+    expect(curve.points.map((p) => [p.x, p.y, p.raw])).toEqual([[0, 1, 1.5], [2, NaN, NaN], [3, 4, 3]])
+    const unsmoothed = LiveCurve.fromAnswer(grid, { runId: 'r', y: Float64Array.from([NaN, 2, -Infinity, NaN]) }, 0, 3)
+    expect(unsmoothed.points.map((p) => [p.x, p.y, p.raw])).toEqual([[1, 2, 2], [2, -Infinity, -Infinity]])
   })
 
   it('replaces a repeated step (redoing its smoothing), drops an older one, and finds the best value', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
-import { fromWire } from '../protocol/index.ts'
+import { decodeSeriesFrame, fromWire, SERIES_FRAME_TYPE, toWire } from '../protocol/index.ts'
 import { bucketOf, bucketSlots, m4, M4Cells, m4Grid } from '../server/query/series/m4.ts'
 import { emaDebiased, movingAverage } from '../server/query/series/smoothing.ts'
 import { tempDir } from './helpers/fixtures.ts'
@@ -90,6 +90,10 @@ describe('series query over a real index', () => {
       })
       w.logMetric(id, 'loss', points)
       w.logMetric(id, 'short', [{ timestamp: 1, value: 1, step: 0 }, { timestamp: 2, value: 2, step: 5 }, { timestamp: 3, value: 3, step: 5 }])
+      // Only run 0 logs it: run 1's row is empty.
+      if (r === 0) {
+        w.logMetric(id, 'odd', [NaN, Infinity, -Infinity, 2.5, -0, 1e-300].map((value, step) => ({ timestamp: 10 + step, value, step: step * 3 })))
+      }
       return id
     })
     server = await serveStore({ kind: 'file', path: `${dir.path}/mlruns` })
@@ -129,6 +133,44 @@ describe('series query over a real index', () => {
     expect(res.body.grid).toEqual([1, 2, 3])
     const rel = await server.post('/api/series', { runIds: [runs[0]], key: 'short', x: 'relative' })
     expect(rel.body.grid).toEqual([0, 1, 2])
+  })
+
+  it('answers a binary frame, when asked for one, holding exactly what the JSON answer holds', async () => {
+    const requests = [
+      { runIds: runs, key: 'odd' },
+      { runIds: runs, key: 'loss', budget: 400 },
+      { runIds: runs, key: 'odd', budget: 4 },
+      { runIds: [runs[0], 'no-such-run'], key: 'loss', range: [100, 199], smoothing: { kind: 'ema', weight: 0.9 } },
+      { runIds: runs, key: 'odd', smoothing: { kind: 'sma', window: 2 } },
+      { runIds: runs, key: 'never-logged' },
+    ]
+    for (const request of requests) {
+      const json = (await server.post('/api/series', request)).body
+      const res = await fetch(`${server.url}/api/series`, { method: 'POST', body: JSON.stringify(request), headers: { accept: SERIES_FRAME_TYPE } })
+      expect(res.headers.get('content-type')).toBe(SERIES_FRAME_TYPE)
+      const frame = decodeSeriesFrame(await res.arrayBuffer())
+      expect({ key: frame.key, x: frame.x, exact: frame.exact, cursor: frame.cursor }).toEqual({ key: json.key, x: json.x, exact: json.exact, cursor: json.cursor })
+      expect(Array.from(frame.grid)).toEqual(json.grid)
+      // Back to what JSON spells: an empty slot is null, a logged NaN 'NaN', ±Infinity as strings, -0 as 0.
+      const spelled = (values: Float64Array, nanAt: number[] | undefined) =>
+        Array.from(values, (v, i) => (Number.isNaN(v) && !nanAt?.includes(i) ? null : v === 0 ? 0 : toWire(v)))
+      expect(frame.runs.map((r) => r.runId)).toEqual(json.runs.map((r: { runId: string }) => r.runId))
+      frame.runs.forEach((r, i) => {
+        expect(spelled(r.y, r.nanAt)).toEqual(json.runs[i].y)
+        if (json.runs[i].raw) expect(spelled(r.raw!, r.rawNanAt)).toEqual(json.runs[i].raw)
+        else expect(r.raw).toBeUndefined()
+      })
+    }
+    // The special values came through, once each.
+    const odd = await fetch(`${server.url}/api/series`, { method: 'POST', body: JSON.stringify(requests[0]), headers: { accept: SERIES_FRAME_TYPE } })
+    const frame = decodeSeriesFrame(await odd.arrayBuffer())
+    expect(frame.runs[0]!.nanAt).toEqual([0])
+    expect(Array.from(frame.runs[0]!.y)).toEqual([NaN, Infinity, -Infinity, 2.5, -0, 1e-300])
+    expect(frame.runs[1]!.y.every(Number.isNaN)).toBe(true)
+    // A refused request is still answered in JSON, with its message.
+    const bad = await fetch(`${server.url}/api/series`, { method: 'POST', body: JSON.stringify({ runIds: runs }), headers: { accept: SERIES_FRAME_TYPE } })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/key/)
   })
 
   it('refuses bad requests', async () => {

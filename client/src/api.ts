@@ -1,4 +1,4 @@
-import type { ExperimentSummary, RunDetails, RunKeys, SignalRule, WireNumber } from '../../protocol/index.ts'
+import { decodeSeriesFrame, SERIES_FRAME_TYPE, type ExperimentSummary, type RunDetails, type RunKeys, type SeriesFrame, type SignalRule, type WireNumber } from '../../protocol/index.ts'
 import type { RunsPage, RunsQuery } from './state/run-pages.ts'
 import type { XMode } from './state/view-state.ts'
 
@@ -48,13 +48,8 @@ export function fetchRunDetails(runId: string): Promise<RunDetails> {
   return getJson<RunDetails>(`/api/run?runId=${encodeURIComponent(runId)}`)
 }
 
-export interface SeriesAnswer {
-  key: string
-  exact: boolean
-  grid: number[]
-  runs: { runId: string; y: (WireNumber | null)[]; raw?: (WireNumber | null)[] }[]
-  cursor: string
-}
+/** The series query's answer, read from its binary frame (protocol: SERIES_FRAME_TYPE). */
+export type SeriesAnswer = SeriesFrame
 
 export interface SeriesRequest {
   runIds: string[]
@@ -66,9 +61,12 @@ export interface SeriesRequest {
   smoothing?: number
 }
 
-export function fetchSeries(request: SeriesRequest): Promise<SeriesAnswer> {
+export async function fetchSeries(request: SeriesRequest): Promise<SeriesAnswer> {
   const { smoothing, ...rest } = request
-  return postJson<SeriesAnswer>('/api/series', { ...rest, ...(smoothing ? { smoothing: { kind: 'ema', weight: smoothing } } : {}) })
+  const body = JSON.stringify({ ...rest, ...(smoothing ? { smoothing: { kind: 'ema', weight: smoothing } } : {}) })
+  const res = await fetch('/api/series', { method: 'POST', headers: { 'content-type': 'application/json', accept: SERIES_FRAME_TYPE }, body })
+  if (!res.ok || res.headers.get('content-type') !== SERIES_FRAME_TYPE) return answer<never>(res, '/api/series')
+  return decodeSeriesFrame(await res.arrayBuffer())
 }
 
 export interface ArtifactFile {

@@ -6,10 +6,11 @@ import { parseColumns, runColumns } from '../query/run-columns.ts'
 import { searchRuns } from '../query/search.ts'
 import { runKeys } from '../query/keys.ts'
 import { runDetails } from '../query/run-details.ts'
-import { encodeCursor } from '../../protocol/index.ts'
+import { encodeCursor, SERIES_FRAME_TYPE } from '../../protocol/index.ts'
 import { querySeries, type SeriesRequest } from '../query/series/query.ts'
 import { answerApiError, ApiError, maxResults, parseFilterParam, viewType } from './mlflow-api.ts'
 import { jsonText, serverTiming } from './json-text.ts'
+import { seriesFrame } from './series-frame.ts'
 import type { StoreInfo } from '../artifacts.ts'
 import type { RunIndex } from '../index/run-index.ts'
 import { SignalSession } from '../signals/session.ts'
@@ -125,6 +126,11 @@ export function apiRoutes({ index, store, live }: ApiContext): Hono {
     const t0 = performance.now()
     const answer = await querySeries(index, { runIds, key: f.key, x, budget, ...(range ? { range: range as [number, number] } : {}), ...(smoothing ? { smoothing } : {}) })
     const t1 = performance.now()
+    if (c.req.header('accept')?.includes(SERIES_FRAME_TYPE)) {
+      const frame = seriesFrame(answer, cursor)
+      serverTiming(c, ['query', 'frame'], [t0, t1, performance.now()])
+      return c.body(frame, 200, { 'Content-Type': SERIES_FRAME_TYPE })
+    }
     const json = Buffer.from(JSON.stringify({ ...answer, cursor }))
     serverTiming(c, ['query', 'json'], [t0, t1, performance.now()])
     return jsonText(c, json)

@@ -166,7 +166,7 @@ export function ChartPanel(props: ChartPanelProps) {
 
   const curvesFrom = (answer: SeriesAnswer) => {
     const positions = decodeCursor(answer.cursor) ?? new Map<string, number>()
-    return new Map(answer.runs.map((r) => [r.runId, LiveCurve.fromAnswer(answer.grid, r.y, r.raw, props.smoothing, positions.get(positionKey(r.runId, props.metricKey)) ?? 0)]))
+    return new Map(answer.runs.map((r) => [r.runId, LiveCurve.fromAnswer(answer.grid, r, props.smoothing, positions.get(positionKey(r.runId, props.metricKey)) ?? 0)]))
   }
 
   const load = async () => {

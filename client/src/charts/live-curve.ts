@@ -1,7 +1,7 @@
 // One run's curve in a chart panel: loaded from the series query (exact or
 // min/max buckets, smoothed on the server at full resolution), then continued
 // point by point from the live socket. Pure: the panel draws what it returns.
-import { fromWire, type WireNumber } from '../../../protocol/index.ts'
+import type { SeriesFrameRun } from '../../../protocol/index.ts'
 
 export interface CurvePoint {
   x: number
@@ -29,16 +29,18 @@ export class LiveCurve {
   constructor(readonly weight: number) {}
 
   /** The curve as the series query answered it; `loggedPoints` is the run's point count behind it. */
-  static fromAnswer(grid: number[], y: (WireNumber | null)[], raw: (WireNumber | null)[] | undefined, weight: number, loggedPoints: number): LiveCurve {
+  static fromAnswer(grid: Float64Array, run: SeriesFrameRun, weight: number, loggedPoints: number): LiveCurve {
     const curve = new LiveCurve(weight)
+    const nan = new Set(run.nanAt)
+    const rawNan = new Set(run.rawNanAt)
     let lastSmoothed: number | undefined
-    for (let i = 0; i < grid.length; i++) {
-      const v = y[i]
-      if (v === null || v === undefined) continue
-      const drawn = fromWire(v)
-      const r = raw?.[i]
-      curve.points.push({ x: grid[i]!, y: drawn, raw: r === null || r === undefined ? drawn : fromWire(r) })
-      if (Number.isFinite(drawn)) lastSmoothed = drawn
+    for (let slot = 0; slot < grid.length; slot++) {
+      const y = run.y[slot]!
+      if (y !== y && !nan.has(slot)) continue
+      // Without smoothing there is no raw column: the raw value is the drawn one.
+      const r = run.raw?.[slot]
+      curve.points.push({ x: grid[slot]!, y, raw: r === undefined || (r !== r && !rawNan.has(slot)) ? y : r })
+      if (Number.isFinite(y)) lastSmoothed = y
     }
     if (weight > 0 && lastSmoothed !== undefined) {
       const n = Math.max(1, loggedPoints)

@@ -2,7 +2,7 @@
 // sparkline), parent and children, dataset inputs, and its artifacts. Live:
 // it is read again when the run changes.
 import { For, Show, createEffect, createMemo, createResource, createSignal, onCleanup } from 'solid-js'
-import { fromWire, type RunDetails } from '../../../protocol/index.ts'
+import { frameSeriesData, type RunDetails } from '../../../protocol/index.ts'
 import { fetchRunDetails, fetchSeries } from '../api.ts'
 import { colorFor } from '../colors.ts'
 import { Sparkline } from '../components/Sparkline.tsx'
@@ -20,13 +20,8 @@ function MetricSpark(props: { runId: string; metricKey: string; version: number 
     () => [props.runId, props.metricKey, props.version] as const,
     async ([runId, key]): Promise<SeriesData> => {
       const answer = await fetchSeries({ runIds: [runId], key, x: 'step', budget: SPARK_POINTS })
-      const out: SeriesData = { step: [], value: [] }
-      answer.runs[0]?.y.forEach((v, i) => {
-        if (v === null) return
-        out.step.push(answer.grid[i]!)
-        out.value.push(fromWire(v))
-      })
-      return out
+      const run = answer.runs[0]
+      return run ? frameSeriesData(answer.grid, run.y, run.nanAt) : { step: [], value: [] }
     },
   )
   return <Sparkline data={() => data.latest} version={data.latest ? data.latest.step.length + props.version : 0} color={colorFor(props.runId)} />

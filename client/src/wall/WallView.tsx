@@ -4,7 +4,7 @@
 // turns every N seconds to the next experiment (or metric) of the URL's list.
 import { For, Show, createEffect, createMemo, createResource, createSignal, on, onCleanup } from 'solid-js'
 import { createStore, produce } from 'solid-js/store'
-import { fromWire, toWire, type RunSummary, type ServerMessage } from '../../../protocol/index.ts'
+import { frameSeriesData, fromWire, toWire, type RunSummary, type ServerMessage } from '../../../protocol/index.ts'
 import { fetchRunsPage, fetchSeries, liveSocketUrl } from '../api.ts'
 import { columnId } from '../columns.ts'
 import { colorFor } from '../colors.ts'
@@ -130,15 +130,7 @@ export function WallView() {
       ).catch(() => undefined)
       if (!best || best.runIds.length === 0) return []
       const answer = await fetchSeries({ runIds: best.runIds, key: metric, x: 'step', budget: REFERENCE_POINTS })
-      return answer.runs.map((r) => {
-        const out: SeriesData = { step: [], value: [] }
-        r.y.forEach((v, i) => {
-          if (v === null) return
-          out.step.push(answer.grid[i]!)
-          out.value.push(fromWire(v))
-        })
-        return out
-      })
+      return answer.runs.map((r) => frameSeriesData(answer.grid, r.y, r.nanAt))
     },
   )
   const referenceCurves = () => references.latest ?? []

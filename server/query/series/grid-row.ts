@@ -3,8 +3,9 @@
 // young-generation collection while the answer was built (a quarter of a
 // series query). Here they are an array of doubles only, which V8 keeps
 // unboxed, with NaN for an empty slot: JSON.stringify writes NaN as null, so
-// the array is the answer as it stands. Non-finite values, which the wire
-// spells as strings, are kept aside and make the row write a copy.
+// the array is the answer as it stands, and a binary frame copies it whole.
+// Non-finite values, which JSON spells as strings, are kept aside and make
+// either form write a copy.
 import { toWire, type WireNumber } from '../../../protocol/index.ts'
 
 export class GridRow {
@@ -34,5 +35,17 @@ export class GridRow {
     const out: (WireNumber | null)[] = this.values.map((v) => (Number.isNaN(v) ? null : v))
     for (const [slot, v] of this.nonFinite) out[slot] = v
     return out
+  }
+
+  /** The row as a series frame carries it (protocol: encodeSeriesFrame): ±Infinity in place, logged NaNs listed. */
+  toFrame(): { values: ArrayLike<number>; nanAt?: number[] } {
+    if (!this.nonFinite?.size) return { values: this.values }
+    const values = this.values.slice()
+    const nanAt: number[] = []
+    for (const [slot, v] of this.nonFinite) {
+      if (v === 'NaN') nanAt.push(slot)
+      else values[slot] = v === 'Infinity' ? Infinity : -Infinity
+    }
+    return nanAt.length ? { values, nanAt: nanAt.sort((a, b) => a - b) } : { values }
   }
 }
