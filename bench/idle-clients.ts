@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
-import { spawnRunwatch } from './runwatch-process.ts'
+import { spawnRunwatch, stopRunwatch } from './runwatch-process.ts'
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
 
@@ -33,7 +33,7 @@ export async function benchIdleClients(clients: number): Promise<{ before: numbe
     return { before, after: rssMb(child.pid!) }
   } finally {
     for (const ws of sockets) ws.terminate()
-    child.kill('SIGTERM')
+    await stopRunwatch(child)
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -2,7 +2,7 @@
 // start to its ready line, and its peak memory.
 import { readFileSync } from 'node:fs'
 import { generateFileStore, generateSqliteStore, type StoreShape } from './generate-store.ts'
-import { spawnRunwatch } from './runwatch-process.ts'
+import { spawnRunwatch, stopRunwatch } from './runwatch-process.ts'
 
 export interface IngestResult {
   seconds: number
@@ -21,6 +21,6 @@ export async function benchIngest(shape: StoreShape, kind: 'file' | 'sqlite' = '
   // VmHWM is the peak resident set of the process so far.
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
   const status = (await (await fetch(`${url}/api/status`)).json()) as { runs: number; points: number }
-  child.kill('SIGTERM')
+  await stopRunwatch(child)
   return { seconds, peakRssMb: Number(hwm?.[1] ?? 0) / 1024, runs: status.runs, points: status.points }
 }

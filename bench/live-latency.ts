@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
-import { spawnRunwatch } from './runwatch-process.ts'
+import { spawnRunwatch, stopRunwatch } from './runwatch-process.ts'
 
 export interface LatencyOptions {
   runs: number
@@ -78,7 +78,7 @@ export async function benchLiveLatency(o: LatencyOptions): Promise<LatencyResult
     const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
     return { p50: pick(0.5), p99: pick(0.99), max: latencies.at(-1) ?? NaN, sent: total, received: latencies.length, expected }
   } finally {
-    child.kill('SIGTERM')
+    await stopRunwatch(child)
     rmSync(dir, { recursive: true, force: true })
   }
 }

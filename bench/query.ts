@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { decodeSeriesFrame, SERIES_FRAME_TYPE, type SeriesFrame } from '../protocol/index.ts'
 import { generateFileStore, type StoreShape } from './generate-store.ts'
-import { spawnRunwatch } from './runwatch-process.ts'
+import { spawnRunwatch, stopRunwatch } from './runwatch-process.ts'
 
 async function serve(shape: StoreShape): Promise<{ url: string; child: ChildProcess }> {
   const { root, generatedSeconds } = generateFileStore(shape)
@@ -53,7 +53,7 @@ export async function benchSearch(shape: StoreShape) {
       allCount: (all.sample as { runs?: unknown[] }).runs?.length ?? 0,
     }
   } finally {
-    child.kill('SIGTERM')
+    await stopRunwatch(child)
   }
 }
 
@@ -74,6 +74,6 @@ export async function benchSeries() {
     const frame = series.sample as SeriesFrame
     return { history, historyPoints: (history.sample as { metrics: unknown[] }).metrics.length, series, seriesJson, runs: frame.runs.length, gridPoints: frame.grid.length }
   } finally {
-    child.kill('SIGTERM')
+    await stopRunwatch(child)
   }
 }

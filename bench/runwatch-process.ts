@@ -18,3 +18,17 @@ export async function spawnRunwatch(store: string, options: { stderr?: 'inherit'
   })
   return { url, child }
 }
+
+/**
+ * Stops it and waits until it has exited: an index of millions of points
+ * takes seconds of CPU to tear down, which would otherwise overlap the
+ * next benchmark's measurements.
+ */
+export async function stopRunwatch(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  await exited
+  clearTimeout(killer)
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
 import { tempDir } from '../tests/helpers/fixtures.ts'
-import { spawnRunwatch } from './runwatch-process.ts'
+import { spawnRunwatch, stopRunwatch } from './runwatch-process.ts'
 
 export interface SustainedResult {
   rssMb: number[]
@@ -91,7 +91,7 @@ export async function benchSustained(o = { runs: 100, pointsPerSecond: 100_000, 
     const pick = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN
     return { rssMb: rss, heapMb: heap, indexMb, queuedKb: queued, received: last.received, expected, p50: pick(0.5), p99: pick(0.99) }
   } finally {
-    child.kill('SIGTERM')
+    await stopRunwatch(child)
     dir.remove()
   }
 }
