@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
 import { decodeSeriesFrame, fromWire, SERIES_FRAME_TYPE, toWire } from '../protocol/index.ts'
 import { bucketOf, bucketSlots, m4, M4Cells, m4Grid } from '../server/query/series/m4.ts'
+import { effectiveBudget, MAX_ANSWER_VALUES } from '../server/query/series/query.ts'
 import { emaDebiased, movingAverage } from '../server/query/series/smoothing.ts'
 import { tempDir } from './helpers/fixtures.ts'
 import { serveStore } from './helpers/in-process-server.ts'
@@ -31,6 +32,16 @@ describe('smoothing', () => {
 
   it('computes a trailing moving average', () => {
     expect([...movingAverage([1, 2, 3, 4], 2)]).toEqual([1, 1.5, 2.5, 3.5])
+  })
+})
+
+describe('series budget', () => {
+  it('lowers a budget whose answer would exceed the values one answer may hold', () => {
+    expect(effectiveBudget(undefined, 3)).toBe(1000)
+    expect(effectiveBudget(100_000, 1)).toBe(100_000)
+    expect(effectiveBudget(100_000, 100)).toBe(MAX_ANSWER_VALUES / 100)
+    expect(effectiveBudget(100_000, 100) * 100).toBeLessThanOrEqual(MAX_ANSWER_VALUES)
+    expect(effectiveBudget(1, 1)).toBe(4)
   })
 })
 

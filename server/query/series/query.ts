@@ -44,9 +44,21 @@ const X_EXPR: Record<XMode, string> = {
   relative: 'p.timestamp - min(p.timestamp) OVER (PARTITION BY p.series_id)',
 }
 
+/**
+ * At most this many values in one answer (runs × grid points): 100 runs ×
+ * 100,000 exact steps would gather 10 million rows and answer 80 MB, holding
+ * gigabytes while others wait. A budget above its share is lowered to it.
+ */
+export const MAX_ANSWER_VALUES = 2_000_000
+
+/** The grid points a query may return for this many runs. */
+export function effectiveBudget(requested: number | undefined, runs: number): number {
+  return Math.max(4, Math.min(Math.floor(requested ?? 1000), Math.floor(MAX_ANSWER_VALUES / Math.max(1, runs))))
+}
+
 export async function querySeries(index: RunIndex, req: SeriesRequest): Promise<SeriesResponse> {
   const mode = req.x ?? 'step'
-  const budget = Math.max(4, Math.floor(req.budget ?? 1000))
+  const budget = effectiveBudget(req.budget, new Set(req.runIds).size)
   const runIds = [...new Set(req.runIds)]
   const { series, positions, coarsest } = index.seriesOf(runIds, req.key)
   const params = { series: listValue(series), positions: listValue(positions), coarsest: listValue(coarsest) }
