@@ -37,7 +37,8 @@ export async function searchRuns(index: RunIndex, q: RunSearch): Promise<SearchP
   const p = new ParamNamer('f', index)
   const where = [stageClause('r', q.viewType)]
   if (q.experimentIds) where.push(`list_contains(${p.add(q.experimentIds)}, r.experiment_id)`)
-  if (q.runIds) where.push(`list_contains(${p.add(q.runIds)}, r.run_id)`)
+  // A hash join: list_contains would compare each run with each of the ids.
+  if (q.runIds) where.push(`r.run_id IN (SELECT unnest(${p.add(q.runIds)}))`)
   if (q.experimentIds?.length === 0 || q.runIds?.length === 0) return { ids: [], total: 0, more: false }
   where.push(filterToSql(q.filter, p).sql)
   // The count reads the filter alone, without the sort's and paging's parameters (DuckDB refuses unused ones).
