@@ -36,7 +36,8 @@ export const HEALTH_VALUES: readonly RunHealth[] = ['ok', 'stalled', 'diverged']
  * which server/signals/cadence.ts keeps fresh.
  */
 export function runHealthSql(policy: HealthPolicy, param: (value: unknown) => string, where = 'true'): string {
-  const loss = param(policy.lossLike.map((s) => s.toLowerCase()))
+  // One contains() per pattern: a lambda over a list parameter, per metric row, cost more than the rest of the query.
+  const lossLike = policy.lossLike.map((s) => `contains(lower(key), ${param(s.toLowerCase())})`).join(' OR ') || 'false'
   const m = param(policy.m)
   // NaN compares above everything in DuckDB, so non-finite values are tested first and apart.
   return `SELECT hr.run_id,
@@ -51,7 +52,7 @@ export function runHealthSql(policy: HealthPolicy, param: (value: unknown) => st
     LEFT JOIN (
       SELECT run_id, max(last_timestamp) AS last_ts,
         bool_or(NOT isfinite(value) OR (
-          len(list_filter(${loss}, lambda s: contains(lower(key), s))) > 0
+          (${lossLike})
           AND min_value > 0 AND value > ${m} * min_value)) AS diverged
       FROM latest_metrics WHERE run_id IN (SELECT hr.run_id FROM runs hr WHERE ${where})
       GROUP BY run_id) hm ON hm.run_id = hr.run_id
