@@ -10,6 +10,7 @@ import { appendPointColumns, pointColumns } from './point-columns.ts'
 import { BLOCK_SIZES, BUILD_BLOCKS_SQL, COARSEST_BLOCKS_SQL, FINEST_BLOCK, foldBlocks, MERGE_BLOCKS_SQL, type Block } from './point-blocks.ts'
 import { CLUSTER_BY_KEY_SQL, MERGE_DEFERRED_SQL, SCHEMA_SQL, UPSERTED_TABLES } from './schema.ts'
 import { CHUNK_ROWS, copyFromVector } from './vector-arrays.ts'
+import { StatementCache } from './statement-cache.ts'
 import { ParamNamer } from '../query/filter-sql.ts'
 import { healthPolicy, runHealthSql, type HealthPolicy, type HealthSettings } from '../signals/health.ts'
 
@@ -75,6 +76,7 @@ export interface IndexOptions {
 
 export class RunIndex {
   private readonly idle: DuckDBConnection[] = []
+  private readonly statements = new StatementCache()
   private readonly runExperiment = new Map<string, string>()
   /** `${runId}\u0000${key}` → series_id */
   private readonly seriesIds = new Map<string, number>()
@@ -139,7 +141,10 @@ export class RunIndex {
   /** Call it once flushBlocks has settled (RunningServer.close awaits the pipeline's last refresh). */
   close(): void {
     this.blockWriter?.closeSync()
-    for (const c of this.idle) c.closeSync()
+    for (const c of this.idle) {
+      this.statements.forget(c)
+      c.closeSync()
+    }
     this.writer.closeSync()
     this.instance.closeSync()
   }
@@ -175,6 +180,8 @@ export class RunIndex {
     await this.writeLatest(this.latest.keys(), 'stage')
     this.deferKeyed = false
     await this.transaction(MERGE_DEFERRED_SQL)
+    // The merge rebuilds the keyed tables.
+    this.statements.renew()
   }
 
   private async transaction(sql: string): Promise<void> {
@@ -191,7 +198,10 @@ export class RunIndex {
     if (!this.bulkLoading) return
     await this.finishScan()
     this.bulkLoading = false
-    if (!this.clustered) await this.transaction(CLUSTER_BY_KEY_SQL)
+    if (!this.clustered) {
+      await this.transaction(CLUSTER_BY_KEY_SQL)
+      this.statements.renew()
+    }
     await this.writer.run('DELETE FROM point_blocks')
     await this.writer.run(BUILD_BLOCKS_SQL)
     const [ids = [], sizes = []] = await this.columns(COARSEST_BLOCKS_SQL, {}, 2)
@@ -646,19 +656,22 @@ export class RunIndex {
       return await fn(conn)
     } finally {
       if (this.idle.length < 4) this.idle.push(conn)
-      else conn.closeSync()
+      else {
+        this.statements.forget(conn)
+        conn.closeSync()
+      }
     }
   }
 
   /** Row objects of a read query (BIGINT must be cast in SQL). */
   rows(sql: string, values: Record<string, unknown> = {}): Promise<Row[]> {
-    return this.read(async (c) => (await c.runAndReadAll(sql, values as never)).getRowObjectsJS() as Row[])
+    return this.read(async (c) => (await (await this.statements.bound(c, sql, values)).runAndReadAll()).getRowObjectsJS() as Row[])
   }
 
   /** Columns of a read query; an empty result has empty columns. */
   columns<N extends number>(sql: string, values: Record<string, unknown>, count: N): Promise<unknown[][] & { length: N }> {
     return this.read(async (c) => {
-      const cols = (await c.runAndReadAll(sql, values as never)).getColumnsJS() as unknown[][]
+      const cols = (await (await this.statements.bound(c, sql, values)).runAndReadAll()).getColumnsJS() as unknown[][]
       return Array.from({ length: count }, (_, i) => cols[i] ?? []) as unknown[][] & { length: N }
     })
   }
@@ -687,7 +700,7 @@ export class RunIndex {
     visit: (columns: Float64Array[], rows: number, offset: number, total: number) => void,
   ): Promise<void> {
     return this.read(async (c) => {
-      const result = await c.run(sql, values as never)
+      const result = await (await this.statements.bound(c, sql, values)).run()
       let columns = Array.from({ length: count }, () => new Float64Array(CHUNK_ROWS))
       let offset = 0
       for (let k = 0; k < result.chunkCount; k++) {
