@@ -66,6 +66,11 @@ describe('POST /api/runs/query paging', () => {
     expect(new Set(seen).size).toBe(10)
     const filtered = await server.post('/api/runs/query', { experimentIds: [TRANSFORMER], filter: "params.optimizer != 'nothing'", orderBy: ['params.lr'], limit: 1 })
     expect(filtered.body).toMatchObject({ total: 10 })
+    // Past the last match the page is empty and the count still holds; no match at all counts 0.
+    const past = await server.post('/api/runs/query', { experimentIds: [TRANSFORMER], offset: 25, limit: 3 })
+    expect(past.body).toMatchObject({ total: 10, runIds: [] })
+    const none = await server.post('/api/runs/query', { experimentIds: [TRANSFORMER], filter: "params.optimizer = 'nothing'", limit: 3 })
+    expect(none.body).toMatchObject({ total: 0, runIds: [] })
   })
 
   it('gives each chosen column one value per run of the page, in the page order, null where a run lacks the key', async () => {
