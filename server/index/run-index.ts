@@ -770,7 +770,7 @@ export class RunIndex {
     const scope = { ids: listValue(ids) }
     const wanted = `(SELECT unnest($ids) AS run_id, (generate_subscripts($ids, 1) - 1)::INTEGER AS at) w`
     const health = new ParamNamer('h')
-    const healthOf = runHealthSql(this.health, (v) => health.add(v), 'hr.run_id IN (SELECT unnest($ids))')
+    const healthOf = runHealthSql(this.health, (v) => health.add(v), 'hr.run_id IN (SELECT unnest($ids))', 'SELECT unnest($ids)')
     const [params, tags, inputs, latest, healths] = await Promise.all([
       // One JSON object per run instead of a string pair per row: strings are decoded one by one in JS.
       this.columns(`SELECT w.at, ${KEY_ORDERED_OBJECT} FROM params t JOIN ${wanted} USING (run_id) GROUP BY w.at`, scope, 2),
@@ -809,7 +809,7 @@ export class RunIndex {
     const out = new Map<string, RunHealth>()
     if (runIds.length === 0) return out
     const health = new ParamNamer('h')
-    const sql = runHealthSql(this.health, (v) => health.add(v), 'hr.run_id IN (SELECT unnest($ids))')
+    const sql = runHealthSql(this.health, (v) => health.add(v), 'hr.run_id IN (SELECT unnest($ids))', 'SELECT unnest($ids)')
     const [ids = [], values = []] = await this.columns(`SELECT t.run_id, t.health FROM (${sql}) t`, { ids: listValue(runIds), ...health.params }, 2)
     for (let i = 0; i < ids.length; i++) out.set(ids[i] as string, values[i] as RunHealth)
     return out

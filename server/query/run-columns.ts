@@ -77,7 +77,7 @@ function readAttributes(index: RunIndex, runIds: string[], columns: Column[]): P
   let healthJoin = ''
   const exprs = columns.map(({ id }) => {
     if (id.entity === 'attribute' && id.key === 'health') {
-      healthJoin ||= `LEFT JOIN (${runHealthSql(index.health, (v) => p.add(v), onPage('hr'))}) h ON h.run_id = r.run_id`
+      healthJoin ||= `LEFT JOIN (${runHealthSql(index.health, (v) => p.add(v), onPage('hr'), `SELECT unnest(${ids})`)}) h ON h.run_id = r.run_id`
       return 'h.health'
     }
     const column = ATTRIBUTE_COLUMNS[id.key]!

@@ -30,12 +30,14 @@ export function healthPolicy(settings: Partial<HealthSettings> = {}, now: () => 
 export const HEALTH_VALUES: readonly RunHealth[] = ['ok', 'stalled', 'diverged']
 
 /**
- * `SELECT run_id, health` for the runs (aliased `hr`) that satisfy `where`.
+ * `SELECT run_id, health` for the runs (aliased `hr`) that satisfy `where`;
+ * `metricRuns`, a query of those runs' ids when the caller has a shorter one
+ * than reading `runs` again (a list of ids: one semi-join instead of two).
  * `param` turns a value into a placeholder: the clock and settings travel as
  * parameters, never as SQL text. Reads `run_cadence` for the median interval,
  * which server/signals/cadence.ts keeps fresh.
  */
-export function runHealthSql(policy: HealthPolicy, param: (value: unknown) => string, where = 'true'): string {
+export function runHealthSql(policy: HealthPolicy, param: (value: unknown) => string, where = 'true', metricRuns = `SELECT hr.run_id FROM runs hr WHERE ${where}`): string {
   // One contains() per pattern: a lambda over a list parameter, per metric row, cost more than the rest of the query.
   const lossLike = policy.lossLike.map((s) => `contains(lower(key), ${param(s.toLowerCase())})`).join(' OR ') || 'false'
   const m = param(policy.m)
@@ -54,7 +56,7 @@ export function runHealthSql(policy: HealthPolicy, param: (value: unknown) => st
         bool_or(NOT isfinite(value) OR (
           (${lossLike})
           AND min_value > 0 AND value > ${m} * min_value)) AS diverged
-      FROM latest_metrics WHERE run_id IN (SELECT hr.run_id FROM runs hr WHERE ${where})
+      FROM latest_metrics WHERE run_id IN (${metricRuns})
       GROUP BY run_id) hm ON hm.run_id = hr.run_id
     LEFT JOIN run_cadence hc ON hc.run_id = hr.run_id
     WHERE ${where}`
