@@ -15,8 +15,16 @@ export interface RunwatchProcess {
   stop: () => Promise<number | null>
 }
 
+/** Children still running: killed when the test worker exits, so a test that timed out leaves no server behind. */
+const running = new Set<ChildProcessWithoutNullStreams>()
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 export function spawnRunwatch(args: string[], cwd: string): RunwatchProcess {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } })
+  running.add(child)
+  child.on('exit', () => running.delete(child))
   let out = ''
   let err = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
