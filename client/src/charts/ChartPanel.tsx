@@ -7,6 +7,7 @@
 import { For, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount } from 'solid-js'
 import {
   createOptionsChart,
+  CrosshairMode,
   LineSeries,
   LineStyle,
   PriceScaleMode,
@@ -349,7 +350,8 @@ export function ChartPanel(props: ChartPanelProps) {
       rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal },
       // No conflation: lightweight-charts would keep one of a custom series' items per merged bar (the curves series thins its own).
       timeScale: { minBarSpacing: 0.001 },
-      crosshair: { vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
+      // Not magnet: it would snap to the curves series' one value per item (the highest curve's); the axis label shows the cursor's own value.
+      crosshair: { mode: CrosshairMode.Normal, vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
     })
     curves = chart.addCustomSeries(new CurvesSeries(), { priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
     curves.attachPrimitive(dots)
