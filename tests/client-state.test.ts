@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 // autocompletion, brushes, previews.
 import { lastPerStep, mergeIncreasing } from '../protocol/index.ts'
 import { LiveCurve } from '../client/src/charts/live-curve.ts'
+import { CurveGrid } from '../client/src/charts/curve-grid.ts'
 import { emaDebiased } from '../server/query/series/smoothing.ts'
 import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/state/view-state.ts'
 import { PAGE_SIZE, RunPages, type RunsQuery } from '../client/src/state/run-pages.ts'
@@ -76,6 +77,32 @@ describe('a chart curve continued live', () => {
     curve.append(2, NaN)
     expect(curve.best(true)).toMatchObject({ x: 0, raw: 4 })
     expect(curve.best(false)).toMatchObject({ x: 1, raw: 8 })
+  })
+})
+
+describe('the items of a panel\'s curves series', () => {
+  const points = (xs: number[], y: (x: number) => number) => xs.map((x) => ({ x, y: y(x), raw: -y(x) }))
+
+  it('holds every curve\'s value at each x of any curve, in increasing x, and nothing where a curve has no point', () => {
+    const grid = CurveGrid.from([points([0, 2, 4], (x) => x), points([1, 2, 3], (x) => 10 * x), []], true)
+    expect(grid.items.map((i) => i.time)).toEqual([0, 1, 2, 3, 4])
+    expect(grid.items.map((i) => i.y)).toEqual([[0, undefined, undefined], [undefined, 10, undefined], [2, 20, undefined], [undefined, 30, undefined], [4, undefined, undefined]])
+    expect(grid.items[2]!.raw).toEqual([-2, -20, undefined])
+    // Unsmoothed curves draw no raw line.
+    expect(CurveGrid.from([points([0], (x) => x)], false).items[0]!.raw).toBeUndefined()
+  })
+
+  it('takes live points into the item at their x, a new last item, or a new item between two (which the series must take whole)', () => {
+    const grid = CurveGrid.from([points([0, 10], (x) => x), points([0, 10], (x) => x)], false)
+    expect(grid.set(1, { x: 10, y: 7, raw: 7 })).toMatchObject({ change: 'update', item: { time: 10, y: [10, 7] } })
+    expect(grid.set(0, { x: 20, y: 5, raw: 5 })).toMatchObject({ change: 'append', item: { time: 20, y: [5, undefined] } })
+    expect(grid.set(1, { x: 15, y: 6, raw: 6 })).toMatchObject({ change: 'insert', item: { time: 15, y: [undefined, 6] } })
+    expect(grid.items.map((i) => i.time)).toEqual([0, 10, 15, 20])
+    expect(grid.lastX).toBe(20)
+    // The crosshair synced from another panel lands on the first item at or past its x.
+    expect(grid.at(11)?.time).toBe(15)
+    expect(grid.at(15)?.time).toBe(15)
+    expect(grid.at(21)).toBeUndefined()
   })
 })
 

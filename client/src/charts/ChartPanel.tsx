@@ -1,17 +1,20 @@
 // One metric, the chosen runs overlaid. Curves come from the series query (a
-// shared x grid, min/max buckets, smoothing at full resolution); live points
-// continue them with series.update() from the query's cursor, so nothing is
-// re-fetched or redrawn whole while runs train. Zooming re-reads the visible
-// range at full resolution.
+// shared x grid, min/max buckets, smoothing at full resolution) and are drawn
+// by one custom series (curves-series.ts); live points continue them with
+// series.update() from the query's cursor, so nothing is re-fetched or
+// redrawn whole while runs train. Zooming re-reads the visible range at full
+// resolution.
 import { For, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount } from 'solid-js'
 import {
   createOptionsChart,
+  CrosshairMode,
   LineSeries,
   LineStyle,
   PriceScaleMode,
   type IChartApiBase,
   type ISeriesApi,
   type LineData,
+  type SeriesPartialOptions,
   type WhitespaceData,
 } from 'lightweight-charts'
 import { decodeCursor, fromWire, positionKey, type ServerMessage, type SignalRule } from '../../../protocol/index.ts'
@@ -22,6 +25,9 @@ import { formatMetric } from '../format.ts'
 import { runIdFilter, type LiveFeed } from '../live/live-feed.ts'
 import type { XMode } from '../state/view-state.ts'
 import type { CrosshairBus } from './crosshair-bus.ts'
+import { CrosshairDots } from './crosshair-dots.ts'
+import { CurveGrid } from './curve-grid.ts'
+import { CurvesSeries, type CurvesItem, type CurvesOptions } from './curves-series.ts'
 import { LiveCurve, type CurvePoint } from './live-curve.ts'
 import { PointMarks, type PointMark } from './point-marks.ts'
 import { estimatedPanelWidth, firstPaintBudget, seriesBudget, takePrefetched } from './series-prefetch.ts'
@@ -46,9 +52,8 @@ export interface ChartPanelProps {
 
 interface Drawn {
   curve: LiveCurve
-  line: ISeriesApi<'Line', number>
-  /** The unsmoothed curve, faint behind the smoothed one. */
-  rawLine?: ISeriesApi<'Line', number>
+  /** The curve's place in the curves series' items. */
+  index: number
   color: string
 }
 
@@ -72,7 +77,13 @@ export function ChartPanel(props: ChartPanelProps) {
   let el!: HTMLDivElement
   let chart: IChartApiBase<number> | undefined
   const drawn = new Map<string, Drawn>()
-  const marks = new PointMarks(() => drawn.values().next().value?.line)
+  let curves: ISeriesApi<'Custom', number, CurvesItem | WhitespaceData<number>, CurvesOptions, SeriesPartialOptions<CurvesOptions>> | undefined
+  let grid = new CurveGrid(0, false)
+  const marks = new PointMarks(() => curves)
+  let theme = chartTheme()
+  /** The drawn curves' colours, in their order in the items. */
+  let colors: string[] = []
+  const dots = new CrosshairDots(() => colors, () => theme.background)
   const sub = `chart-${++panelCount}`
   const [legend, setLegend] = createSignal<{ x: number | undefined; values: Record<string, number | undefined> }>({ x: undefined, values: {} })
   const [state, setState] = createSignal<'loading' | 'ready' | 'empty' | string>('loading')
@@ -104,38 +115,29 @@ export function ChartPanel(props: ChartPanelProps) {
   const budget = () => seriesBudget(width(), props.runIds.length)
 
   const clearLines = () => {
-    for (const d of drawn.values()) {
-      chart!.removeSeries(d.line)
-      if (d.rawLine) chart!.removeSeries(d.rawLine)
-    }
     drawn.clear()
     marks.clear()
+    grid = new CurveGrid(0, false)
+    cancelLiveFrame()
+    curves?.setData([])
   }
 
-  /**
-   * Every series is added before any gets its data: adding a series next to
-   * ones that hold data recomputes the price axis from all of them (100 runs:
-   * 60 ms of adds alone).
-   */
-  const draw = (curves: Iterable<[string, LiveCurve]>) => {
-    const added: [string, Drawn][] = []
-    for (const [runId, curve] of curves) {
-      const color = colorFor(runId)
-      const rawLine = props.smoothing > 0
-        ? chart!.addSeries(LineSeries, { color: `${color}40`, lineWidth: 1, lastValueVisible: false, priceLineVisible: false, crosshairMarkerVisible: false, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
-        : undefined
-      const line = chart!.addSeries(LineSeries, {
-        color, lineWidth: props.runIds.length > THICK_LINES_UP_TO ? 1 : 2, lastValueVisible: false, priceLineVisible: false, title: '',
-        priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 },
-      })
-      added.push([runId, { curve, line, ...(rawLine ? { rawLine } : {}), color }])
-    }
-    for (const [runId, d] of added) {
-      d.rawLine?.setData(d.curve.points.map((p) => toPoint(p.x, p.raw)))
-      d.line.setData(d.curve.points.map((p) => toPoint(p.x, p.y)))
-      drawn.set(runId, d)
-      markBest(d, runId)
-    }
+  /** These curves, in place of any drawn before. */
+  const draw = (next: Iterable<[string, LiveCurve]>) => {
+    drawn.clear()
+    for (const [runId, curve] of next) drawn.set(runId, { curve, index: drawn.size, color: colorFor(runId) })
+    colors = [...drawn.values()].map((d) => d.color)
+    curves!.applyOptions({ colors, lineWidth: drawn.size > THICK_LINES_UP_TO ? 1 : 2 })
+    redraw()
+    for (const [runId, d] of drawn) markBest(d, runId)
+  }
+
+  /** The curves' items built again from their points (after a read merged detail into them). */
+  const redraw = () => {
+    cancelLiveFrame()
+    grid = CurveGrid.from([...drawn.values()].map((d) => d.curve.points), props.smoothing > 0)
+    curves!.setData(grid.items)
+    shownLastX = grid.lastX
   }
 
   /** Best-so-far dot, and where the stopping rule would have stopped the run. */
@@ -216,23 +218,53 @@ export function ChartPanel(props: ChartPanelProps) {
   }
   onCleanup(() => clearTimeout(reloadTimer))
 
+  // Live points reach the series once a frame: every run's message changes the items of the same
+  // steps, and each change to the series repaints the whole pane.
+  let liveFrame: number | undefined
+  const liveItems = new Set<CurvesItem>()
+  /** A point landed between two items: the series takes its items whole again. */
+  let liveReset = false
+  /** The last x the series holds: an item before it is a historical update. */
+  let shownLastX = -Infinity
+  const showLive = () => {
+    liveFrame = undefined
+    if (!curves) return
+    if (liveReset) redraw()
+    else {
+      for (const item of [...liveItems].sort((a, b) => a.time - b.time)) {
+        curves.update(item, item.time < shownLastX)
+        shownLastX = Math.max(shownLastX, item.time)
+      }
+    }
+    liveItems.clear()
+    liveReset = false
+  }
+  const cancelLiveFrame = () => {
+    if (liveFrame !== undefined) cancelAnimationFrame(liveFrame)
+    liveFrame = undefined
+    liveItems.clear()
+    liveReset = false
+  }
+  onCleanup(cancelLiveFrame)
+
   let markTimer: ReturnType<typeof setTimeout> | undefined
   const onLive = (msg: ServerMessage, mine: number) => {
     if (mine !== generation || msg.type !== 'points' || msg.key !== props.metricKey) return
     if (props.x !== 'step') return scheduleReload(3000)
     let d = drawn.get(msg.runId)
     if (!d) {
-      draw([[msg.runId, new LiveCurve(props.smoothing)]])
+      draw([...[...drawn].map(([id, x]): [string, LiveCurve] => [id, x.curve]), [msg.runId, new LiveCurve(props.smoothing)]])
       d = drawn.get(msg.runId)!
     }
     for (let i = 0; i < msg.step.length; i++) {
       const value = fromWire(msg.value[i]!)
       const step = msg.step[i]!
       if (d.curve.append(step, value) === 'drop') continue
-      const p = d.curve.points.at(-1)!
-      d.line.update(toPoint(p.x, p.y))
-      d.rawLine?.update(toPoint(p.x, p.raw))
+      const { item, change } = grid.set(d.index, d.curve.points.at(-1)!)
+      if (change === 'insert') liveReset = true
+      else liveItems.add(item)
     }
+    liveFrame ??= requestAnimationFrame(showLive)
     overview.to = Math.max(overview.to, d.curve.lastX)
     countPointsSoon()
     if (state() === 'empty') setState('ready')
@@ -260,9 +292,8 @@ export function ChartPanel(props: ChartPanelProps) {
       if (!d) continue
       const merged: CurvePoint[] = [...d.curve.points.filter((p) => p.x < from), ...detail.points, ...d.curve.points.filter((p) => p.x > to)]
       d.curve.points.splice(0, d.curve.points.length, ...merged)
-      d.rawLine?.setData(merged.map((p) => toPoint(p.x, p.raw)))
-      d.line.setData(merged.map((p) => toPoint(p.x, p.y)))
     }
+    redraw()
     countPoints()
   }
 
@@ -307,28 +338,30 @@ export function ChartPanel(props: ChartPanelProps) {
   onCleanup(() => clearTimeout(zoomTimer))
 
   const applyTheme = () => {
-    const t = chartTheme()
-    chart?.applyOptions({ layout: { textColor: t.text }, grid: { vertLines: { color: t.grid }, horzLines: { color: t.grid } } })
+    theme = chartTheme()
+    chart?.applyOptions({ layout: { textColor: theme.text }, grid: { vertLines: { color: theme.grid }, horzLines: { color: theme.grid } } })
   }
 
   onMount(() => {
-    const t = chartTheme()
     chart = createOptionsChart(el, {
       autoSize: true,
-      layout: { background: { color: 'transparent' }, textColor: t.text, attributionLogo: false },
-      grid: { vertLines: { color: t.grid }, horzLines: { color: t.grid } },
+      layout: { background: { color: 'transparent' }, textColor: theme.text, attributionLogo: false },
+      grid: { vertLines: { color: theme.grid }, horzLines: { color: theme.grid } },
       rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal },
-      timeScale: { enableConflation: true, minBarSpacing: 0.001 },
-      crosshair: { vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
+      // No conflation: lightweight-charts would keep one of a custom series' items per merged bar (the curves series thins its own).
+      timeScale: { minBarSpacing: 0.001 },
+      // Not magnet: it would snap to the curves series' one value per item (the highest curve's); the axis label shows the cursor's own value.
+      crosshair: { mode: CrosshairMode.Normal, vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
     })
+    curves = chart.addCustomSeries(new CurvesSeries(), { priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
+    curves.attachPrimitive(dots)
     chart.panes()[0]!.attachPrimitive(marks)
     chart.subscribeCrosshairMove((param) => {
       const x = param.time as number | undefined
+      const item = param.seriesData.get(curves!) as CurvesItem | undefined
+      dots.show(item)
       const values: Record<string, number | undefined> = {}
-      for (const [runId, d] of drawn) {
-        const v = param.seriesData.get(d.line) as LineData<number> | undefined
-        values[runId] = v?.value
-      }
+      for (const [runId, d] of drawn) values[runId] = item?.y[d.index]
       setLegend({ x, values })
       if (param.sourceEvent) props.crosshair.move(x, panel)
     })
@@ -336,10 +369,9 @@ export function ChartPanel(props: ChartPanelProps) {
     const stopSync = props.crosshair.listen((x, source) => {
       if (source === panel || !chart) return
       if (x === undefined) return chart.clearCrosshairPosition()
-      for (const d of drawn.values()) {
-        const p = d.curve.points.find((q) => q.x >= x)
-        if (p && Number.isFinite(p.y)) return chart.setCrosshairPosition(p.y, p.x, d.line)
-      }
+      const item = grid.at(x)
+      const y = item?.y.find((v) => v !== undefined && Number.isFinite(v))
+      if (item && y !== undefined) chart.setCrosshairPosition(y, item.time, curves!)
     })
     const stopTheme = onThemeChange(applyTheme)
     onCleanup(() => {

@@ -3,7 +3,7 @@
 // series) copies its series' whole data (series.data()) on every data change:
 // with 100 curves, or 20 curves growing 50 times a second, that copying cost
 // more than drawing the curves.
-import type { IChartApiBase, IPanePrimitive, IPrimitivePaneRenderer, IPanePrimitivePaneView, ISeriesApi, PaneAttachedParameter } from 'lightweight-charts'
+import type { IChartApiBase, IPanePrimitive, IPrimitivePaneRenderer, IPanePrimitivePaneView, ISeriesApi, PaneAttachedParameter, SeriesType } from 'lightweight-charts'
 
 export interface PointMark {
   x: number
@@ -25,7 +25,7 @@ export class PointMarks implements IPanePrimitive<number> {
   private requestUpdate: (() => void) | undefined
 
   /** `scale`: any series on the price scale the marks' values belong to. */
-  constructor(private readonly scale: () => ISeriesApi<'Line', number> | undefined) {}
+  constructor(private readonly scale: () => Pick<ISeriesApi<SeriesType, number>, 'priceToCoordinate'> | undefined) {}
 
   set(curve: string, marks: PointMark[]): void {
     if (marks.length === 0) this.marks.delete(curve)

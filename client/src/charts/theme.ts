@@ -3,11 +3,13 @@
 export interface ChartTheme {
   text: string
   grid: string
+  /** The page behind the chart (the chart's own background is transparent). */
+  background: string
 }
 
 export function chartTheme(): ChartTheme {
   const css = getComputedStyle(document.documentElement)
-  return { text: css.getPropertyValue('--fg').trim() || '#333', grid: css.getPropertyValue('--grid').trim() || '#eee' }
+  return { text: css.getPropertyValue('--fg').trim() || '#333', grid: css.getPropertyValue('--grid').trim() || '#eee', background: css.getPropertyValue('--bg').trim() || '#fff' }
 }
 
 /** Calls `fn` when the OS switches between light and dark. */
