@@ -181,69 +181,30 @@ export function parseMetricBytes(bytes: Uint8Array, end = bytes.length, firstLin
 }
 
 /**
- * The line MLflow writes, `<timestamp> <value> <step>` with single spaces,
- * integers of at most 15 digits and a plain decimal value, parsed in one
- * pass over its bytes into row `n`; returns the index of its newline (or
- * `end`). -1 for any other line, nothing stored: the general parse takes it
- * (about a third less time per line on a store of such lines). A value of
- * more than 15 digits goes to Number(), as parseValue does.
+ * The line MLflow writes, `<timestamp> <value> <step>` with single spaces:
+ * its three fields found in one pass over its bytes and read into row `n`
+ * by the same field readers as any line; returns the index of its newline
+ * (or `end`). -1 for any other line (or a bad field), nothing stored: the
+ * general split then takes it, finding and reporting what is wrong (about a
+ * fifth less time per line on a store of such lines).
  */
 function commonLine(bytes: Uint8Array, pos: number, end: number, columns: Columns, n: number, source: string): number {
   let i = pos
-  // Timestamp.
-  let negative = bytes[i] === 45 /* - */
-  if (negative) i++
-  let from = i
-  let ts = 0
-  for (; i < end; i++) {
-    const d = bytes[i]! - 48
-    if (d < 0 || d > 9) break
-    ts = ts * 10 + d
-  }
-  if (i === from || i - from > 15 || bytes[i] !== SPACE) return -1
-  if (negative) ts = -ts
-  // Value: [-]digits[.digits], at least one digit.
+  while (i < end && bytes[i]! > SPACE) i++
+  if (i === pos || bytes[i] !== SPACE) return -1
   const valueStart = ++i
-  negative = bytes[i] === 45
-  if (negative) i++
-  let mantissa = 0
-  let digits = 0
-  let point = -1
-  for (; i < end; i++) {
-    const b = bytes[i]!
-    if (b === 46 /* . */) {
-      if (point >= 0) return -1
-      point = i
-      continue
-    }
-    const d = b - 48
-    if (d < 0 || d > 9) break
-    mantissa = mantissa * 10 + d
-    digits++
-  }
-  if (digits === 0 || bytes[i] !== SPACE) return -1
-  const valueEnd = i
-  let v: number
-  if (digits <= 15) {
-    const decimals = point < 0 ? 0 : valueEnd - point - 1
-    v = decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals]!
-    if (negative) v = -v
-  } else v = Number(source.substring(valueStart, valueEnd))
-  // Step.
-  i++
-  negative = bytes[i] === 45
-  if (negative) i++
-  from = i
-  let step = 0
-  for (; i < end; i++) {
-    const d = bytes[i]! - 48
-    if (d < 0 || d > 9) break
-    step = step * 10 + d
-  }
-  if (i === from || i - from > 15 || (i < end && bytes[i] !== LF)) return -1
+  while (i < end && bytes[i]! > SPACE) i++
+  if (i === valueStart || bytes[i] !== SPACE) return -1
+  const stepStart = ++i
+  while (i < end && bytes[i]! > SPACE) i++
+  if (i === stepStart || (i < end && bytes[i] !== LF)) return -1
+  const ts = parseInteger(bytes, pos, valueStart - 1)
+  const v = parseValue(bytes, valueStart, stepStart - 1, source)
+  const step = parseInteger(bytes, stepStart, i)
+  if (ts === undefined || v === undefined || step === undefined) return -1
   columns.timestamp[n] = ts
   columns.value[n] = v
-  columns.step[n] = negative ? -step : step
+  columns.step[n] = step
   return i
 }
 
