@@ -5,6 +5,7 @@
 import { parse } from 'yaml'
 import type { LifecycleStage, RunStatus } from '../protocol/index.ts'
 import type { DatasetInput, ExperimentRecord, RunRecord } from './events.ts'
+import { readFlatMapping } from './flat-yaml.ts'
 
 const RUN_STATUS: Record<number, RunStatus> = {
   1: 'RUNNING', 2: 'SCHEDULED', 3: 'FINISHED', 4: 'FAILED', 5: 'KILLED',
@@ -14,6 +15,8 @@ export class MetaYamlError extends Error {}
 
 function parseMapping(text: string): Record<string, unknown> {
   if (text.trim() === '') throw new MetaYamlError('file is empty')
+  const flat = readFlatMapping(text)
+  if (flat) return flat
   let doc: unknown
   try {
     doc = parse(text, { version: '1.1', schema: 'failsafe' })

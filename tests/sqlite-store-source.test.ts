@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FileStoreSource } from '../ingest-watch/file-store/source.ts'
 import { SqliteStoreSource } from '../ingest-watch/sqlite-store/source.ts'
+import type { StoreEvent } from '../ingest-watch/events.ts'
 import { collect, logicalContent } from './helpers/collect-events.ts'
 import { copyFixtureSqliteStore, fixtureFileStore, fixtureSqliteStore, MLFLOW_VERSIONS, tempDir } from './helpers/fixtures.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -62,6 +63,21 @@ describe('SQLite store reader', () => {
     const w = writer(path)
     w.prepare('INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, 0)').run('loss', 1, 1, runs[0], 777)
     await waitFor(() => points(runs[0]!, 'loss').length === 501, 'the row written after the scan')
+  })
+
+  it('hands on the workers\' points only after the runs, params and tags, however slowly the index takes those in', async () => {
+    const path = scratchDb()
+    const source = new SqliteStoreSource(path, { log: () => undefined, pollMs: 50, workerThresholdRows: 1000 })
+    cleanups.push(() => source.close())
+    const events: StoreEvent[] = []
+    // The workers start reading before the small tables are compared; an index slow to take those in must not see points first.
+    await source.start(async (batch) => {
+      if (batch.some((e) => e.type === 'run')) await new Promise((r) => setTimeout(r, 1500))
+      events.push(...batch)
+    })
+    const firstPoints = events.findIndex((e) => e.type === 'metrics')
+    expect(firstPoints).toBeGreaterThan(0)
+    expect(firstPoints).toBeGreaterThan(events.findLastIndex((e) => e.type === 'run' || e.type === 'params' || e.type === 'tags'))
   })
 
   it('gives the same events from worker threads as from the main thread, NaN and ±Inf sentinels included', async () => {

@@ -155,20 +155,41 @@ export class SqliteStoreSource implements StoreSource {
     if (full) this.lastFullDiff = now
     this.changedSinceFullDiff = !full
 
-    const events: StoreEvent[] = []
-    this.diffExperiments(events)
-    if (full) this.diffExperimentTags(events)
-    const touched = this.diffRuns(events)
-    this.diffKeyValues('params', full ? undefined : touched, events)
-    this.diffKeyValues('tags', full ? undefined : touched, events)
-    if (full) this.diffInputs(events)
-    await this.emit(events)
-    if (initial) await this.readMetricsInWorkers()
+    // The workers start first: they load, open their connections and read the
+    // first ranges while this thread compares the small tables (about a second
+    // of 10,000 runs' params and tags); their points are handed on only after
+    // those tables' events.
+    let release!: (emitted: Promise<void>) => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    released.catch(() => undefined)
+    const workers = initial ? this.readMetricsInWorkers(released) : undefined
+    // Awaited below; a failure before that must not go unhandled meanwhile.
+    workers?.catch(() => undefined)
+    let emitted: Promise<void>
+    try {
+      const events: StoreEvent[] = []
+      this.diffExperiments(events)
+      if (full) this.diffExperimentTags(events)
+      const touched = this.diffRuns(events)
+      this.diffKeyValues('params', full ? undefined : touched, events)
+      this.diffKeyValues('tags', full ? undefined : touched, events)
+      if (full) this.diffInputs(events)
+      emitted = this.emit(events)
+    } catch (err) {
+      emitted = Promise.reject(err as Error)
+    }
+    // A failure here also stops the workers' hand-overs (they wait on it).
+    release(emitted)
+    await emitted
+    await workers
     await this.readMetrics()
   }
 
-  /** A large initial read goes to worker threads, each on its own connection, one rowid range at a time. */
-  private async readMetricsInWorkers(): Promise<void> {
+  /**
+   * A large initial read goes to worker threads, each on its own connection,
+   * one rowid range at a time; the points are handed on once `after` resolves.
+   */
+  private async readMetricsInWorkers(after: Promise<void>): Promise<void> {
     const max = (this.db!.prepare('SELECT max(rowid) FROM metrics').pluck().get() as number | null) ?? 0
     const threads = Math.min(4, availableParallelism())
     if (max - this.lastRowid < (this.options.workerThresholdRows ?? WORKER_THRESHOLD_ROWS) || threads < 2) return
@@ -179,7 +200,7 @@ export class SqliteStoreSource implements StoreSource {
     let pending: StoreEvent[] = []
     let pendingPoints = 0
     // Each hand-over waits only for the one before it: the workers read on while the index takes in a batch.
-    let handing: Promise<void> = Promise.resolve()
+    let handing: Promise<void> = after
     await runInWorkers<MetricsJob, MetricBatch[]>(
       new URL('./metrics-worker.js', import.meta.url),
       jobs,
