@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core'
 import { DemoSimulator } from '../demo/simulator.ts'
 import { tempDir } from '../tests/helpers/fixtures.ts'
 import { CHROMIUM } from '../tests/helpers/browser.ts'
-import { spawnRunwatch } from './runwatch-process.ts'
+import { spawnRunwatch, stopRunwatch } from './runwatch-process.ts'
 
 export interface SoakSample {
   minute: number
@@ -44,7 +44,7 @@ export async function benchWallSoak(minutes = Number(process.env.SOAK_MINUTES ??
     }
   } finally {
     await browser.close()
-    child.kill()
+    await stopRunwatch(child)
     demo.stop()
     dir.remove()
   }

@@ -7,7 +7,7 @@ import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
 import { tempDir } from '../tests/helpers/fixtures.ts'
 import { CHROMIUM } from '../tests/helpers/browser.ts'
 import { generateFileStore } from './generate-store.ts'
-import { spawnRunwatch } from './runwatch-process.ts'
+import { spawnRunwatch, stopRunwatch } from './runwatch-process.ts'
 
 async function withBrowser<T>(fn: (open: (url: string) => Promise<Page>) => Promise<T>): Promise<T> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] })
@@ -98,7 +98,7 @@ export async function benchTable(): Promise<{ firstPaintMs: number; scrollFps: n
       return { firstPaintMs: paints[1]!, scrollFps: scroll.fps, worstFrameMs: scroll.worstFrameMs, rowsInDom, keystrokeMs }
     })
   } finally {
-    child.kill()
+    await stopRunwatch(child)
   }
 }
 
@@ -141,7 +141,7 @@ export async function benchBigChart(): Promise<{ renderMs: number; points: numbe
       return { renderMs: times[1]!, points, detailMs: detailTimes[1]!, detailPoints }
     })
   } finally {
-    child.kill()
+    await stopRunwatch(child)
   }
 }
 
@@ -173,7 +173,7 @@ export async function benchLiveChart(seconds = 20): Promise<{ fps: number; worst
     })
   } finally {
     clearInterval(writer)
-    child.kill()
+    await stopRunwatch(child)
     dir.remove()
   }
 }
