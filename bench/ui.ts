@@ -124,13 +124,20 @@ export async function benchBigChart(): Promise<{ renderMs: number; points: numbe
       const drawn = async (page: Page) => Number(await page.getAttribute('[data-testid=live-chart]', 'data-points'))
       for (let i = 0; i < 3; i++) {
         const page = await open(`${url}/?experiments=${exps}&metrics=metric_0&selected=${runIds.join(',')}`)
-        // The first count seen, in the frame it is set: the detail can follow within a few frames.
-        points = (await (await page.waitForFunction(
-          `(() => { const n = Number(document.querySelector('[data-testid=live-chart]')?.getAttribute('data-points') ?? 0); return n > 0 ? n : false })()`,
-          undefined,
-          { polling: 'raf', timeout: 30_000 },
-        )).jsonValue()) as number
-        times.push(await paintedAt(page))
+        // Timed in the page: the frame after the one whose rAF first sees points, when they have
+        // been painted. (Asking from here after it was seen took a round trip that could wait
+        // behind the full-detail read that follows, and timed that instead.)
+        const first = await page.evaluate<{ n: number; at: number }>(`new Promise((resolve, reject) => {
+          setTimeout(() => reject(new Error('no chart points after 30 s')), 30000)
+          const tick = () => {
+            const n = Number(document.querySelector('[data-testid=live-chart]')?.getAttribute('data-points') ?? 0)
+            if (n > 0) requestAnimationFrame(() => resolve({ n, at: performance.now() }))
+            else requestAnimationFrame(tick)
+          }
+          requestAnimationFrame(tick)
+        })`)
+        points = first.n
+        times.push(first.at)
         await chartPointsAbove(page, points)
         detailTimes.push(await paintedAt(page))
         detailPoints = await drawn(page)
