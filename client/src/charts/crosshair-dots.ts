@@ -1,13 +1,14 @@
 // A dot on every curve where the crosshair is, as lightweight-charts draws
 // on its line series (it draws none on custom series). Drawn on the chart's
 // top layer: moving the crosshair repaints only that layer, not the curves.
-import type { IChartApiBase, IPrimitivePaneRenderer, IPrimitivePaneView, ISeriesApi, ISeriesPrimitive, SeriesAttachedParameter, SeriesType } from 'lightweight-charts'
+import type { IChartApiBase, ISeriesApi, ISeriesPrimitive, SeriesAttachedParameter, SeriesType } from 'lightweight-charts'
+import { TopLayerPrimitive, type DrawTarget } from './top-layer.ts'
 import type { CurvesItem } from './curves-series.ts'
 
 const RADIUS = 4
 const BORDER = 2
 
-export class CrosshairDots implements ISeriesPrimitive<number> {
+export class CrosshairDots extends TopLayerPrimitive implements ISeriesPrimitive<number> {
   private item: CurvesItem | undefined
   private chart: IChartApiBase<number> | undefined
   private series: ISeriesApi<SeriesType, number> | undefined
@@ -16,7 +17,9 @@ export class CrosshairDots implements ISeriesPrimitive<number> {
   constructor(
     private readonly colors: () => readonly string[],
     private readonly border: () => string,
-  ) {}
+  ) {
+    super()
+  }
 
   /** The item under the crosshair, or none. */
   show(item: CurvesItem | undefined): void {
@@ -33,14 +36,7 @@ export class CrosshairDots implements ISeriesPrimitive<number> {
     this.series = undefined
   }
 
-  private readonly renderer: IPrimitivePaneRenderer = { draw: (target) => this.draw(target) }
-  private readonly views: readonly IPrimitivePaneView[] = [{ zOrder: () => 'top', renderer: () => this.renderer }]
-
-  paneViews(): readonly IPrimitivePaneView[] {
-    return this.views
-  }
-
-  private draw(target: Parameters<IPrimitivePaneRenderer['draw']>[0]): void {
+  protected draw(target: DrawTarget): void {
     const item = this.item
     const x = item && this.chart?.timeScale().timeToCoordinate(item.time)
     if (!item || x === null || x === undefined || !this.series) return

@@ -3,7 +3,8 @@
 // series) copies its series' whole data (series.data()) on every data change:
 // with 100 curves, or 20 curves growing 50 times a second, that copying cost
 // more than drawing the curves.
-import type { IChartApiBase, IPanePrimitive, IPrimitivePaneRenderer, IPanePrimitivePaneView, ISeriesApi, PaneAttachedParameter, SeriesType } from 'lightweight-charts'
+import type { IChartApiBase, IPanePrimitive, ISeriesApi, PaneAttachedParameter, SeriesType } from 'lightweight-charts'
+import { TopLayerPrimitive, type DrawTarget } from './top-layer.ts'
 
 export interface PointMark {
   x: number
@@ -13,19 +14,19 @@ export interface PointMark {
   shape: 'dot' | 'stop'
 }
 
-type Target = Parameters<IPrimitivePaneRenderer['draw']>[0]
-
 const DOT_RADIUS = 3.5
 const ARROW = { gap: 6, height: 8, halfWidth: 5 }
 
-export class PointMarks implements IPanePrimitive<number> {
+export class PointMarks extends TopLayerPrimitive implements IPanePrimitive<number> {
   /** Per curve, so one curve's marks are replaced without touching the others. */
   private readonly marks = new Map<string, PointMark[]>()
   private chart: IChartApiBase<number> | undefined
   private requestUpdate: (() => void) | undefined
 
   /** `scale`: any series on the price scale the marks' values belong to. */
-  constructor(private readonly scale: () => Pick<ISeriesApi<SeriesType, number>, 'priceToCoordinate'> | undefined) {}
+  constructor(private readonly scale: () => Pick<ISeriesApi<SeriesType, number>, 'priceToCoordinate'> | undefined) {
+    super()
+  }
 
   set(curve: string, marks: PointMark[]): void {
     if (marks.length === 0) this.marks.delete(curve)
@@ -48,14 +49,7 @@ export class PointMarks implements IPanePrimitive<number> {
     this.requestUpdate = undefined
   }
 
-  private readonly renderer: IPrimitivePaneRenderer = { draw: (target) => this.draw(target) }
-  private readonly views: readonly IPanePrimitivePaneView[] = [{ zOrder: () => 'top', renderer: () => this.renderer }]
-
-  paneViews(): readonly IPanePrimitivePaneView[] {
-    return this.views
-  }
-
-  private draw(target: Target): void {
+  protected draw(target: DrawTarget): void {
     const series = this.scale()
     const timeScale = this.chart?.timeScale()
     if (!series || !timeScale || this.marks.size === 0) return
