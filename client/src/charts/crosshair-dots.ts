@@ -1,7 +1,7 @@
 // A dot on every curve where the crosshair is, as lightweight-charts draws
 // on its line series (it draws none on custom series). Drawn on the chart's
 // top layer: moving the crosshair repaints only that layer, not the curves.
-import type { IChartApiBase, ISeriesApi, ISeriesPrimitive, SeriesAttachedParameter, SeriesType } from 'lightweight-charts'
+import type { ISeriesApi, ISeriesPrimitive, SeriesAttachedParameter, SeriesType } from 'lightweight-charts'
 import { TopLayerPrimitive, type DrawTarget } from './top-layer.ts'
 import type { CurvesItem } from './curves-series.ts'
 
@@ -10,7 +10,6 @@ const BORDER = 2
 
 export class CrosshairDots extends TopLayerPrimitive implements ISeriesPrimitive<number> {
   private item: CurvesItem | undefined
-  private chart: IChartApiBase<number> | undefined
   private series: ISeriesApi<SeriesType, number> | undefined
 
   /** `colors`: the curves' colours in the items' curve order; `border`: the chart's background. */
@@ -26,13 +25,13 @@ export class CrosshairDots extends TopLayerPrimitive implements ISeriesPrimitive
     this.item = item
   }
 
-  attached(param: SeriesAttachedParameter<number>): void {
-    this.chart = param.chart
+  override attached(param: SeriesAttachedParameter<number>): void {
+    super.attached(param)
     this.series = param.series
   }
 
-  detached(): void {
-    this.chart = undefined
+  override detached(): void {
+    super.detached()
     this.series = undefined
   }
 

@@ -3,7 +3,7 @@
 // series) copies its series' whole data (series.data()) on every data change:
 // with 100 curves, or 20 curves growing 50 times a second, that copying cost
 // more than drawing the curves.
-import type { IChartApiBase, IPanePrimitive, ISeriesApi, PaneAttachedParameter, SeriesType } from 'lightweight-charts'
+import type { IPanePrimitive, ISeriesApi, SeriesType } from 'lightweight-charts'
 import { TopLayerPrimitive, type DrawTarget } from './top-layer.ts'
 
 export interface PointMark {
@@ -20,8 +20,6 @@ const ARROW = { gap: 6, height: 8, halfWidth: 5 }
 export class PointMarks extends TopLayerPrimitive implements IPanePrimitive<number> {
   /** Per curve, so one curve's marks are replaced without touching the others. */
   private readonly marks = new Map<string, PointMark[]>()
-  private chart: IChartApiBase<number> | undefined
-  private requestUpdate: (() => void) | undefined
 
   /** `scale`: any series on the price scale the marks' values belong to. */
   constructor(private readonly scale: () => Pick<ISeriesApi<SeriesType, number>, 'priceToCoordinate'> | undefined) {
@@ -37,16 +35,6 @@ export class PointMarks extends TopLayerPrimitive implements IPanePrimitive<numb
   clear(): void {
     this.marks.clear()
     this.requestUpdate?.()
-  }
-
-  attached(param: PaneAttachedParameter<number>): void {
-    this.chart = param.chart
-    this.requestUpdate = param.requestUpdate
-  }
-
-  detached(): void {
-    this.chart = undefined
-    this.requestUpdate = undefined
   }
 
   protected draw(target: DrawTarget): void {
