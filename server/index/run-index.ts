@@ -141,10 +141,7 @@ export class RunIndex {
   /** Call it once flushBlocks has settled (RunningServer.close awaits the pipeline's last refresh). */
   close(): void {
     this.blockWriter?.closeSync()
-    for (const c of this.idle) {
-      this.statements.forget(c)
-      c.closeSync()
-    }
+    for (const c of this.idle) this.closeReader(c)
     this.writer.closeSync()
     this.instance.closeSync()
   }
@@ -656,11 +653,13 @@ export class RunIndex {
       return await fn(conn)
     } finally {
       if (this.idle.length < 4) this.idle.push(conn)
-      else {
-        this.statements.forget(conn)
-        conn.closeSync()
-      }
+      else this.closeReader(conn)
     }
+  }
+
+  private closeReader(c: DuckDBConnection): void {
+    this.statements.forget(c)
+    c.closeSync()
   }
 
   /** Row objects of a read query (BIGINT must be cast in SQL). */
