@@ -11,6 +11,13 @@ import { waitFor } from './helpers/wait.ts'
 
 const { browser, cleanups } = browserForFile()
 
+/** A folder of the test's own, removed after the file. */
+function scratchDir(): string {
+  const dir = tempDir()
+  cleanups.push(dir.remove)
+  return dir.path
+}
+
 async function serve(args: string[], cwd: string): Promise<RunwatchProcess & { url: string }> {
   const p = await startRunwatch([...args, '--port', '0'], cwd)
   cleanups.push(() => p.stop())
@@ -19,9 +26,8 @@ async function serve(args: string[], cwd: string): Promise<RunwatchProcess & { u
 
 describe('runwatch in Chromium', () => {
   it('shows the demo runs in a table and a chart whose curves grow', { timeout: 60_000 }, async () => {
-    const dir = tempDir()
-    cleanups.push(dir.remove)
-    const server = await serve(['--demo'], dir.path)
+    const dir = scratchDir()
+    const server = await serve(['--demo'], dir)
     const { page, errors } = await openPage(browser(), server.url)
     await page.waitForSelector('[data-testid=run-table] tr[data-run-id]', { timeout: 15_000 })
     await waitFor(async () => (await page.locator('[data-testid=run-table] tr[data-run-id]').count()) >= 2, 'two demo runs in the table', 30_000)
@@ -35,10 +41,9 @@ describe('runwatch in Chromium', () => {
   })
 
   it('opens a copied MLflow store on its most recently active experiment and draws an appended point', async () => {
-    const dir = tempDir()
-    cleanups.push(dir.remove)
-    const root = copyFixtureFileStore('mlflow-3.6', dir.path)
-    const server = await serve([root], dir.path)
+    const dir = scratchDir()
+    const root = copyFixtureFileStore('mlflow-3.6', dir)
+    const server = await serve([root], dir)
     const { page, errors } = await openPage(browser(), server.url)
     await waitFor(async () => (await page.locator('[data-testid=run-table] tr[data-run-id]').count()) === 10, 'ten runs', 15_000)
     // run-13, the only RUNNING run, lives in demo-transformer.
@@ -52,10 +57,9 @@ describe('runwatch in Chromium', () => {
   })
 
   it('filters runs as you type, marks a mistake at its column, and keeps the filter in the URL', async () => {
-    const dir = tempDir()
-    cleanups.push(dir.remove)
-    const root = copyFixtureFileStore('mlflow-3.6', dir.path)
-    const server = await serve([root], dir.path)
+    const dir = scratchDir()
+    const root = copyFixtureFileStore('mlflow-3.6', dir)
+    const server = await serve([root], dir)
     const { page, errors } = await openPage(browser(), server.url)
     const rowCount = () => page.locator('[data-testid=run-table] tr[data-run-id]').count()
     await waitFor(async () => (await rowCount()) === 10, 'ten runs', 15_000)
@@ -86,9 +90,8 @@ describe('runwatch in Chromium', () => {
   })
 
   it('draws many long curves from fewer points first, then their full detail, and reads a zoomed range again', { timeout: 90_000 }, async () => {
-    const dir = tempDir()
-    cleanups.push(dir.remove)
-    const root = `${dir.path}/mlruns`
+    const dir = scratchDir()
+    const root = `${dir}/mlruns`
     const w = new MlflowFileStoreWriter(root)
     const exp = w.createExperiment('long')
     const runs = Array.from({ length: 60 }, (_, r) => {
@@ -96,7 +99,7 @@ describe('runwatch in Chromium', () => {
       w.logMetric(id, 'loss', Array.from({ length: 2000 }, (_, s) => ({ timestamp: s, value: 1 / (s + 1) + ((r + s) % 7) / 100, step: s })))
       return id
     })
-    const server = await serve([root], dir.path)
+    const server = await serve([root], dir)
     const requests: { budget: number; range?: [number, number] }[] = []
     const page = await browser().newPage({ viewport: { width: 1400, height: 900 } })
     const errors: string[] = []
@@ -122,9 +125,8 @@ describe('runwatch in Chromium', () => {
   })
 
   it('keeps a few dozen rows in the DOM for 2,000 runs and scrolls to the last one', { timeout: 90_000 }, async () => {
-    const dir = tempDir()
-    cleanups.push(dir.remove)
-    const root = `${dir.path}/mlruns`
+    const dir = scratchDir()
+    const root = `${dir}/mlruns`
     const w = new MlflowFileStoreWriter(root)
     const exp = w.createExperiment('big')
     for (let r = 0; r < 2000; r++) {
@@ -132,7 +134,7 @@ describe('runwatch in Chromium', () => {
       w.logMetric(id, 'loss', [{ timestamp: 1, value: 1 / (r + 1), step: 0 }])
       w.endRun(id, 'FINISHED', 1_790_000_000_000 + r * 1000 + 500)
     }
-    const server = await serve([root], dir.path)
+    const server = await serve([root], dir)
     const { page, errors } = await openPage(browser(), server.url)
     await waitFor(async () => (await page.textContent('[data-testid=run-count]'))?.startsWith('2000 runs'), '2000 runs counted', 60_000)
     // The chart overlays the table's first 10 runs (one loss point each), not all 2,000.
@@ -148,9 +150,8 @@ describe('runwatch in Chromium', () => {
   })
 
   it('shows the running runs on /wall as live tiles that fit the screen', { timeout: 60_000 }, async () => {
-    const dir = tempDir()
-    cleanups.push(dir.remove)
-    const server = await serve(['--demo'], dir.path)
+    const dir = scratchDir()
+    const server = await serve(['--demo'], dir)
     const { page, errors } = await openPage(browser(), `${server.url}/wall`)
     await waitFor(async () => (await page.locator('[data-testid=wall-tile]').count()) >= 2, 'two running runs on the wall', 30_000)
     const step = async () => Number(((await page.locator('[data-testid=wall-step]').first().textContent()) ?? '').replace(/\D/g, '') || 0)
