@@ -77,8 +77,10 @@ describe('DuckDB run index', () => {
   it('indexes what the initial scan sent as a live index would: later records win, a removal mid-scan holds', async () => {
     const idx = await index()
     idx.beginBulkLoad()
-    await idx.apply([run('a'), { type: 'params', runId: 'a', values: { lr: '0.1' } }, run('b'), metrics('a', 'loss', [[1, 2, 0], [2, 1, 1]])])
+    await idx.apply([run('a'), { type: 'params', runId: 'a', values: { lr: '0.1' } }, run('b'), metrics('a', 'loss', [[1, 2, 0], [2, 1, 1]]), metrics('b', 'loss', [[1, 8, 0]])])
     await idx.apply([run('a', { status: 'FINISHED', endTime: 9 }), run('c'), metrics('c', 'loss', [[1, 5, 0]])])
+    // Points alone, as most of a scan's batches are.
+    await idx.apply([metrics('c', 'loss', [[2, 4, 1]])])
     await idx.apply([{ type: 'run-removed', runId: 'b' }, run('d'), metrics('a', 'acc', [[3, 0.5, 2]])])
     await idx.apply([run('d', { status: 'FAILED' }), metrics('d', 'loss', [[1, 7, 0]])])
     await idx.finishScan()
@@ -86,6 +88,10 @@ describe('DuckDB run index', () => {
     expect(summaries.map((r) => [r.runId, r.status])).toEqual([['a', 'FINISHED'], ['c', 'RUNNING'], ['d', 'FAILED']])
     expect(summaries[0]).toMatchObject({ endTime: 9, params: { lr: '0.1' }, metrics: { loss: { value: 1, step: 1 }, acc: { value: 0.5, step: 2 } } })
     expect((await idx.metricHistory('d', 'loss')).value).toEqual([7])
+    // Every point sent during the scan is stored once it is finished, and the removed run's are gone.
+    expect((await idx.metricHistory('a', 'loss')).value).toEqual([2, 1])
+    expect((await idx.metricHistory('c', 'loss')).value).toEqual([5, 4])
+    expect((await idx.columns('SELECT count(*)::DOUBLE FROM points', {}, 1))[0]).toEqual([6])
     await idx.endBulkLoad()
     // Series that appear after the scan are indexed as before.
     await idx.apply([run('e'), metrics('e', 'loss', [[1, 3, 0]])])
