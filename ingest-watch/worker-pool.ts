@@ -1,5 +1,5 @@
-// A few worker threads working through a list of jobs, one job ahead each, so
-// reading and parsing a large store overlaps with indexing on this thread.
+// A few worker threads working through a list of jobs, each a few jobs ahead,
+// so reading and parsing a large store overlaps with indexing on this thread.
 // Replies come back in any order across workers, in order within one.
 import { Worker } from 'node:worker_threads'
 
@@ -7,14 +7,17 @@ import { Worker } from 'node:worker_threads'
  * Each worker answers `{ id, ... }` to `{ id, job }` (see serveJobs). With
  * `ordered`, replies are handed on in job order (a SQLite table read in rowid
  * ranges keeps each series in store order); otherwise as they come.
- * `beforeSend` runs for each job just before it goes to a worker.
+ * `beforeSend` runs for each job just before it goes to a worker. Each
+ * worker has up to `depth` jobs: it reads on while this thread is busy (at
+ * the start of a SQLite read, comparing the small tables for a second or two),
+ * and the replies waiting to be handed on stay bounded.
  */
 export async function runInWorkers<Job, Reply>(
   entry: URL,
   jobs: Job[],
   threads: number,
   onReply: (job: Job, reply: Reply) => void | Promise<void>,
-  { ordered = false, beforeSend }: { ordered?: boolean; beforeSend?: (job: Job) => void } = {},
+  { ordered = false, beforeSend, depth = 2 }: { ordered?: boolean; beforeSend?: (job: Job) => void; depth?: number } = {},
 ): Promise<void> {
   const workers = Array.from({ length: Math.max(1, Math.min(threads, jobs.length)) }, () => new Worker(entry))
   let next = 0
@@ -39,19 +42,27 @@ export async function runInWorkers<Job, Reply>(
   try {
     await Promise.all(
       workers.map(async (worker) => {
+        const ask = asker<Reply>(worker)
         const request = () => {
           if (next >= jobs.length) return undefined
           const index = next++
           beforeSend?.(jobs[index]!)
-          return { index, reply: ask<Reply>(worker, id++, jobs[index]) }
+          const reply = ask(id++, jobs[index])
+          // A failure surfaces where this reply is awaited; the ones queued behind it must not go unhandled meanwhile.
+          reply.catch(() => undefined)
+          return { index, reply }
         }
-        let current = request()
-        while (current) {
+        const inFlight: { index: number; reply: Promise<Reply> }[] = []
+        const fill = () => {
+          for (let r; inFlight.length < depth && (r = request()); ) inFlight.push(r)
+        }
+        fill()
+        while (inFlight.length > 0) {
+          const current = inFlight.shift()!
           const reply = await current.reply
-          const following = request()
-          // Wait for this reply to be handed on before asking for more: memory stays bounded.
+          fill()
+          // Wait for this reply to be handed on before taking the next: memory stays bounded.
           await deliver(current.index, reply)
-          current = following
         }
       }),
     )
@@ -61,18 +72,25 @@ export async function runInWorkers<Job, Reply>(
   }
 }
 
-function ask<Reply>(worker: Worker, id: number, job: unknown): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { id: number; reply: Reply }) => {
-      if (message.id !== id) return
-      worker.off('message', onMessage)
-      worker.off('error', reject)
-      resolve(message.reply)
-    }
-    worker.on('message', onMessage)
-    worker.once('error', reject)
-    worker.postMessage({ id, job })
+/** Sends jobs to one worker; one listener matches each reply to its job (not one listener per job in flight). */
+function asker<Reply>(worker: Worker): (id: number, job: unknown) => Promise<Reply> {
+  const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>()
+  worker.on('message', (message: { id: number; reply: Reply }) => {
+    const w = waiting.get(message.id)
+    waiting.delete(message.id)
+    w?.resolve(message.reply)
   })
+  const fail = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err)
+    waiting.clear()
+  }
+  worker.on('error', fail)
+  worker.on('exit', (code) => fail(new Error(`worker thread stopped (exit code ${code}) before it answered`)))
+  return (id, job) =>
+    new Promise((resolve, reject) => {
+      waiting.set(id, { resolve, reject })
+      worker.postMessage({ id, job })
+    })
 }
 
 /** In a worker: answers each job with `handle(job)`, transferring the buffers it names. */
