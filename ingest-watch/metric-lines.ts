@@ -76,20 +76,33 @@ function parseValue(bytes: Uint8Array, start: number, end: number, source: strin
 /** 10^0 … 10^22: every one an exact double. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
 const MAX_EXACT = 2 ** 53
+/** Digits read into the high part of a long mantissa: below 2^53, so exact. */
+const HIGH_DIGITS = 15
+/** At most this many more: the low part stays an exact small integer. */
+const MAX_LOW_DIGITS = 4
+/** 2^27 + 1: splits a double into two halves whose products are exact (Dekker). */
+const SPLITTER = 134217729
+const POWER_HIGH = POWERS_OF_TEN.map((p) => SPLITTER * p - (SPLITTER * p - p))
+const POWER_LOW = POWERS_OF_TEN.map((p, j) => p - POWER_HIGH[j]!)
 
 /**
- * `[+-]digits[.digits]` whose digits, read as an integer, are below 2^53 and
- * have at most 22 after the point: that integer and the power of ten are
- * exact doubles, so one division gives the correctly rounded value, as
- * Number() does (Clinger's fast path) — without making a string. Anything
- * else (an exponent, more digits, not a number) is undefined: the caller
- * takes the general way.
+ * `[+-]digits[.digits]` of at most 19 significant digits and at most 22
+ * after the point, read to the correctly rounded double as Number() does,
+ * without making a string. Up to 2^53 the digits as an integer and the power
+ * of ten are exact doubles, so one division is correctly rounded (Clinger's
+ * fast path). Longer mantissas — Python writes 17 significant digits for
+ * about half of all floats — go to nearestDecimal. Anything else (an
+ * exponent, more digits, not a number) is undefined: the caller takes the
+ * general way.
  */
 function exactDecimal(bytes: Uint8Array, start: number, end: number): number | undefined {
   let i = start
   const negative = bytes[i] === 45 /* - */
   if (negative || bytes[i] === 43 /* + */) i++
-  let mantissa = 0
+  let high = 0
+  let low = 0
+  let significant = 0
+  let lowDigits = 0
   let digits = 0
   let point = -1
   for (; i < end; i++) {
@@ -101,14 +114,53 @@ function exactDecimal(bytes: Uint8Array, start: number, end: number): number | u
     }
     const d = b - 48
     if (d < 0 || d > 9) return undefined
-    mantissa = mantissa * 10 + d
     digits++
+    // Leading zeros add nothing to the mantissa.
+    if (significant === 0 && d === 0) continue
+    if (significant++ < HIGH_DIGITS) high = high * 10 + d
+    else if (lowDigits++ < MAX_LOW_DIGITS) low = low * 10 + d
+    else return undefined
   }
-  if (digits === 0 || mantissa >= MAX_EXACT) return undefined
+  if (digits === 0) return undefined
   const decimals = point < 0 ? 0 : end - point - 1
   if (decimals > 22) return undefined
-  const v = decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals]!
-  return negative ? -v : v
+  let v: number | undefined
+  // high · 10^lowDigits + low, when it is below 2^53, is exact.
+  const mantissa = high * POWERS_OF_TEN[lowDigits]! + low
+  if (mantissa < MAX_EXACT) v = decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals]!
+  else v = nearestDecimal(high, low, lowDigits, decimals)
+  return v === undefined ? undefined : negative ? -v : v
+}
+
+/**
+ * (high · 10^lowDigits + low) / 10^decimals, correctly rounded, for a
+ * mantissa past 2^53 (high < 10^15, low < 10^lowDigits). The quotient
+ * a = high / 10^j (j = decimals − lowDigits) is correctly rounded; its exact
+ * remainder comes from Dekker's product a · 10^j = p + e; the rest of the
+ * value, remainder / 10^j + low / 10^decimals, is known to a relative 2^-50
+ * or so. a + rest rounds to s; s is the answer when every value within that
+ * uncertainty of a + rest rounds to s too. Otherwise — within about 2^-45 of
+ * a halfway point, rare — undefined, and Number() decides.
+ */
+function nearestDecimal(high: number, low: number, lowDigits: number, decimals: number): number | undefined {
+  const j = decimals - lowDigits
+  if (j < 0) return undefined
+  const power = POWERS_OF_TEN[j]!
+  const a = high / power
+  const split = SPLITTER * a
+  const aHigh = split - (split - a)
+  const aLow = a - aHigh
+  const p = a * power
+  const e = aHigh * POWER_HIGH[j]! - p + aHigh * POWER_LOW[j]! + aLow * POWER_HIGH[j]! + aLow * POWER_LOW[j]!
+  // high − p is exact (p is within a rounding of high: Sterbenz).
+  const remainder = (high - p - e) / power
+  const lowPart = low / POWERS_OF_TEN[decimals]!
+  const rest = remainder + lowPart
+  const s = a + rest
+  // a + rest = s + delta exactly (|a| > |rest|: Fast2Sum).
+  const delta = rest - (s - a)
+  const slack = (Math.abs(remainder) + lowPart) * 2 ** -45
+  return s + (delta + slack) === s && s + (delta - slack) === s ? s : undefined
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

@@ -40,6 +40,40 @@ describe('parseMetricLines', () => {
     expect([...r.value].map((v) => Object.is(v, -0) ? '-0' : String(v))).toEqual(plain.map((t) => Object.is(Number(t), -0) ? '-0' : String(Number(t))))
   })
 
+  it('reads 16 to 19 significant digits as Number() does, also next to a halfway point between two doubles', () => {
+    // The decimals closest to the exact midpoint of a double and the next one up (built with
+    // BigInt): the hardest cases for a reader that rounds, where one bit of error shows.
+    let seed = 11
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const texts: string[] = []
+    const bits = new BigUint64Array(1)
+    const asDouble = new Float64Array(bits.buffer)
+    for (let i = 0; i < 5000; i++) {
+      asDouble[0] = (1 + random() * 9) * 10 ** Math.floor(random() * 15 - 4)
+      texts.push(String(asDouble[0]), asDouble[0].toPrecision(17), asDouble[0].toPrecision(19))
+      const raw = bits[0]!
+      const exponent = Number((raw >> 52n) & 0x7ffn) - 1076
+      const mantissa = (raw & ((1n << 52n) - 1n)) | (1n << 52n)
+      // The midpoint (2m + 1) · 2^exponent as an exact decimal: digits / 10^scale.
+      const scale = Math.max(0, -exponent)
+      const digits = (exponent >= 0 ? (2n * mantissa + 1n) << BigInt(exponent) : (2n * mantissa + 1n) * 5n ** BigInt(scale)).toString().padStart(scale + 1, '0')
+      const whole = digits.length - scale
+      const firstSignificant = digits.search(/[1-9]/)
+      for (const significant of [16, 17, 18, 19]) {
+        for (const step of [-1n, 0n, 1n]) {
+          const kept = digits.slice(0, firstSignificant + significant)
+          const d = (BigInt(kept) + step).toString().padStart(kept.length, '0')
+          texts.push(kept.length <= whole ? d + '0'.repeat(whole - kept.length) : `${d.slice(0, whole) || '0'}.${d.slice(whole)}`)
+        }
+      }
+    }
+    const r = parseMetricLines(texts.map((t, i) => `${i} ${t} ${i}\n`).join(''))
+    expect(r.bad).toEqual([])
+    const wrong = texts.filter((t, i) => !Object.is(r.value[i], Number(t)))
+    expect(wrong).toEqual([])
+    expect(r.value.length).toBe(75_000)
+  })
+
   it('reads CRLF lines: a CR before the newline is not part of the last field, nor a field of its own', () => {
     const r = parseMetricLines('1 0.5 0\r\n2 0.25 1 \r\n3 x 2\r\n\r\n5 1 2 a b c d\r\n6 1 2 a b c \r\n7 0.125 3\r')
     expect([...r.value]).toEqual([0.5, 0.25, 0.125])
