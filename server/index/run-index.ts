@@ -102,14 +102,6 @@ export class RunIndex {
   private removedBlockSeries: number[] = []
   /** flushBlocks' own connection, and its flushes in flight, one after another. */
   private blockWriter?: DuckDBConnection
-  /**
-   * The initial scan's points go to one appender that stays open until the
-   * scan's deferred tables are merged (DuckDB flushes it as it fills): on
-   * 20 million points about a quarter less CPU than an appender opened and
-   * closed per batch of 250,000. Its own connection, so each of its flushes
-   * commits alone, whatever the writer has open.
-   */
-  private bulkPoints?: { connection: DuckDBConnection; appender: DuckDBAppender }
   private flushing: Promise<void> = Promise.resolve()
   /**
    * The coarsest block size kept per series: from the initial scan, what its
@@ -148,7 +140,6 @@ export class RunIndex {
 
   /** Call it once flushBlocks has settled (RunningServer.close awaits the pipeline's last refresh). */
   close(): void {
-    this.closeBulkPoints()
     this.blockWriter?.closeSync()
     for (const c of this.idle) this.closeReader(c)
     this.writer.closeSync()
@@ -182,7 +173,6 @@ export class RunIndex {
   /** Writes what the scan deferred (also before the first change the deferral cannot hold, such as a removal). */
   private async mergeDeferred(): Promise<void> {
     if (!this.deferKeyed) return
-    this.closeBulkPoints()
     // Into the stage, like params and tags: the merge builds each table once.
     await this.writeLatest(this.latest.keys(), 'stage')
     this.deferKeyed = false
@@ -528,31 +518,9 @@ export class RunIndex {
     }
     // During the scan, finishScan writes every series' latest values once.
     if (!this.deferKeyed) await this.writeLatest(staged.touched, staged.newLatest ? 'upsert' : 'update')
-    if (this.deferKeyed) {
-      this.bulkPoints ??= await this.openBulkPoints()
-      appendPointColumns(this.bulkPoints.appender, pointColumns(batches, staged.ids))
-      return
-    }
     const a = await this.writer.createAppender('points')
     appendPointColumns(a, pointColumns(batches, staged.ids))
     a.closeSync()
-  }
-
-  private async openBulkPoints(): Promise<{ connection: DuckDBConnection; appender: DuckDBAppender }> {
-    const connection = await this.instance.connect()
-    return { connection, appender: await connection.createAppender('points') }
-  }
-
-  /** Flushes the scan's points appender (see bulkPoints): queries see them from then on. */
-  private closeBulkPoints(): void {
-    const bulk = this.bulkPoints
-    if (!bulk) return
-    this.bulkPoints = undefined
-    try {
-      bulk.appender.closeSync()
-    } finally {
-      bulk.connection.closeSync()
-    }
   }
 
   /** Marks the series whose new points come before their previous one by (step, timestamp). */
