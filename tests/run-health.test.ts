@@ -1,5 +1,5 @@
 // Run health judged by the server, in DuckDB, with the clock in the test's hands.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { MetricBatch, RunRecord, StoreEvent } from '../ingest-watch/events.ts'
 import type { RunsMessage, ServerMessage } from '../protocol/index.ts'
 import { RunIndex, type IndexOptions } from '../server/index/run-index.ts'
@@ -239,5 +239,33 @@ describe('the periodic health check', () => {
     const published = frames.filter((f): f is RunsMessage => f.type === 'runs').at(-1)!
     expect(published.upsert.map((r) => [r.runId, r.health])).toEqual([['a', 'stalled']])
     expect(await watch.check()).toEqual([])
+  })
+
+  it('reads nothing on a quiet store until a run may have turned stalled or the index changed', async () => {
+    const idx = await index()
+    const { queue, hub } = subscribed(idx)
+    clock.now = 0
+    await idx.apply([run('a'), metric('a', 'loss', [[0, 1]])])
+    hub.indexed()
+    const watch = new HealthWatch(idx, hub, queue)
+    const reads = vi.spyOn(idx, 'columns')
+    clock.now = 10_000
+    expect(await watch.check()).toEqual([])
+    expect(reads).toHaveBeenCalled()
+    reads.mockClear()
+    // a is stalled after 60 s of silence: until then a check has nothing to read.
+    clock.now = 59_000
+    expect(await watch.check()).toEqual([])
+    expect(reads).not.toHaveBeenCalled()
+    clock.now = 60_001
+    expect(await watch.check()).toEqual(['a'])
+    reads.mockClear()
+    clock.now = 600_000
+    expect(await watch.check()).toEqual([])
+    expect(reads).not.toHaveBeenCalled()
+    // A point: a is judged again, and is ok.
+    await idx.apply([metric('a', 'loss', [[600_000, 1]], 1)])
+    expect(await watch.check()).toEqual(['a'])
+    expect((await idx.runSummaries())[0]!.health).toBe('ok')
   })
 })

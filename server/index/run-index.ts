@@ -95,6 +95,7 @@ export class RunIndex {
   private readonly runListeners: ((runIds: string[]) => void)[] = []
   private readonly scanHooks: (() => Promise<void>)[] = []
   private nextSeriesId = 1
+  private applied = 0
   private pointCount = 0
   private bulkLoading = false
   private pendingBlocks = new Map<string, Block>()
@@ -231,6 +232,11 @@ export class RunIndex {
     return this.pointCount
   }
 
+  /** How many batches of events the index has taken in: the same number means nothing changed in between. */
+  get changes(): number {
+    return this.applied
+  }
+
   get runs(): number {
     return this.runExperiment.size
   }
@@ -316,6 +322,7 @@ export class RunIndex {
    * are stored: the live hub sends them without waiting for DuckDB.
    */
   async apply(events: StoreEvent[], onStaged?: (batches: MetricBatch[]) => void): Promise<AppliedChanges> {
+    this.applied++
     const experiments = new Map<string, ExperimentRecord>()
     const runs = new Map<string, RunRecord>()
     const params = new Map<string, [string, string, string]>()

@@ -30,7 +30,9 @@ export function healthPolicy(settings: Partial<HealthSettings> = {}, now: () => 
 export const HEALTH_VALUES: readonly RunHealth[] = ['ok', 'stalled', 'diverged']
 
 /**
- * `SELECT run_id, health` for the runs (aliased `hr`) that satisfy `where`;
+ * `SELECT run_id, health, stall_after` for the runs (aliased `hr`) that satisfy
+ * `where` (`stall_after`: the time after which a RUNNING run that logs nothing
+ * more counts as stalled);
  * `metricRuns`, a query of those runs' ids when the caller has a shorter one
  * than reading `runs` again (a list of ids: one semi-join instead of two).
  * `param` turns a value into a placeholder: the clock and settings travel as
@@ -41,15 +43,16 @@ export function runHealthSql(policy: HealthPolicy, param: (value: unknown) => st
   // One contains() per pattern: a lambda over a list parameter, per metric row, cost more than the rest of the query.
   const lossLike = policy.lossLike.map((s) => `contains(lower(key), ${param(s.toLowerCase())})`).join(' OR ') || 'false'
   const m = param(policy.m)
+  const silentSince = 'coalesce(hm.last_ts, hr.start_time::DOUBLE)'
+  const silenceLimit = `greatest(${param(policy.minSilenceMs)}, coalesce(${param(policy.k)} * hc.median_gap, 0))`
   // NaN compares above everything in DuckDB, so non-finite values are tested first and apart.
   return `SELECT hr.run_id,
       CASE
         WHEN coalesce(hm.diverged, false) THEN 'diverged'
-        WHEN hr.status = 'RUNNING'
-          AND ${param(policy.now())} - coalesce(hm.last_ts, hr.start_time::DOUBLE) > greatest(${param(policy.minSilenceMs)}, coalesce(${param(policy.k)} * hc.median_gap, 0))
-          THEN 'stalled'
+        WHEN hr.status = 'RUNNING' AND ${param(policy.now())} - ${silentSince} > ${silenceLimit} THEN 'stalled'
         ELSE 'ok'
-      END AS health
+      END AS health,
+      ${silentSince} + ${silenceLimit} AS stall_after
     FROM runs hr
     LEFT JOIN (
       SELECT run_id, max(last_timestamp) AS last_ts,
