@@ -14,6 +14,7 @@ import { keepAlive } from './live/keepalive.ts'
 import { startIngestion } from './pipeline.ts'
 import { SerialQueue } from './serial-queue.ts'
 import type { HealthSettings } from './signals/health.ts'
+import { refreshCadence } from './signals/cadence.ts'
 import { HealthWatch } from './signals/health-watch.ts'
 
 export interface StartOptions {
@@ -81,6 +82,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const ingestion = startIngestion(index, hub, queue)
   const healthWatch = new HealthWatch(index, hub, queue)
+  // The first pass over the RUNNING runs' logging intervals is startup work like the chart overviews:
+  // done before the index counts as settled, not beside the first queries.
+  index.afterInitialScan(() => refreshCadence(index))
   const source: StoreSource =
     options.store.kind === 'sqlite' ? new SqliteStoreSource(options.store.path, { log }) : new FileStoreSource(options.store.path, { log })
   try {
