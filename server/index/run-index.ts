@@ -131,6 +131,10 @@ export class RunIndex {
   static async open(options: IndexOptions = {}): Promise<RunIndex> {
     const instance = await DuckDBInstance.create(':memory:', {
       threads: '2',
+      // By default DuckDB hands freed memory back only after a task that allocated 128 MB: a server
+      // that answered many smaller queries (200 clients' snapshots) kept what they had used. 200 idle
+      // subscribed clients: RSS growth 80–98 → 55–77 MB; the initial index's peak unchanged.
+      allocator_flush_threshold: '4MB',
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     })
