@@ -187,6 +187,21 @@ describe('file store: deleted experiments, tags and dataset inputs', () => {
     w.setExperimentTag(exp, 'team', 'nlp')
     await waitFor(() => events.some((e) => e.type === 'experiment-tags' && e.values.team === 'nlp'), 'the experiment tag change')
   })
+
+  it('reads dataset inputs logged after the scan: the first (its inputs folder new) and the next', async () => {
+    const root = join(scratch(), 'mlruns')
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('later')
+    const run = w.createRun(exp, { name: 'r' })
+    const { events } = await open(root)
+    const inputsOf = () => events.filter((e): e is Extract<StoreEvent, { type: 'inputs' }> => e.type === 'inputs' && e.runId === run).at(-1)?.inputs.map((i) => i.name)
+    expect(inputsOf()).toBeUndefined()
+    w.logInput(run, { name: 'train-set', digest: 'a1' }, 'training')
+    await waitFor(() => inputsOf()?.length === 1, 'the first input')
+    w.logInput(run, { name: 'eval-set', digest: 'b2' }, 'evaluation')
+    await waitFor(() => inputsOf()?.length === 2, 'the second input')
+    expect(inputsOf()!.sort()).toEqual(['eval-set', 'train-set'])
+  })
 })
 
 describe('file store: bad input is reported once and skipped, the rest is read', () => {
