@@ -353,7 +353,7 @@ export function ChartPanel(props: ChartPanelProps) {
       // Not magnet: it would snap to the curves series' one value per item (the highest curve's); the axis label shows the cursor's own value.
       crosshair: { mode: CrosshairMode.Normal, vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
     })
-    curves = chart.addCustomSeries(new CurvesSeries(), { priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
+    curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
     curves.attachPrimitive(dots)
     chart.panes()[0]!.attachPrimitive(marks)
     chart.subscribeCrosshairMove((param) => {
@@ -442,7 +442,10 @@ export function ChartPanel(props: ChartPanelProps) {
     }
     for (const [id, d] of drawn) markBest(d, id)
   }
-  createEffect(() => chart?.applyOptions({ rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal } }))
+  createEffect(() => {
+    chart?.applyOptions({ rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal } })
+    curves?.applyOptions({ logY: props.logY })
+  })
 
   return (
     <section class="chart-card" data-testid="chart-panel" data-metric={props.metricKey}>

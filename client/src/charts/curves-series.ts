@@ -27,6 +27,8 @@ export interface CurvesOptions extends CustomSeriesOptions {
   /** One colour per curve, in the items' curve order. */
   colors: string[]
   lineWidth: number
+  /** The price scale is logarithmic: its coordinates are not a straight function of the value. */
+  logY: boolean
 }
 
 type Target = Parameters<ICustomSeriesPaneRenderer['draw']>[0]
@@ -68,7 +70,7 @@ export class CurvesSeries implements ICustomSeriesPaneView<number, CurvesItem, C
   }
 
   defaultOptions(): CurvesOptions {
-    return { ...customSeriesDefaultOptions, colors: [], lineWidth: 1, lastValueVisible: false, priceLineVisible: false }
+    return { ...customSeriesDefaultOptions, colors: [], lineWidth: 1, logY: false, lastValueVisible: false, priceLineVisible: false }
   }
 
   private draw(target: Target, toY: PriceToCoordinateConverter): void {
@@ -76,6 +78,7 @@ export class CurvesSeries implements ICustomSeriesPaneView<number, CurvesItem, C
     const options = this.options
     if (!data?.visibleRange || !options || data.bars.length === 0) return
     const { bars, visibleRange } = data
+    const y = options.logY ? toY : straightConverter(bars, visibleRange, toY)
     target.useBitmapCoordinateSpace(({ context, horizontalPixelRatio, verticalPixelRatio }) => {
       context.lineJoin = 'round'
       context.lineCap = 'butt'
@@ -83,7 +86,7 @@ export class CurvesSeries implements ICustomSeriesPaneView<number, CurvesItem, C
         context.strokeStyle = color
         context.lineWidth = Math.max(1, Math.round(width * horizontalPixelRatio))
         context.beginPath()
-        strokeCurve(context, bars, visibleRange, (item) => pick(item)[curve], toY, horizontalPixelRatio, verticalPixelRatio)
+        strokeCurve(context, bars, visibleRange, (item) => pick(item)[curve], y, horizontalPixelRatio, verticalPixelRatio)
         context.stroke()
       }
       const curves = options.colors.length
@@ -91,6 +94,33 @@ export class CurvesSeries implements ICustomSeriesPaneView<number, CurvesItem, C
       for (let c = 0; c < curves; c++) stroke(c, (item) => item.y, options.colors[c]!, options.lineWidth)
     })
   }
+}
+
+/**
+ * The price scale's converter as the straight line it is on a linear scale,
+ * through the coordinates of the lowest and highest visible values (so that
+ * no far-off reference loses precision): lightweight-charts' own converter
+ * looks up the series' first value on every call, which was most of the time
+ * of a frame of 100 curves.
+ */
+function straightConverter(bars: Bars, visible: { from: number; to: number }, toY: PriceToCoordinateConverter): (price: number) => number | null {
+  let low = Infinity
+  let high = -Infinity
+  for (let i = Math.max(0, visible.from - 1); i <= Math.min(bars.length - 1, visible.to); i++) {
+    const item = bars[i]!.originalData
+    for (const values of item.raw ? [item.y, item.raw] : [item.y]) {
+      for (const v of values) {
+        if (v === undefined || !Number.isFinite(v)) continue
+        if (v < low) low = v
+        if (v > high) high = v
+      }
+    }
+  }
+  const lowY = low < high ? toY(low) : null
+  const highY = low < high ? toY(high) : null
+  if (lowY === null || highY === null) return toY
+  const slope = (highY - lowY) / (high - low)
+  return (price) => lowY + (price - low) * slope
 }
 
 /**
@@ -105,7 +135,7 @@ function strokeCurve(
   bars: Bars,
   visible: { from: number; to: number },
   valueOf: (item: CurvesItem) => number | undefined,
-  toY: PriceToCoordinateConverter,
+  toY: (price: number) => number | null,
   xRatio: number,
   yRatio: number,
 ): void {
