@@ -115,11 +115,13 @@ export function ChartPanel(props: ChartPanelProps) {
   const budget = () => seriesBudget(width(), props.runIds.length)
 
   const clearLines = () => {
+    // Emptying an empty series still costs lightweight-charts a pass over its scales (5 ms before the first paint).
+    const shown = grid.items.length > 0
     drawn.clear()
     marks.clear()
     grid = new CurveGrid(0, false)
     cancelLiveFrame()
-    curves?.setData([])
+    if (shown) curves?.setData([])
   }
 
   /** These curves, in place of any drawn before. */
