@@ -30,7 +30,7 @@ import { CurveGrid } from './curve-grid.ts'
 import { CurvesSeries, type CurvesItem, type CurvesOptions } from './curves-series.ts'
 import { LiveCurve, type CurvePoint } from './live-curve.ts'
 import { PointMarks, type PointMark } from './point-marks.ts'
-import { estimatedPanelWidth, firstPaintBudget, seriesBudget, takePrefetched } from './series-prefetch.ts'
+import { estimatedPanelWidth, firstPaintBudget, markPrefetchedPainted, seriesBudget, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
 
 type Point = LineData<number> | WhitespaceData<number>
@@ -60,6 +60,8 @@ interface Drawn {
 const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
+/** After the next frame has been painted: a task after that frame's animation callbacks. */
+const afterPaint = (fn: () => void) => requestAnimationFrame(() => setTimeout(fn))
 /**
  * A new set of charted runs is read once it has stayed the same this long:
  * longer than the pause between two keys of a filter being typed, so that
@@ -187,14 +189,19 @@ export function ChartPanel(props: ChartPanelProps) {
     // Both from one width: a width read before layout (an estimate) must not make the two differ.
     const panelWidth = width()
     const first = firstPaintBudget(panelWidth, props.runIds.length)
+    const request: SeriesRequest = { runIds: props.runIds, key: props.metricKey, x: props.x, budget: first, smoothing: props.smoothing }
+    const prefetched = takePrefetched(request)
     try {
-      const request: SeriesRequest = { runIds: props.runIds, key: props.metricKey, x: props.x, budget: first, smoothing: props.smoothing }
-      answer = await (takePrefetched(request) ?? fetchSeries(request))
+      answer = await (prefetched ?? fetchSeries(request))
     } catch (err) {
+      if (prefetched) markPrefetchedPainted()
       if (mine === generation) setState((err as Error).message)
       return
     }
-    if (mine !== generation || !chart) return
+    if (mine !== generation || !chart) {
+      if (prefetched) markPrefetchedPainted()
+      return
+    }
     clearLines()
     performance.mark('series-answer')
     draw(curvesFrom(answer))
@@ -203,6 +210,7 @@ export function ChartPanel(props: ChartPanelProps) {
     setState(answer.grid.length ? 'ready' : 'empty')
     countPoints()
     fitAll()
+    if (prefetched) afterPaint(markPrefetchedPainted)
     if (!answer.exact && first < seriesBudget(panelWidth, props.runIds.length)) readDetail(mine)
     props.live.subscribe(
       { sub, experimentIds: undefined, metrics: [props.metricKey], filter: runIdFilter(props.runIds), cursor: answer.cursor },
