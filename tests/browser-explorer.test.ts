@@ -90,6 +90,15 @@ describe('the explorer in Chromium', () => {
     })`)
     expect(order.rows).toBeGreaterThan(order.drawn)
     expect(await page.isChecked(`tr[data-run-id="${ids[0]}"] [data-testid=select-run]`)).toBe(true)
+
+    // The chart follows its panel's size: a narrower window, a narrower chart.
+    const chartWidth = () => page.evaluate<number>("document.querySelector('[data-testid=live-chart] table').getBoundingClientRect().width")
+    const wide = await chartWidth()
+    const panel = await page.evaluate<number>("document.querySelector('[data-testid=live-chart]').getBoundingClientRect().width")
+    expect(wide).toBeGreaterThan(panel - 2)
+    await page.setViewportSize({ width: 900, height: 800 })
+    await waitFor(async () => (await chartWidth()) < wide - 200, 'a narrower chart')
+    expect(await chartWidth()).toBeLessThanOrEqual(await page.evaluate<number>("document.querySelector('[data-testid=live-chart]').getBoundingClientRect().width"))
     expect(errors).toEqual([])
   })
 

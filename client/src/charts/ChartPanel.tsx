@@ -60,6 +60,9 @@ interface Drawn {
 const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
+/** The size lightweight-charts gives a chart in a box of this size: whole, even pixels. */
+const chartSize = (box: { width: number; height: number }) => ({ width: evenFloor(box.width), height: evenFloor(box.height) })
+const evenFloor = (n: number) => Math.floor(n) - (Math.floor(n) % 2)
 /** After the next frame has been painted: a task after that frame's animation callbacks. */
 const afterPaint = (fn: () => void) => requestAnimationFrame(() => setTimeout(fn))
 /**
@@ -76,6 +79,8 @@ const STOP_COLOR = '#e5534b'
 const THICK_LINES_UP_TO = 10
 
 export function ChartPanel(props: ChartPanelProps) {
+  /** The panel's chart area (sized by the layout), and the chart's own element inside it. */
+  let box!: HTMLDivElement
   let el!: HTMLDivElement
   let chart: IChartApiBase<number> | undefined
   const drawn = new Map<string, Drawn>()
@@ -353,8 +358,21 @@ export function ChartPanel(props: ChartPanelProps) {
   }
 
   onMount(() => {
+    // The chart is sized here rather than by its autoSize: that compares the size it keeps (whole,
+    // even pixels) with the box's fractional one, and so repainted everything at once a second
+    // time in the first frame (and on every resize), ~25 ms before the first curves showed.
+    let size = chartSize(box.getBoundingClientRect())
+    const resizer = new ResizeObserver((entries) => {
+      const next = chartSize(entries[entries.length - 1]!.contentRect)
+      if (next.width === size.width && next.height === size.height) return
+      size = next
+      // At once, as autoSize does: a box resized before its canvas is repainted would jitter.
+      chart?.resize(size.width, size.height, true)
+    })
+    resizer.observe(box)
+    onCleanup(() => resizer.disconnect())
     chart = createOptionsChart(el, {
-      autoSize: true,
+      ...size,
       layout: { background: { color: 'transparent' }, textColor: theme.text, attributionLogo: false },
       grid: { vertLines: { color: theme.grid }, horzLines: { color: theme.grid } },
       rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal },
@@ -468,7 +486,9 @@ export function ChartPanel(props: ChartPanelProps) {
           </button>
         )}
       </header>
-      <div class="chart" ref={el} data-testid="live-chart" data-points={pointCount()} />
+      <div class="chart" ref={box} data-testid="live-chart" data-points={pointCount()}>
+        <div class="chart-canvas" ref={el} />
+      </div>
       <Show when={props.stopping}>
         <div class="stop-candidates" data-testid="stop-candidates">
           <a href="/docs/stopping-rules.md" target="_blank" title="The rule's exact definition">{props.stopping!.rule}</a>{' '}
