@@ -79,6 +79,29 @@ describe('the explorer in Chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('draws the curves a link names before reading the table, then shows the table', async () => {
+    const ids = ((await (await fetch(`${server.url}/api/runs/query`, { method: 'POST', body: JSON.stringify({ experimentIds: [TRANSFORMER], limit: 3 }) })).json()) as { runIds: string[] }).runIds
+    const { page, errors } = await openPage(browser, `${server.url}/?experiments=${TRANSFORMER}&metrics=loss&selected=${ids.join(',')}`)
+    await waitFor(async () => (await chartPoints(page)) === 3 * 500, 'the three named runs charted', 15_000)
+    await waitFor(async () => (await rowNames(page)).length === 10, 'the table\'s runs')
+    const order = await page.evaluate<{ drawn: number; rows: number }>(`({
+      drawn: performance.getEntriesByName('series-drawn')[0]?.startTime ?? Infinity,
+      rows: performance.getEntriesByType('resource').find((r) => r.name.includes('/api/runs/query'))?.startTime ?? -1,
+    })`)
+    expect(order.rows).toBeGreaterThan(order.drawn)
+    expect(await page.isChecked(`tr[data-run-id="${ids[0]}"] [data-testid=select-run]`)).toBe(true)
+
+    // The chart follows its panel's size: a narrower window, a narrower chart.
+    const chartWidth = () => page.evaluate<number>("document.querySelector('[data-testid=live-chart] table').getBoundingClientRect().width")
+    const wide = await chartWidth()
+    const panel = await page.evaluate<number>("document.querySelector('[data-testid=live-chart]').getBoundingClientRect().width")
+    expect(wide).toBeGreaterThan(panel - 2)
+    await page.setViewportSize({ width: 900, height: 800 })
+    await waitFor(async () => (await chartWidth()) < wide - 200, 'a narrower chart')
+    expect(await chartWidth()).toBeLessThanOrEqual(await page.evaluate<number>("document.querySelector('[data-testid=live-chart]').getBoundingClientRect().width"))
+    expect(errors).toEqual([])
+  })
+
   it('completes keys and operators in the filter, and compares runs with differing params marked', async () => {
     const { page, errors } = await openPage(browser, `${server.url}/?experiments=${TRANSFORMER}`)
     await waitFor(async () => (await rowNames(page)).length === 10, 'ten runs', 15_000)

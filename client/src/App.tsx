@@ -6,7 +6,7 @@ import type { ExperimentSummary, RunKeys, RunSummary, SignalRule } from '../../p
 import { fetchExperiments, fetchKeys, fetchRunsPage, liveSocketUrl, mostRecentlyActive } from './api.ts'
 import { ChartPanel } from './charts/ChartPanel.tsx'
 import { CrosshairBus } from './charts/crosshair-bus.ts'
-import { MAX_CHARTED_RUNS } from './charts/series-prefetch.ts'
+import { MAX_CHARTED_RUNS, prefetchedPainted } from './charts/series-prefetch.ts'
 import { BASE_COLUMNS, PARENT_COLUMN, columnId, orderByClause, parseColumnId, type ColumnSpec } from './columns.ts'
 import type { Brush } from './compare/axes.ts'
 import { ColumnPicker } from './components/ColumnPicker.tsx'
@@ -86,6 +86,9 @@ export function App() {
   const live = new LiveFeed(liveSocketUrl(), setStatus)
   onCleanup(() => live.close())
   const crosshair = new CrosshairBus()
+  // A link that names charted runs shows their curves first: the table and pickers read theirs once those are painted.
+  const [readsOpen, setReadsOpen] = createSignal(false)
+  void prefetchedPainted().then(() => setReadsOpen(true))
 
   // ---- navigation -----------------------------------------------------------
   let explorerSearch = location.pathname.startsWith('/runs/') ? '' : location.search
@@ -139,17 +142,17 @@ export function App() {
       setProblem(`could not load experiments: ${(err as Error).message}`)
     }
   }
-  onMount(loadExperiments)
+  createEffect(on(readsOpen, (open) => open && void loadExperiments()))
   const experimentIds = field('experiments', sameList)
   const loadKeys = async () => {
-    if (experimentIds().length === 0) return
+    if (experimentIds().length === 0 || !untrack(readsOpen)) return
     try {
       setKeys(await fetchKeys(experimentIds()))
     } catch {
       // Kept from before; the next refresh tries again.
     }
   }
-  createEffect(on(experimentIds, () => void loadKeys()))
+  createEffect(on([experimentIds, readsOpen], () => void loadKeys()))
   const keysTimer = setInterval(() => void loadKeys(), 15_000)
   onCleanup(() => clearInterval(keysTimer))
 
@@ -185,7 +188,7 @@ export function App() {
   let refreshTimer: ReturnType<typeof setTimeout> | undefined
   createEffect(() => {
     const exps = experimentIds()
-    if (exps.length === 0 || route().page !== 'explorer') return
+    if (exps.length === 0 || route().page !== 'explorer' || !readsOpen()) return
     // A re-read due for the query before is moot: this one reads its rows now, and its subscription
     // asks for its own. (While a filter was typed, each key's re-read landed on a later key's query.)
     clearTimeout(refreshTimer)

@@ -15,5 +15,7 @@ if (location.pathname.startsWith('/wall')) {
   const app = import('./App.tsx')
   if (!location.pathname.startsWith('/runs/')) prefetchCharts(parseViewState(location.search))
   const { App } = await app
+  performance.mark('app-loaded')
   render(() => <App />, root)
+  performance.mark('app-rendered')
 }

@@ -30,7 +30,7 @@ import { CurveGrid } from './curve-grid.ts'
 import { CurvesSeries, type CurvesItem, type CurvesOptions } from './curves-series.ts'
 import { LiveCurve, type CurvePoint } from './live-curve.ts'
 import { PointMarks, type PointMark } from './point-marks.ts'
-import { estimatedPanelWidth, firstPaintBudget, seriesBudget, takePrefetched } from './series-prefetch.ts'
+import { estimatedPanelWidth, firstPaintBudget, markPrefetchedPainted, seriesBudget, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
 
 type Point = LineData<number> | WhitespaceData<number>
@@ -60,6 +60,11 @@ interface Drawn {
 const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
+/** The size lightweight-charts gives a chart in a box of this size: whole, even pixels. */
+const chartSize = (box: { width: number; height: number }) => ({ width: evenFloor(box.width), height: evenFloor(box.height) })
+const evenFloor = (n: number) => Math.floor(n) - (Math.floor(n) % 2)
+/** After the next frame has been painted: a task after that frame's animation callbacks. */
+const afterPaint = (fn: () => void) => requestAnimationFrame(() => setTimeout(fn))
 /**
  * A new set of charted runs is read once it has stayed the same this long:
  * longer than the pause between two keys of a filter being typed, so that
@@ -74,6 +79,8 @@ const STOP_COLOR = '#e5534b'
 const THICK_LINES_UP_TO = 10
 
 export function ChartPanel(props: ChartPanelProps) {
+  /** The panel's chart area (sized by the layout), and the chart's own element inside it. */
+  let box!: HTMLDivElement
   let el!: HTMLDivElement
   let chart: IChartApiBase<number> | undefined
   const drawn = new Map<string, Drawn>()
@@ -115,11 +122,13 @@ export function ChartPanel(props: ChartPanelProps) {
   const budget = () => seriesBudget(width(), props.runIds.length)
 
   const clearLines = () => {
+    // Emptying an empty series still costs lightweight-charts a pass over its scales (5 ms before the first paint).
+    const shown = grid.items.length > 0
     drawn.clear()
     marks.clear()
     grid = new CurveGrid(0, false)
     cancelLiveFrame()
-    curves?.setData([])
+    if (shown) curves?.setData([])
   }
 
   /** These curves, in place of any drawn before. */
@@ -185,14 +194,19 @@ export function ChartPanel(props: ChartPanelProps) {
     // Both from one width: a width read before layout (an estimate) must not make the two differ.
     const panelWidth = width()
     const first = firstPaintBudget(panelWidth, props.runIds.length)
+    const request: SeriesRequest = { runIds: props.runIds, key: props.metricKey, x: props.x, budget: first, smoothing: props.smoothing }
+    const prefetched = takePrefetched(request)
     try {
-      const request: SeriesRequest = { runIds: props.runIds, key: props.metricKey, x: props.x, budget: first, smoothing: props.smoothing }
-      answer = await (takePrefetched(request) ?? fetchSeries(request))
+      answer = await (prefetched ?? fetchSeries(request))
     } catch (err) {
+      if (prefetched) markPrefetchedPainted()
       if (mine === generation) setState((err as Error).message)
       return
     }
-    if (mine !== generation || !chart) return
+    if (mine !== generation || !chart) {
+      if (prefetched) markPrefetchedPainted()
+      return
+    }
     clearLines()
     performance.mark('series-answer')
     draw(curvesFrom(answer))
@@ -201,6 +215,7 @@ export function ChartPanel(props: ChartPanelProps) {
     setState(answer.grid.length ? 'ready' : 'empty')
     countPoints()
     fitAll()
+    if (prefetched) afterPaint(markPrefetchedPainted)
     if (!answer.exact && first < seriesBudget(panelWidth, props.runIds.length)) readDetail(mine)
     props.live.subscribe(
       { sub, experimentIds: undefined, metrics: [props.metricKey], filter: runIdFilter(props.runIds), cursor: answer.cursor },
@@ -343,8 +358,21 @@ export function ChartPanel(props: ChartPanelProps) {
   }
 
   onMount(() => {
+    // The chart is sized here rather than by its autoSize: that compares the size it keeps (whole,
+    // even pixels) with the box's fractional one, and so repainted everything at once a second
+    // time in the first frame (and on every resize), ~25 ms before the first curves showed.
+    let size = chartSize(box.getBoundingClientRect())
+    const resizer = new ResizeObserver((entries) => {
+      const next = chartSize(entries[entries.length - 1]!.contentRect)
+      if (next.width === size.width && next.height === size.height) return
+      size = next
+      // At once, as autoSize does: a box resized before its canvas is repainted would jitter.
+      chart?.resize(size.width, size.height, true)
+    })
+    resizer.observe(box)
+    onCleanup(() => resizer.disconnect())
     chart = createOptionsChart(el, {
-      autoSize: true,
+      ...size,
       layout: { background: { color: 'transparent' }, textColor: theme.text, attributionLogo: false },
       grid: { vertLines: { color: theme.grid }, horzLines: { color: theme.grid } },
       rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal },
@@ -353,7 +381,7 @@ export function ChartPanel(props: ChartPanelProps) {
       // Not magnet: it would snap to the curves series' one value per item (the highest curve's); the axis label shows the cursor's own value.
       crosshair: { mode: CrosshairMode.Normal, vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
     })
-    curves = chart.addCustomSeries(new CurvesSeries(), { priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
+    curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
     curves.attachPrimitive(dots)
     chart.panes()[0]!.attachPrimitive(marks)
     chart.subscribeCrosshairMove((param) => {
@@ -442,7 +470,10 @@ export function ChartPanel(props: ChartPanelProps) {
     }
     for (const [id, d] of drawn) markBest(d, id)
   }
-  createEffect(() => chart?.applyOptions({ rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal } }))
+  createEffect(() => {
+    chart?.applyOptions({ rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal } })
+    curves?.applyOptions({ logY: props.logY })
+  })
 
   return (
     <section class="chart-card" data-testid="chart-panel" data-metric={props.metricKey}>
@@ -455,7 +486,9 @@ export function ChartPanel(props: ChartPanelProps) {
           </button>
         )}
       </header>
-      <div class="chart" ref={el} data-testid="live-chart" data-points={pointCount()} />
+      <div class="chart" ref={box} data-testid="live-chart" data-points={pointCount()}>
+        <div class="chart-canvas" ref={el} />
+      </div>
       <Show when={props.stopping}>
         <div class="stop-candidates" data-testid="stop-candidates">
           <a href="/docs/stopping-rules.md" target="_blank" title="The rule's exact definition">{props.stopping!.rule}</a>{' '}

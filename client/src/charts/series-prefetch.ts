@@ -44,6 +44,19 @@ const keyOf = (r: SeriesRequest) => JSON.stringify([r.runIds, r.key, r.x, r.smoo
 
 const started = new Map<string, Promise<SeriesAnswer>>()
 
+/**
+ * The prefetched answers not yet painted by their panels. While some are,
+ * the rest of the explorer holds back its own reads (experiments, keys, the
+ * table's rows): their answers came in while the first curves were being
+ * drawn, and rendering a hundred table rows before the chart's frame delayed
+ * the curves a user opened the link for.
+ */
+let unpainted = 0
+let releaseReads: () => void = () => undefined
+const readsReleased = new Promise<void>((resolve) => (releaseReads = resolve))
+/** A prefetched answer no panel takes (the view changed while loading) holds nothing back for longer than this. */
+const HOLD_READS_AT_MOST_MS = 3000
+
 /** Starts the series queries of the chart panels this view opens with (only when the runs are named). */
 export function prefetchCharts(view: ViewState): void {
   if (view.panel !== 'charts' || view.selected.length === 0) return
@@ -56,6 +69,20 @@ export function prefetchCharts(view: ViewState): void {
     answer.catch(() => undefined)
     started.set(keyOf(request), answer)
   }
+  unpainted = started.size
+  if (unpainted > 0) setTimeout(releaseReads, HOLD_READS_AT_MOST_MS)
+}
+
+/** The explorer's other reads may start: when the prefetched curves are on screen (at once when nothing was prefetched). */
+export function prefetchedPainted(): Promise<void> {
+  if (unpainted === 0) releaseReads()
+  return readsReleased
+}
+
+/** A panel has painted a prefetched answer (or failed to read it): one fewer to wait for. */
+export function markPrefetchedPainted(): void {
+  if (unpainted === 0) return
+  if (--unpainted === 0) releaseReads()
 }
 
 /** The answer started for this request, once: later reads go to the server. */
