@@ -6,6 +6,7 @@ import { effectiveBudget, MAX_ANSWER_VALUES } from '../server/query/series/query
 import { emaDebiased, movingAverage } from '../server/query/series/smoothing.ts'
 import { tempDir } from './helpers/fixtures.ts'
 import { serveStore } from './helpers/in-process-server.ts'
+import { waitFor } from './helpers/wait.ts'
 
 describe('smoothing', () => {
   it("equals TensorBoard's debiased EMA computed by hand", () => {
@@ -147,6 +148,9 @@ describe('series query over a real index', () => {
   })
 
   it('answers a binary frame, when asked for one, holding exactly what the JSON answer holds', async () => {
+    // Both answers from one state of the index: before the chart overviews are built a query reads
+    // points, after it reads blocks, and their coarse buckets need not pick the same extremes.
+    await waitFor(() => server.index.hasBlocks, 'the chart overviews')
     const requests = [
       { runIds: runs, key: 'odd' },
       { runIds: runs, key: 'loss', budget: 400 },
