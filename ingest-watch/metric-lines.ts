@@ -33,7 +33,7 @@ export function parsePythonFloat(text: string): number | undefined {
 }
 
 /** An integer field, or undefined; exact up to 2^53. */
-function parseInteger(bytes: Uint8Array, start: number, end: number): number | undefined {
+export function parseInteger(bytes: Uint8Array, start: number, end: number): number | undefined {
   let i = start
   let negative = false
   if (bytes[i] === 45 /* - */ || bytes[i] === 43 /* + */) negative = bytes[i++] === 45
@@ -54,7 +54,7 @@ function parseInteger(bytes: Uint8Array, start: number, end: number): number | u
  * whole text as a latin1 string: a substring of it costs less than a string
  * made from the bytes for each value (a quarter less parse time).
  */
-function parseValue(bytes: Uint8Array, start: number, end: number, source: string): number | undefined {
+export function parseValue(bytes: Uint8Array, start: number, end: number, source: string): number | undefined {
   const exact = exactDecimal(bytes, start, end)
   if (exact !== undefined) return exact
   let plain = true
@@ -163,7 +163,7 @@ function nearestDecimal(high: number, low: number, lowDigits: number, decimals: 
   return s + (delta + slack) === s && s + (delta - slack) === s ? s : undefined
 }
 
-function latin1(bytes: Uint8Array, start: number, end: number): string {
+export function latin1(bytes: Uint8Array, start: number, end: number): string {
   return Buffer.prototype.latin1Slice.call(bytes, start, end) as string
 }
 

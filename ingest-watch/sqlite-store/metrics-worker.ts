@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import type { MetricBatch } from '../events.ts'
 import { packColumns } from '../pack-columns.ts'
 import { serveJobs } from '../worker-pool.ts'
-import { WORKER_METRIC_COLUMNS, workerRowsToBatches, type WorkerMetricRow } from './rows.ts'
+import { readMetricRows } from './metric-reads.ts'
 
 export interface MetricsJob {
   path: string
@@ -17,10 +17,6 @@ let db: Database.Database | undefined
 
 await serveJobs<MetricsJob, MetricBatch[]>((job) => {
   db ??= new Database(job.path, { readonly: true, fileMustExist: true })
-  const rows = db
-    .prepare(`SELECT ${WORKER_METRIC_COLUMNS} FROM metrics WHERE rowid > ? AND rowid <= ? ORDER BY rowid`)
-    .raw()
-    .all(job.from, job.to) as WorkerMetricRow[]
-  const reply = workerRowsToBatches(rows, job.to - job.from)
+  const reply = readMetricRows(db, job.from, job.to).batches
   return { reply, transfer: [packColumns(reply)] }
 })

@@ -11,7 +11,8 @@ import Database from 'better-sqlite3'
 import type { DatasetInput, EventSink, MetricBatch, StoreEvent, StoreSource } from '../events.ts'
 import { runInWorkers } from '../worker-pool.ts'
 import type { MetricsJob } from './metrics-worker.ts'
-import { toExperiment, toMetricBatches, toRun, type ExperimentRow, type MetricRow, type RunRow } from './rows.ts'
+import { readMetricRows } from './metric-reads.ts'
+import { toExperiment, toRun, type ExperimentRow, type RunRow } from './rows.ts'
 
 export interface SqliteStoreOptions {
   log?: (message: string) => void
@@ -372,16 +373,13 @@ export class SqliteStoreSource implements StoreSource {
   }
 
   private async readMetrics(): Promise<void> {
-    const stmt = this.db!.prepare(
-      `SELECT rowid, run_uuid, key, timestamp, value, step, is_nan FROM metrics WHERE rowid > ? ORDER BY rowid LIMIT ${METRIC_PAGE}`,
-    ).raw()
     for (;;) {
-      const rows = stmt.all(this.lastRowid) as MetricRow[]
-      if (rows.length === 0) return
-      this.lastRowid = rows[rows.length - 1]![0]
-      this.counts.points += rows.length
-      await this.emit(toMetricBatches(rows).map((batch) => ({ type: 'metrics', batch }) as StoreEvent))
-      if (rows.length < METRIC_PAGE || this.closed) return
+      const read = readMetricRows(this.db!, this.lastRowid, undefined, METRIC_PAGE)
+      if (read.rows === 0) return
+      this.lastRowid = read.lastRowid
+      this.counts.points += read.rows
+      await this.emit(read.batches.map((batch) => ({ type: 'metrics', batch }) as StoreEvent))
+      if (read.rows < METRIC_PAGE || this.closed) return
     }
   }
 
