@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readMetricRows } from '../ingest-watch/sqlite-store/metric-reads.ts'
+import { parseKeyValueText } from '../ingest-watch/sqlite-store/key-value-text.ts'
 import { parseMetricText } from '../ingest-watch/sqlite-store/metric-text.ts'
 import { toMetricBatches, type MetricRow } from '../ingest-watch/sqlite-store/rows.ts'
 import { copyFixtureSqliteStore, tempDir } from './helpers/fixtures.ts'
@@ -110,5 +111,23 @@ describe('reading metric rows as text from a real mlflow.db', () => {
     const limited = readMetricRows(db, start, undefined, 2)
     expect([limited.rows, limited.lastRowid]).toEqual([2, start + 2])
     expect(readMetricRows(db, start + 3)).toEqual({ batches: [], rows: 0, lastRowid: start + 3 })
+  })
+})
+
+describe('parseKeyValueText', () => {
+  it('splits params or tags lines, values with spaces, newlines and any Unicode kept whole', () => {
+    const rows = parseKeyValueText(text([`r1${US}lr${US}0.1`, `r1${US}note${US}two\nlines, ünï 😀`, `r2${US}empty${US}`, `r1${US}lr2${US}x y`]), 4)
+    expect(rows).toEqual({ runIds: ['r1', 'r1', 'r2', 'r1'], keys: ['lr', 'note', 'empty', 'lr2'], values: ['0.1', 'two\nlines, ünï 😀', '', 'x y'] })
+    expect(parseKeyValueText(null, 0)).toEqual({ runIds: [], keys: [], values: [] })
+  })
+
+  it('gives up on text that is not exactly the rows asked for', () => {
+    expect(parseKeyValueText(text([`r1${US}lr${US}0.1`]), 2)).toBeUndefined()
+    expect(parseKeyValueText(text([`r1${US}lr${US}0.1`, `r1${US}b${US}2`]), 1)).toBeUndefined()
+    // A separator inside a value: a third unit separator, or a record separator that makes one line two.
+    expect(parseKeyValueText(text([`r1${US}lr${US}a${US}b`]), 1)).toBeUndefined()
+    expect(parseKeyValueText(text([`r1${US}lr${US}a${RS}b`]), 1)).toBeUndefined()
+    expect(parseKeyValueText(text([`r1${US}lr`]), 1)).toBeUndefined()
+    expect(parseKeyValueText(null, 1)).toBeUndefined()
   })
 })

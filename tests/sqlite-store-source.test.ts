@@ -101,6 +101,19 @@ describe('SQLite store reader', () => {
     expect(runs.flatMap((r) => r.metrics.odd ?? [])).toEqual([[1, NaN], [2, Infinity], [3, -Infinity], [4, 0.1]])
   })
 
+  it('reads params and tags whose values hold the ASCII separators its text reads use', async () => {
+    const path = scratchDb()
+    const w = writer(path)
+    const run = w.prepare('SELECT run_uuid FROM runs LIMIT 1').pluck().get() as string
+    w.prepare('INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)').run('odd', 'a\u001fb\u001ec', run)
+    w.prepare('INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)').run('odd\u001ekey', 'v', run)
+    const { events } = await openSqlite(path)
+    const values = (type: 'params' | 'tags') => Object.assign({}, ...events.flatMap((e) => (e.type === type && e.runId === run ? [e.values] : [])))
+    expect(values('params').odd).toBe('a\u001fb\u001ec')
+    expect(values('tags')['odd\u001ekey']).toBe('v')
+    expect(Object.keys(values('params')).length).toBeGreaterThan(1)
+  })
+
   it('reads the fixture with 18-digit-safe string ids and every point', async () => {
     const { events } = await openSqlite(fixtureSqliteStore('mlflow-2.17'))
     const exps = events.flatMap((e) => (e.type === 'experiment' ? [e.experiment] : []))
