@@ -241,6 +241,30 @@ describe('the periodic health check', () => {
     expect(await watch.check()).toEqual([])
   })
 
+  it('stopped while a check waits on the queue, reads nothing more: the server closes the index behind it', async () => {
+    const idx = await index()
+    const { queue, hub, frames } = subscribed(idx)
+    await idx.apply([run('a'), metric('a', 'loss', every(1000, 3))])
+    hub.indexed()
+    await waitFor(() => frames.some((f) => f.type === 'synced'), 'the snapshot')
+    const watch = new HealthWatch(idx, hub, queue)
+    const logs: string[] = []
+    vi.spyOn(hub, 'log').mockImplementation((m) => void logs.push(m))
+    const reads = vi.spyOn(idx, 'columns')
+    // The queue is busy (a write, say) when the check comes, and the server stops the watch and closes the index meanwhile.
+    let release!: () => void
+    const busy = queue.run(() => new Promise<void>((r) => (release = r)))
+    await waitFor(() => release !== undefined, 'the busy job')
+    const started = watch.start(60_000)
+    watch.stop()
+    const closed = queue.run(async () => idx.close())
+    release()
+    await Promise.all([busy, started, closed])
+    open.splice(open.indexOf(idx), 1)
+    expect(reads).not.toHaveBeenCalled()
+    expect(logs).toEqual([])
+  })
+
   it('reads nothing on a quiet store until a run may have turned stalled or the index changed', async () => {
     const idx = await index()
     const { queue, hub } = subscribed(idx)

@@ -26,6 +26,8 @@ export class HealthWatch {
    * searches would otherwise run beside).
    */
   private judged: { changes: number; nextStall: number } | undefined
+  /** Set by stop(): a check already under way then skips its queued steps, which would run after the index closed. */
+  private stopped = false
 
   constructor(
     private readonly index: RunIndex,
@@ -38,7 +40,8 @@ export class HealthWatch {
    * first subscriptions), then checks right away and every `everyMs`.
    */
   async start(everyMs = HEALTH_CHECK_MS): Promise<void> {
-    await this.queue.run(() => this.judge())
+    await this.queue.run(() => (this.stopped ? Promise.resolve([]) : this.judge()))
+    if (this.stopped) return
     // The baseline comes before any logging interval is known: the first check judges again with them.
     this.judged = undefined
     let checking = false
@@ -60,14 +63,16 @@ export class HealthWatch {
   }
 
   stop(): void {
+    this.stopped = true
     clearInterval(this.timer)
   }
 
   /** One check, its steps on the serial queue; returns the runs it published. */
   async check(): Promise<string[]> {
+    if (this.stopped) return []
     if (this.judged && this.judged.changes === this.index.changes && !(this.index.health.now() > this.judged.nextStall)) return []
-    await refreshCadence(this.index, (job) => this.queue.run(job))
-    return this.queue.run(() => this.judge())
+    await refreshCadence(this.index, (job) => this.queue.run(() => (this.stopped ? Promise.resolve() : job())))
+    return this.queue.run(() => (this.stopped ? Promise.resolve([]) : this.judge()))
   }
 
   private async judge(): Promise<string[]> {
