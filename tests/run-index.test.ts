@@ -126,6 +126,27 @@ describe('DuckDB run index', () => {
     expect(await idx.metricHistory('a', 'loss')).toEqual({ runId: 'a', key: 'loss', step: [0, 1, 2], timestamp: [1, 2, 3], value: [1, '-Infinity', 'Infinity'] })
   })
 
+  it('resumes series from live-cursor positions in SQL: only the points after them are read', async () => {
+    const idx = await index()
+    const rows = (n: number, from = 0): [number, number, number][] => Array.from({ length: n }, (_, i) => [from + i, i / 7, from + i])
+    await idx.apply([run('a'), run('b'), metrics('a', 'loss', rows(20_000)), metrics('b', 'loss', rows(20_000)), metrics('a', 'acc', rows(3))])
+    await idx.apply([metrics('a', 'loss', rows(2, 20_000))])
+    const after = new Map([['a\u0000loss', 20_000], ['b\u0000loss', 20_000], ['a\u0000acc', 1]])
+    const read: number[] = []
+    const columns = idx.columns.bind(idx)
+    idx.columns = (async (...args: Parameters<typeof columns>) => {
+      const out = await columns(...args)
+      read.push(out[0]?.length ?? 0)
+      return out
+    }) as typeof idx.columns
+    const series = await idx.series({ runIds: ['a', 'b'], after })
+    expect(series.map((x) => [x.runId, x.key, x.step, x.cursor])).toEqual([['a', 'acc', [1, 2], '3'], ['a', 'loss', [20_000, 20_001], '20002']])
+    expect(read).toEqual([4])
+    // A series the cursor does not know comes whole.
+    const fresh = await idx.series({ runIds: ['b'], keys: ['loss'], after: new Map([['a\u0000loss', 5]]) })
+    expect(fresh.map((x) => [x.runId, x.step.length, x.cursor])).toEqual([['b', 20_000, '20000']])
+  })
+
   it('hides deleted runs unless asked', async () => {
     const idx = await index()
     await idx.apply([run('a'), run('b', { lifecycleStage: 'deleted' })])

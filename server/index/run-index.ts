@@ -856,27 +856,39 @@ export class RunIndex {
     const keyClause = q.keys ? 'AND list_contains($keys, s.key)' : ''
     // Resuming from positions: the points after them, in store order; otherwise whole series by step.
     const order = q.after ? 'p.seq' : 'p.step, p.timestamp'
+    // The positions as (series id, first seq wanted), so that SQL leaves out what the client holds:
+    // a client holding 100 runs × 100,000 points would otherwise have every point read and dropped here.
+    const afterIds: number[] = []
+    const afterFrom: number[] = []
+    for (const [k, n] of q.after ?? []) {
+      const id = this.seriesIds.get(k)
+      if (id === undefined) continue
+      afterIds.push(id)
+      afterFrom.push(n)
+    }
+    const resume = afterIds.length > 0
     const [runIds = [], keys = [], steps = [], timestamps = [], vals = [], seqs = []] = (await this.columns(
       `SELECT s.run_id, s.key, p.step, p.timestamp, p.value, p.seq
        FROM points p JOIN series s USING (series_id) JOIN runs r USING (run_id)
-       WHERE ${where} ${keyClause}
+       ${resume ? 'LEFT JOIN (SELECT unnest($after_ids)::INTEGER AS series_id, unnest($after_from)::INTEGER AS from_seq) a USING (series_id)' : ''}
+       WHERE ${where} ${keyClause} ${resume ? 'AND p.seq >= coalesce(a.from_seq, 0)' : ''}
        ORDER BY s.run_id, s.key, ${order}`,
-      { ...values, ...(q.keys ? { keys: listValue(q.keys) } : {}) },
+      {
+        ...values,
+        ...(q.keys ? { keys: listValue(q.keys) } : {}),
+        ...(resume ? { after_ids: listValue(afterIds), after_from: listValue(afterFrom) } : {}),
+      },
       6,
     )) as [string[], string[], number[], number[], number[], number[]]
     const out: Series[] = []
     const all: (Series & { next: number })[] = []
     let current: (Series & { next: number }) | undefined
-    let from = 0
     for (let i = 0; i < runIds.length; i++) {
       if (!current || current.runId !== runIds[i] || current.key !== keys[i]) {
         current = { runId: runIds[i]!, key: keys[i]!, step: [], timestamp: [], value: [], next: 0 }
-        from = q.after?.get(seriesKey(current.runId, current.key)) ?? 0
         all.push(current)
       }
-      const seq = seqs[i]!
-      current.next = Math.max(current.next, seq + 1)
-      if (seq < from) continue
+      current.next = Math.max(current.next, seqs[i]! + 1)
       current.step.push(steps[i]!)
       current.timestamp.push(timestamps[i]!)
       current.value.push(toWire(vals[i]!))
