@@ -161,6 +161,26 @@ describe('SQLite store reader', () => {
     expect(events.find((e) => e.type === 'inputs')).toEqual({ type: 'inputs', runId: run, inputs: [{ name: 'cifar10', digest: 'abc', sourceType: 'local', context: 'training' }] })
   })
 
+  it('sees a tag changed on a finished run by the periodic full comparison, also one set back to a value seen before', async () => {
+    const path = scratchDb()
+    const { events } = await openSqlite(path)
+    const w = writer(path)
+    const run = w.prepare(`SELECT run_uuid FROM runs WHERE status = 'RUNNING'`).pluck().get() as string
+    const tagOf = () => events.flatMap((e) => (e.type === 'tags' && e.runId === run && 'note' in e.values ? [e.values.note] : []))
+    w.prepare(`INSERT INTO tags (key, value, run_uuid) VALUES ('note', 'v1', ?)`).run(run)
+    await waitFor(() => tagOf().at(-1) === 'v1', 'v1 while running')
+    // Full comparisons (every 300 ms here) pass over the unchanged tables meanwhile.
+    await new Promise((r) => setTimeout(r, 700))
+    w.prepare(`UPDATE tags SET value = 'v2' WHERE run_uuid = ? AND key = 'note'`).run(run)
+    await waitFor(() => tagOf().at(-1) === 'v2', 'v2 while running')
+    w.prepare(`UPDATE runs SET status = 'FINISHED', end_time = 99 WHERE run_uuid = ?`).run(run)
+    await waitFor(() => events.some((e) => e.type === 'run' && e.run.runId === run && e.run.status === 'FINISHED'), 'FINISHED')
+    // The tables now read as they did at an earlier full comparison; only a full one looks at a finished run.
+    w.prepare(`UPDATE tags SET value = 'v1' WHERE run_uuid = ? AND key = 'note'`).run(run)
+    await waitFor(() => tagOf().at(-1) === 'v1', 'v1 again, on the finished run')
+    expect(tagOf()).toEqual(['v1', 'v2', 'v1'])
+  })
+
   it('reads everything again after gc and VACUUM shrink the metrics table', async () => {
     const path = scratchDb()
     const { events } = await openSqlite(path)

@@ -4,6 +4,7 @@
 // (experiments, runs, params, tags) by diffing against what was last seen.
 // Every statement is its own short read transaction, so a training process
 // writing to the file is never kept waiting by runwatch.
+import { createHash } from 'node:crypto'
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { availableParallelism } from 'node:os'
@@ -57,6 +58,14 @@ export class SqliteStoreSource implements StoreSource {
   private readonly tags = new Map<string, Record<string, string>>()
   private readonly experimentTags = new Map<string, string>()
   private readonly inputs = new Map<string, string>()
+  /**
+   * Per table, a digest of its whole text at the last full comparison, kept
+   * while no comparison of some runs found a change since: a table whose
+   * text has the same digest again holds what was last seen, and its 400,000
+   * rows need not be compared (a full comparison comes every few seconds
+   * while the store is written to).
+   */
+  private readonly unchangedSinceFull = new Map<'params' | 'tags', string>()
   private readonly counts = { runs: 0, points: 0 }
 
   constructor(
@@ -242,6 +251,7 @@ export class SqliteStoreSource implements StoreSource {
     this.tags.clear()
     this.experimentTags.clear()
     this.inputs.clear()
+    this.unchangedSinceFull.clear()
     this.counts.runs = 0
     this.counts.points = 0
   }
@@ -353,6 +363,9 @@ export class SqliteStoreSource implements StoreSource {
       values[key] = value
     }
     const [count, text] = this.db!.prepare(`SELECT ${KEY_VALUE_TEXT_SQL} ${from}`).raw().get(...args) as [number, Uint8Array | null]
+    const digest = runIds ? undefined : `${count}:${createHash('sha1').update(text ?? '').digest('base64')}`
+    if (digest !== undefined && this.unchangedSinceFull.get(table) === digest) return
+    const eventsBefore = events.length
     const parsed = parseKeyValueText(text, count)
     if (parsed) {
       for (let i = 0; i < parsed.runIds.length; i++) add(parsed.runIds[i]!, parsed.keys[i]!, parsed.values[i]!)
@@ -379,6 +392,8 @@ export class SqliteStoreSource implements StoreSource {
       if (table === 'params') events.push({ type: 'params', runId, values: changed })
       else events.push({ type: 'tags', runId, values: changed, ...(removed.length > 0 ? { removed } : {}) })
     }
+    if (digest !== undefined) this.unchangedSinceFull.set(table, digest)
+    else if (events.length > eventsBefore) this.unchangedSinceFull.delete(table)
   }
 
   private async readMetrics(): Promise<void> {
