@@ -172,6 +172,12 @@ export interface SubscribeMessage {
    * (the paged run table) and only needs to hear what changes.
    */
   snapshot?: boolean
+  /**
+   * About this many points per series in the snapshot, for a view that draws
+   * a whole curve small (the wall): each stretch of a series (in store order)
+   * keeps its first, last, lowest and highest point. Live points come whole.
+   */
+  snapshotPoints?: number
   /** Early-stopping signals over the subscription's runs: `stop` on its runs, `signals` frames with the band. */
   signals?: SignalRequest
 }

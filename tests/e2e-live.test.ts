@@ -70,6 +70,25 @@ describe('live path: store file → ingest → DuckDB → /ws', () => {
     )
   })
 
+  it('thins a long series in the snapshot to about the points asked, then sends live points whole', async () => {
+    const { writer, exp, run, messages, conn } = await setup()
+    writer.logMetric(run, 'loss', Array.from({ length: 5000 }, (_, i) => ({ timestamp: 2000 + i, value: i === 3000 ? 99 : 1 / (i + 1), step: i + 2 })))
+    await new Promise((r) => setTimeout(r, 500))
+    conn.subscribe({ sub: 'wall', experimentIds: [exp], metrics: ['loss'], snapshotPoints: 200 })
+    await waitFor(() => messages.some((m) => m.type === 'synced'), 'synced')
+    const snapshot = points(messages, run, 'loss')
+    expect(snapshot.length).toBeLessThanOrEqual(200)
+    expect(snapshot.length).toBeGreaterThan(50)
+    expect(snapshot[0]).toEqual([0, 2.5])
+    expect(snapshot.at(-1)).toEqual([5001, 1 / 5000])
+    expect(snapshot).toContainEqual([3002, 99])
+    appendFileSync(writer.metricPath(run, 'loss'), '9000 0.5 5002\n9001 0.25 5003\n')
+    await waitFor(() => points(messages, run, 'loss').length === snapshot.length + 2, 'the live points')
+    expect(points(messages, run, 'loss').slice(-2)).toEqual([[5002, 0.5], [5003, 0.25]])
+    conn.subscribe({ sub: 'bad', snapshotPoints: 2.5 } as never)
+    await waitFor(() => messages.some((m) => m.type === 'error' && m.sub === 'bad'), 'the error')
+  })
+
   it('shows a new run and a finished run live, and only the subscribed metric', async () => {
     const { writer, exp, messages, conn } = await setup()
     conn.subscribe({ sub: 's1', experimentIds: [exp], metrics: ['loss'] })

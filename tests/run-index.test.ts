@@ -147,6 +147,27 @@ describe('DuckDB run index', () => {
     expect(fresh.map((x) => [x.runId, x.step.length, x.cursor])).toEqual([['b', 20_000, '20000']])
   })
 
+  it('thins long series to about the points asked, keeping each stretch\'s first, last, lowest and highest point', async () => {
+    const idx = await index()
+    const long: [number, number, number][] = Array.from({ length: 20_000 }, (_, i) => [1000 + i, i % 11, i])
+    long[777]![1] = NaN
+    long[12_345]![1] = 1e6
+    long[15_000]![1] = -5
+    await idx.apply([run('a'), metrics('a', 'loss', long), metrics('a', 'acc', Array.from({ length: 100 }, (_, i) => [i, i, i]))])
+    const [acc, loss] = await idx.series({ runIds: ['a'], thinTo: 400 })
+    expect(acc!.step).toHaveLength(100)
+    expect(loss!.step.length).toBeLessThanOrEqual(400)
+    expect(loss!.step.length).toBeGreaterThan(200)
+    expect(loss!.step[0]).toBe(0)
+    expect(loss!.step.at(-1)).toBe(19_999)
+    expect(loss!.cursor).toBe('20000')
+    const at = (step: number) => loss!.value[loss!.step.indexOf(step)]
+    expect([at(777), at(12_345), at(15_000)]).toEqual(['NaN', 1e6, -5])
+    // Steps stay in order, each a real point with its own timestamp.
+    expect(loss!.step.every((x, i) => i === 0 || x > loss!.step[i - 1]!)).toBe(true)
+    expect(loss!.timestamp.every((t, i) => t === 1000 + loss!.step[i]!)).toBe(true)
+  })
+
   it('hides deleted runs unless asked', async () => {
     const idx = await index()
     await idx.apply([run('a'), run('b', { lifecycleStage: 'deleted' })])

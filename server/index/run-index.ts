@@ -28,6 +28,12 @@ export interface SeriesQuery {
   keys?: string[]
   /** `${runId}\u0000${key}` → position: only the points from there on (a resumed subscription). */
   after?: Map<string, number>
+  /**
+   * About this many points per series: longer series are cut into stretches
+   * (in store order) that each keep their first, last, lowest and highest
+   * point, so a spike, a NaN and the newest point always stay.
+   */
+  thinTo?: number
 }
 
 export interface Series extends SeriesColumns {
@@ -867,14 +873,16 @@ export class RunIndex {
       afterFrom.push(n)
     }
     const resume = afterIds.length > 0
-    const [runIds = [], keys = [], steps = [], timestamps = [], vals = [], seqs = []] = (await this.columns(
-      `SELECT s.run_id, s.key, p.step, p.timestamp, p.value, p.seq
+    const source = `SELECT s.run_id, s.key, p.step, p.timestamp, p.value, p.seq${q.thinTo ? ', p.series_id, coalesce(l.count, 0) AS n' : ''}
        FROM points p JOIN series s USING (series_id) JOIN runs r USING (run_id)
        ${resume ? 'LEFT JOIN (SELECT unnest($after_ids)::INTEGER AS series_id, unnest($after_from)::INTEGER AS from_seq) a USING (series_id)' : ''}
-       WHERE ${where} ${keyClause} ${resume ? 'AND p.seq >= coalesce(a.from_seq, 0)' : ''}
-       ORDER BY s.run_id, s.key, ${order}`,
+       ${q.thinTo ? 'LEFT JOIN latest_metrics l USING (series_id)' : ''}
+       WHERE ${where} ${keyClause} ${resume ? 'AND p.seq >= coalesce(a.from_seq, 0)' : ''}`
+    const [runIds = [], keys = [], steps = [], timestamps = [], vals = [], seqs = []] = (await this.columns(
+      q.thinTo ? thinnedSql(source, order) : `${source} ORDER BY s.run_id, s.key, ${order}`,
       {
         ...values,
+        ...(q.thinTo ? { thin_to: q.thinTo } : {}),
         ...(q.keys ? { keys: listValue(q.keys) } : {}),
         ...(resume ? { after_ids: listValue(afterIds), after_from: listValue(afterFrom) } : {}),
       },
@@ -896,6 +904,25 @@ export class RunIndex {
     for (const { next, ...series } of all) out.push({ ...series, cursor: String(next) })
     return out
   }
+}
+
+/**
+ * The rows of `source` (a series' points with their count `n`), thinned: of
+ * each stretch of about 4 × n / thin_to points in store order, its first,
+ * last, lowest and highest point stay (NaN counts as highest), so a spike, a
+ * NaN and the newest point always do; a series of at most thin_to points
+ * stays whole. The stretches are one aggregate and a join, not windows: 75
+ * series of 100,000 points take about a second.
+ */
+function thinnedSql(source: string, order: string): string {
+  return `WITH pts AS (${source}),
+    keep AS (
+      SELECT series_id, unnest([min(seq), max(seq), arg_min(seq, value), arg_max(seq, value)]) AS seq FROM pts
+      WHERE n > $thin_to GROUP BY series_id, seq // greatest(1, ceil(n * 4 / $thin_to))::INTEGER)
+    SELECT p.run_id, p.key, p.step, p.timestamp, p.value, p.seq
+    FROM pts p LEFT JOIN (SELECT DISTINCT series_id, seq FROM keep) k ON k.series_id = p.series_id AND k.seq = p.seq
+    WHERE p.n <= $thin_to OR k.seq IS NOT NULL
+    ORDER BY p.run_id, p.key, ${order}`
 }
 
 /** A series' identity: the same key as the live cursors' positions. */

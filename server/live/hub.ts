@@ -40,6 +40,8 @@ interface Subscription {
   sub: string
   experimentIds: Set<string> | undefined
   metrics: Set<string> | undefined
+  /** Series sent whole (a snapshot, a run that starts matching) are thinned to about this many points. */
+  snapshotPoints?: number
   /** With a filter, the runs currently matching it; a change can add or remove one. */
   filter?: { ast: FilterAst; members: Set<string>; onMetrics: boolean }
   /** With signals: the shared session (and its registry key) whose verdicts go on this subscription's runs; built before the snapshot. */
@@ -194,6 +196,7 @@ export class LiveClient {
       : !isStringList(msg.metrics) ? '"metrics" must be a list of strings'
       : msg.filter !== undefined && typeof msg.filter !== 'string' ? '"filter" must be a string'
       : msg.snapshot !== undefined && typeof msg.snapshot !== 'boolean' ? '"snapshot" must be true or false'
+      : msg.snapshotPoints !== undefined && !(Number.isInteger(msg.snapshotPoints) && msg.snapshotPoints >= 8) ? '"snapshotPoints" must be an integer of at least 8'
       : !this.subs.has(sub) && this.subs.size >= MAX_SUBSCRIPTIONS ? `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`
       : undefined
     if (problem) return this.send({ type: 'error', ...(typeof sub === 'string' ? { sub } : {}), code: 'BAD_SUBSCRIBE', message: problem })
@@ -221,6 +224,7 @@ export class LiveClient {
       sub,
       experimentIds: msg.experimentIds ? new Set(msg.experimentIds) : undefined,
       metrics: msg.metrics ? new Set(msg.metrics) : undefined,
+      ...(msg.snapshotPoints !== undefined ? { snapshotPoints: msg.snapshotPoints } : {}),
     }
     this.end(sub)
     const { index, queue } = this.hub
@@ -245,7 +249,7 @@ export class LiveClient {
         if (msg.snapshot !== false) {
           const [runs, series] = await Promise.all([
             index.runSummaries(scope),
-            index.series({ ...scope, keys: msg.metrics, ...(after ? { after } : {}) }),
+            index.series({ ...scope, keys: msg.metrics, ...(after ? { after } : {}), ...(msg.snapshotPoints ? { thinTo: msg.snapshotPoints } : {}) }),
           ])
           this.socket.cork?.()
           try {
@@ -329,7 +333,7 @@ export class LiveClient {
       if (update && update.band) this.sendBand(s, s.signals!.session!)
       // A run that just started matching gets its whole series, then follows live.
       if (joined.length > 0) {
-        for (const series of await index.series({ runIds: joined, keys: s.metrics ? [...s.metrics] : undefined })) {
+        for (const series of await index.series({ runIds: joined, keys: s.metrics ? [...s.metrics] : undefined, ...(s.snapshotPoints ? { thinTo: s.snapshotPoints } : {}) })) {
           this.send({ type: 'points', sub: s.sub, ...series })
         }
       }

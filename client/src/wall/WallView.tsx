@@ -112,7 +112,9 @@ export function WallView() {
   })
   createEffect(on(pageIndex, () => {
     const { experiments, metric } = page()
-    connection.subscribe({ sub: SUB, metrics: [metric], filter, ...(experiments ? { experimentIds: experiments } : {}) })
+    // Tiles draw at most CAP points: the server thins each whole series to about that many (a run
+    // of 100,000 steps would otherwise send them all, for the tile to thin them again).
+    connection.subscribe({ sub: SUB, metrics: [metric], filter, snapshotPoints: CAP, ...(experiments ? { experimentIds: experiments } : {}) })
   }))
   onCleanup(() => connection.close())
 
