@@ -185,4 +185,18 @@ describe('DuckDB run index', () => {
     expect(idx.stepExtent(idx.seriesOf(['a'], 'loss').series)).toEqual({ lo: -3, hi: 9, count: 4 })
     expect(idx.stepExtent(idx.seriesOf(['a', 'b'], 'loss').series)).toEqual({ lo: -3, hi: 9, count: 5 })
   })
+
+  it('resumes series from positions: only the points logged past each position, a series without one from its first point', async () => {
+    const idx = await index()
+    const loss = Array.from({ length: 1000 }, (_, s): [number, number, number] => [s, 1 / (s + 1), s])
+    await idx.apply([run('a'), run('b'), metrics('a', 'loss', loss), metrics('b', 'loss', loss.slice(0, 10)), metrics('b', 'acc', [[1, 0.5, 0]])])
+    const positions = idx.positions(['a', 'b'], 'loss')
+    await idx.apply([metrics('a', 'loss', [[2000, 0.1, 1000], [2001, 0.09, 1001]])])
+    const resumed = await idx.series({ runIds: ['a', 'b'], after: positions })
+    // a: the two new points; b's loss had nothing new; b's acc, which the positions leave out, whole.
+    expect(resumed.map((s) => [s.runId, s.key, s.step, s.cursor])).toEqual([
+      ['a', 'loss', [1000, 1001], '1002'],
+      ['b', 'acc', [0], '1'],
+    ])
+  })
 })
