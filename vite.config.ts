@@ -41,7 +41,7 @@ function headStart(): Plugin {
 
 /** client/src/boot.ts as one classic script: no imports left, nothing exported. */
 async function bootScript(): Promise<string> {
-  const out = (await build({
+  const built = await build({
     configFile: false,
     logLevel: 'warn',
     publicDir: false,
@@ -50,8 +50,8 @@ async function bootScript(): Promise<string> {
       target: 'es2022',
       lib: { entry: fileURLToPath(new URL('client/src/boot.ts', import.meta.url)), formats: ['iife'], name: 'runwatchBoot' },
     },
-  })) as Rolldown.RolldownOutput[]
-  const chunks = out.flatMap((o) => o.output).filter((c) => c.type === 'chunk')
+  })
+  const chunks = [built].flat().flatMap((o) => (o as Rolldown.RolldownOutput).output).filter((c) => c.type === 'chunk')
   if (chunks.length !== 1) throw new Error(`the boot script bundled into ${chunks.length} chunks, not one`)
   const code = chunks[0]!.code.trim()
   if (/<\/script/i.test(code)) throw new Error('the boot script cannot be inlined: it holds </script')
