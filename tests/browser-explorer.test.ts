@@ -89,6 +89,15 @@ describe('the explorer in Chromium', () => {
       rows: performance.getEntriesByType('resource').find((r) => r.name.includes('/api/runs/query'))?.startTime ?? -1,
     })`)
     expect(order.rows).toBeGreaterThan(order.drawn)
+    // The page's head sent the series query while the document was still being parsed, so before any
+    // of the app's code ran (module scripts run once parsing is done), and the app drew that answer
+    // rather than asking again.
+    const sent = await page.evaluate<{ series: number[]; parsed: number }>(`({
+      series: performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/series')).map((r) => r.startTime),
+      parsed: performance.getEntriesByType('navigation')[0].domInteractive,
+    })`)
+    expect(sent.series).toHaveLength(1)
+    expect(sent.series[0]).toBeLessThan(sent.parsed)
     expect(await page.isChecked(`tr[data-run-id="${ids[0]}"] [data-testid=select-run]`)).toBe(true)
 
     // The chart follows its panel's size: a narrower window, a narrower chart.

@@ -61,10 +61,22 @@ export interface SeriesRequest {
   smoothing?: number
 }
 
-export async function fetchSeries(request: SeriesRequest): Promise<SeriesAnswer> {
+export function fetchSeries(request: SeriesRequest): Promise<SeriesAnswer> {
+  return startSeries(request).then(readSeries)
+}
+
+/** The series query's request body: two reads of the same request have the same body. */
+export function seriesBody(request: SeriesRequest): string {
   const { smoothing, ...rest } = request
-  const body = JSON.stringify({ ...rest, ...(smoothing ? { smoothing: { kind: 'ema', weight: smoothing } } : {}) })
-  const res = await fetch('/api/series', { method: 'POST', headers: { 'content-type': 'application/json', accept: SERIES_FRAME_TYPE }, body })
+  return JSON.stringify({ ...rest, ...(smoothing ? { smoothing: { kind: 'ema', weight: smoothing } } : {}) })
+}
+
+/** Sends the series query; readSeries reads its answer (apart: the boot script sends, the app reads). */
+export function startSeries(request: SeriesRequest): Promise<Response> {
+  return fetch('/api/series', { method: 'POST', headers: { 'content-type': 'application/json', accept: SERIES_FRAME_TYPE }, body: seriesBody(request) })
+}
+
+export async function readSeries(res: Response): Promise<SeriesAnswer> {
   if (!res.ok || res.headers.get('content-type') !== SERIES_FRAME_TYPE) return answer<never>(res, '/api/series')
   return decodeSeriesFrame(await res.arrayBuffer())
 }

@@ -30,7 +30,8 @@ import { CurveGrid } from './curve-grid.ts'
 import { CurvesSeries, type CurvesItem, type CurvesOptions } from './curves-series.ts'
 import { LiveCurve, type CurvePoint } from './live-curve.ts'
 import { PointMarks, type PointMark } from './point-marks.ts'
-import { estimatedPanelWidth, firstPaintBudget, markPrefetchedPainted, seriesBudget, takePrefetched } from './series-prefetch.ts'
+import { estimatedPanelWidth, firstPaintBudget, seriesBudget } from './series-budget.ts'
+import { markPrefetchedPainted, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
 
 type Point = LineData<number> | WhitespaceData<number>
