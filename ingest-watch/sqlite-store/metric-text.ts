@@ -37,15 +37,22 @@ export function parseMetricText(bytes: Uint8Array, rows: number): MetricBatch[] 
   // Ids of a series are the latin1 text of `run US key`: one substring of this, no decoding per line.
   const source = latin1(bytes, 0, bytes.length)
   const end = bytes.length
-  // The previous line's `run US key`: a line of the same series starts with it, then US.
-  let previousId = ''
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  // Where the previous line's `run US key` starts, and its length: a line of the same series starts with the same bytes, then US.
+  let previousStart = 0
+  let previousLength = -1
   let pos = 0
   while (pos < end) {
     if (grouper.points === rows) return undefined
+    let same = previousLength > 0 && bytes[pos + previousLength] === UNIT
+    // Four bytes at a time, then the rest: String.prototype.startsWith on a substring of the text cost about 150 ns a line.
+    let k = 0
+    for (; same && k + 4 <= previousLength; k += 4) same = view.getUint32(pos + k) === view.getUint32(previousStart + k)
+    for (; same && k < previousLength; k++) same = bytes[pos + k] === bytes[previousStart + k]
     let idEnd: number
-    if (previousId.length > 0 && bytes[pos + previousId.length] === UNIT && source.startsWith(previousId, pos)) {
-      // Most lines continue the previous line's series: one comparison (a built-in over the bytes), no scan.
-      idEnd = pos + previousId.length
+    if (same) {
+      // Most lines continue the previous line's series: no scan for the separators.
+      idEnd = pos + previousLength
     } else {
       const firstUnit = source.indexOf(UNIT_CHAR, pos)
       idEnd = firstUnit < 0 ? -1 : source.indexOf(UNIT_CHAR, firstUnit + 1)
@@ -53,11 +60,11 @@ export function parseMetricText(bytes: Uint8Array, rows: number): MetricBatch[] 
       // A line has no record separator before its numbers: one there means a key holding separators.
       const recordAt = source.indexOf(RECORD_CHAR, pos)
       if (recordAt >= 0 && recordAt < idEnd) return undefined
-      previousId = source.substring(pos, idEnd)
-      if (!grouper.resume(previousId)) {
-        grouper.start(previousId, decoder.decode(bytes.subarray(pos, firstUnit)), decoder.decode(bytes.subarray(firstUnit + 1, idEnd)))
-      }
+      const id = source.substring(pos, idEnd)
+      if (!grouper.resume(id)) grouper.start(id, decoder.decode(bytes.subarray(pos, firstUnit)), decoder.decode(bytes.subarray(firstUnit + 1, idEnd)))
     }
+    previousStart = pos
+    previousLength = idEnd - pos
     const timestampStart = idEnd + 1
     let valueStart = timestampStart
     while (valueStart < end && bytes[valueStart] !== SPACE) valueStart++
