@@ -150,11 +150,14 @@ describe('live path: store file → ingest → DuckDB → /ws', () => {
   })
 
   it('follows a filter: matching runs appear, a run whose tag changes leaves, a bad filter names its column', async () => {
-    const { writer, exp, run, messages, conn } = await setup()
+    const { writer, exp, run, server, messages, conn } = await setup()
     writer.setTag(run, 'stage', 'train')
     const other = writer.createRun(exp, { name: 'other', tags: { stage: 'eval' } })
     writer.logMetric(other, 'loss', [{ timestamp: 1, value: 9, step: 0 }])
-    await new Promise((r) => setTimeout(r, 300))
+    // Subscribed once the server has read the tag and the other run (a fixed wait lost that race on a busy CI machine).
+    const total = async (filter: string) =>
+      ((await (await fetch(`${server.url}/api/runs/query`, { method: 'POST', body: JSON.stringify({ experimentIds: [exp], filter }) })).json()) as { total: number }).total
+    await waitFor(async () => (await total("tags.stage = 'train'")) === 1 && (await total('metrics.loss = 9')) === 1, 'the tag and the other run indexed')
     conn.subscribe({ sub: 'f', experimentIds: [exp], metrics: ['loss'], filter: "tags.stage = 'train' OR metrics.loss > 100" })
     await waitFor(() => messages.some((m) => m.type === 'synced' && m.sub === 'f'), 'synced')
     const first = messages.find((m): m is RunsMessage => m.type === 'runs' && m.sub === 'f')!
