@@ -2,9 +2,7 @@
 // the rows as one blob of `run_uuid US key US value` lines separated by RS, and
 // this splits it. 400,000 param rows of 10,000 runs took about 2 µs each as
 // better-sqlite3 rows. Pure: tested without SQLite.
-
-const UNIT = '\u001f'
-const RECORD = '\u001e'
+import { RECORD_CHAR as RECORD, UNIT_CHAR as UNIT } from './metric-text.ts'
 
 /** The rows' lines joined, from a subquery with columns run_uuid, key, value. */
 export const KEY_VALUE_TEXT_SQL =

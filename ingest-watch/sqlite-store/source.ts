@@ -354,6 +354,9 @@ export class SqliteStoreSource implements StoreSource {
     // In table order, not sorted: a record's key order means nothing.
     const from = `FROM ${table}` + (runIds ? ` WHERE run_uuid IN (SELECT value FROM json_each(?))` : '')
     const args = runIds ? [JSON.stringify([...runIds])] : []
+    const [count, text] = this.db!.prepare(`SELECT ${KEY_VALUE_TEXT_SQL} ${from}`).raw().get(...args) as [number, Uint8Array | null]
+    const digest = runIds ? undefined : `${count}:${createHash('sha1').update(text ?? '').digest('base64')}`
+    if (digest !== undefined && this.unchangedSinceFull.get(table) === digest) return
     const byRun = new Map<string, Record<string, string>>()
     // Runs asked about but without rows now: their keys were all deleted.
     for (const runId of runIds ?? known.keys()) byRun.set(runId, {})
@@ -362,9 +365,6 @@ export class SqliteStoreSource implements StoreSource {
       if (!values) byRun.set(runId, (values = {}))
       values[key] = value
     }
-    const [count, text] = this.db!.prepare(`SELECT ${KEY_VALUE_TEXT_SQL} ${from}`).raw().get(...args) as [number, Uint8Array | null]
-    const digest = runIds ? undefined : `${count}:${createHash('sha1').update(text ?? '').digest('base64')}`
-    if (digest !== undefined && this.unchangedSinceFull.get(table) === digest) return
     const eventsBefore = events.length
     const parsed = parseKeyValueText(text, count)
     if (parsed) {

@@ -249,7 +249,7 @@ export class LiveClient {
         if (msg.snapshot !== false) {
           const [runs, series] = await Promise.all([
             index.runSummaries(scope),
-            index.series({ ...scope, keys: msg.metrics, ...(after ? { after } : {}), ...(msg.snapshotPoints ? { thinTo: msg.snapshotPoints } : {}) }),
+            index.series({ ...scope, keys: msg.metrics, ...(after ? { after } : {}), ...(subscription.snapshotPoints ? { thinTo: subscription.snapshotPoints } : {}) }),
           ])
           this.socket.cork?.()
           try {

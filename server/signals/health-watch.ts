@@ -40,7 +40,7 @@ export class HealthWatch {
    * first subscriptions), then checks right away and every `everyMs`.
    */
   async start(everyMs = HEALTH_CHECK_MS): Promise<void> {
-    await this.queue.run(() => (this.stopped ? Promise.resolve([]) : this.judge()))
+    await this.judgeQueued()
     if (this.stopped) return
     // The baseline comes before any logging interval is known: the first check judges again with them.
     this.judged = undefined
@@ -72,6 +72,11 @@ export class HealthWatch {
     if (this.stopped) return []
     if (this.judged && this.judged.changes === this.index.changes && !(this.index.health.now() > this.judged.nextStall)) return []
     await refreshCadence(this.index, (job) => this.queue.run(() => (this.stopped ? Promise.resolve() : job())))
+    return this.judgeQueued()
+  }
+
+  /** A judgement on the serial queue, skipped if the watch stopped while it waited there. */
+  private judgeQueued(): Promise<string[]> {
     return this.queue.run(() => (this.stopped ? Promise.resolve([]) : this.judge()))
   }
 
