@@ -14,6 +14,7 @@ import { ColumnPicker } from './components/ColumnPicker.tsx'
 import { ExperimentPicker } from './components/ExperimentPicker.tsx'
 import { FilterBar, checkFilter } from './components/FilterBar.tsx'
 import { RunTable } from './components/RunTable.tsx'
+import { isTextEntry } from './components/text-entry.ts'
 import type { ConnectionStatus } from './live/connection.ts'
 import { LiveFeed } from './live/live-feed.ts'
 import { RunPages, type CellValue } from './state/run-pages.ts'
@@ -254,7 +255,7 @@ export function App() {
   const selected = createMemo(() => new Set(v.selected()))
   const toggle = (runId: string) => update({ selected: selected().has(runId) ? view().selected.filter((id) => id !== runId) : [...view().selected, runId] })
   const onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement) && view().selected.length > 0) update({ selected: [] })
+    if (e.key === 'Escape' && !isTextEntry(e.target) && !e.defaultPrevented && view().selected.length > 0) update({ selected: [] })
   }
   onMount(() => document.addEventListener('keydown', onKey))
   onCleanup(() => document.removeEventListener('keydown', onKey))

@@ -7,6 +7,7 @@ import type { RunKeys } from '../../../protocol/index.ts'
 import { parseFilter } from '../../../server/query/filter-grammar.ts'
 import { FilterSyntaxError } from '../../../server/query/filter-tokens.ts'
 import { applySuggestion, suggestFilter, type Suggestions } from '../state/filter-suggestions.ts'
+import { isTextEntry } from './text-entry.ts'
 
 /**
  * A filter is sent at once, then keystrokes within this window of it are one
@@ -47,8 +48,7 @@ export function FilterBar(props: FilterBarProps) {
   let timer: ReturnType<typeof setTimeout> | undefined
   const onKey = (e: KeyboardEvent) => {
     // `/` focuses the filter from anywhere, as in most tools.
-    const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement
-    if (e.key === '/' && !typing) {
+    if (e.key === '/' && !isTextEntry(e.target)) {
       e.preventDefault()
       input.focus()
     }
