@@ -144,6 +144,20 @@ describe('the table reads pages', () => {
     expect(pages.row(5000)).toBeUndefined()
   })
 
+  it('keeps the first page (the charts\' runs) while scrolled far away, and reads it again on a refresh', async () => {
+    const server = fakeServer(10_000)
+    const pages = new RunPages(server.fetchPage)
+    pages.setQuery(query)
+    await pages.ensure(0, 40)
+    await pages.ensure(9_950, 9_990)
+    expect(pages.rows(0, 10).map((r) => r.runId)).toEqual(Array.from({ length: 10 }, (_, i) => `run-${i}`))
+    expect(pages.row(150)).toBeUndefined()
+    server.calls.length = 0
+    await pages.refresh()
+    expect(server.calls.sort((a, b) => a - b)).toEqual([0, 99 * PAGE_SIZE])
+    expect(pages.row(3)?.runId).toBe('run-3')
+  })
+
   it('drops answers to an older query, and patches a live change into a held row', async () => {
     let release!: () => void
     const slow = new Promise<void>((r) => (release = r))

@@ -35,6 +35,11 @@ const sameColumns = (a: RunsQuery, b: RunsQuery) => a.parentColumn === b.parentC
 export const PAGE_SIZE = 100
 /** Pages kept on either side of the view, so scrolling back shows rows at once. */
 const KEPT_PAGES = 3
+/**
+ * The first page is kept wherever the table is scrolled: without a selection
+ * the charts overlay its runs, and they must not empty when it scrolls away.
+ */
+const HEAD_PAGE = 0
 
 export class RunPages {
   private pages = new Map<number, RunRow[]>()
@@ -137,7 +142,7 @@ export class RunPages {
     if (!this.query) return
     const first = Math.floor(from / PAGE_SIZE)
     const last = Math.max(first, Math.floor((Math.max(from, to) - 1) / PAGE_SIZE))
-    for (const p of [...this.pages.keys()]) if (p < first - KEPT_PAGES || p > last + KEPT_PAGES) this.pages.delete(p)
+    for (const p of [...this.pages.keys()]) if (p !== HEAD_PAGE && (p < first - KEPT_PAGES || p > last + KEPT_PAGES)) this.pages.delete(p)
     const wanted: Promise<void>[] = []
     for (let p = first; p <= last; p++) {
       if (this.total !== undefined && p * PAGE_SIZE >= this.total && p > 0) break
@@ -152,9 +157,10 @@ export class RunPages {
     const [from, to] = this.window
     const first = Math.floor(from / PAGE_SIZE)
     const last = Math.max(first, Math.floor((Math.max(from, to) - 1) / PAGE_SIZE))
-    // Pages out of view are forgotten: they are read again when scrolled to.
-    for (const p of [...this.pages.keys()]) if (p < first || p > last) this.pages.delete(p)
+    // Pages out of view are forgotten: they are read again when scrolled to. The head stays, read again too.
+    for (const p of [...this.pages.keys()]) if (p !== HEAD_PAGE && (p < first || p > last)) this.pages.delete(p)
     const reads: Promise<void>[] = []
+    if (first > HEAD_PAGE && this.pages.has(HEAD_PAGE)) reads.push(this.load(HEAD_PAGE, true))
     for (let p = first; p <= last; p++) reads.push(this.load(p, true))
     await Promise.all(reads)
   }
