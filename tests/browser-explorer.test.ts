@@ -73,7 +73,9 @@ describe('the explorer in Chromium', () => {
     await waitFor(async () => (await rowNames(page)).join() === expected.join(), 'the same order after the reload')
     expect(await page.isChecked(`tr[data-run-id]:has-text("${first}") [data-testid=select-run]`)).toBe(true)
 
-    // Esc clears the selection; the charts go back to the first runs.
+    // Esc clears the selection, also with the focus left on a run's checkbox; the charts go back to the first runs.
+    await page.click(`tr[data-run-id]:has-text("${first}") [data-testid=select-run]`)
+    await waitFor(async () => (await chartPoints(page)) === 500, 'one charted run')
     await page.keyboard.press('Escape')
     await waitFor(async () => (await chartPoints(page)) === 10 * 500, 'the first ten runs charted again')
     expect(errors).toEqual([])
@@ -205,11 +207,22 @@ describe('the explorer in Chromium', () => {
     await page.click('[data-artifact="plots/curves.png"]')
     await waitFor(() => page.locator('[data-testid=artifact-image]').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the image drawn')
 
-    // A link to the run page works on its own; back returns to the runs.
+    // A link to the run page works on its own, naming the run's experiment; back returns to the runs.
     await page.reload()
     await waitFor(async () => (await page.textContent('[data-testid=run-title]')) === name, 'the run page after a reload')
+    expect(await page.textContent('[data-testid=run-experiment]')).toBe('demo-transformer')
+    await waitFor(async () => (await page.textContent('[data-testid=experiment-picker]'))?.startsWith('demo-transformer'), 'the run\'s experiment in the picker')
     await page.click('text=← Runs')
     await waitFor(async () => (await rowNames(page)).length === 10, 'the runs again')
     expect(errors).toEqual([])
+  })
+
+  it('says so when a run page names a run the store does not have', async () => {
+    const unknown = 'f'.repeat(32)
+    const { page, errors } = await openPage(browser, `${server.url}/runs/${unknown}`)
+    await waitFor(() => page.isVisible('.run-page [role=alert]'), 'the problem shown')
+    expect(await page.textContent('.run-page [role=alert]')).toContain(unknown)
+    // The browser logs the 404 answer itself; nothing else goes wrong.
+    expect(errors.filter((e) => !e.includes('404'))).toEqual([])
   })
 })

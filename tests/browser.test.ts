@@ -40,6 +40,15 @@ describe('runwatch in Chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('explains how to log a first run into an empty store, with that store\'s tracking URI', async () => {
+    const dir = scratchDir()
+    const server = await serve([dir], dir)
+    const { page, errors } = await openPage(browser(), server.url)
+    await waitFor(async () => (await page.textContent('[data-testid=empty-state]'))?.includes('This store has no experiments yet'), 'the empty store explained')
+    await waitFor(async () => (await page.textContent('[data-testid=log-first-run]'))?.includes(`mlflow.set_tracking_uri("file:${dir}")`), 'the store\'s own URI')
+    expect(errors).toEqual([])
+  })
+
   it('opens a copied MLflow store on its most recently active experiment and draws an appended point', async () => {
     const dir = scratchDir()
     const root = copyFixtureFileStore('mlflow-3.6', dir)

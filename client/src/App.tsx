@@ -13,6 +13,7 @@ import type { Brush } from './compare/axes.ts'
 import { ColumnPicker } from './components/ColumnPicker.tsx'
 import { ExperimentPicker } from './components/ExperimentPicker.tsx'
 import { FilterBar, checkFilter } from './components/FilterBar.tsx'
+import { LogFirstRun } from './components/LogFirstRun.tsx'
 import { RunTable } from './components/RunTable.tsx'
 import { isTextEntry } from './components/text-entry.ts'
 import type { ConnectionStatus } from './live/connection.ts'
@@ -78,6 +79,7 @@ export function App() {
     smoothing: field('smoothing'), logY: field('logY'), x: field('x'), panel: field('panel'), stopping: field('stopping'),
   }
   const [experiments, setExperiments] = createSignal<ExperimentSummary[]>([])
+  const [experimentsLoaded, setExperimentsLoaded] = createSignal(false)
   const [keys, setKeys] = createSignal<RunKeys>({ metrics: [], params: [], tags: [] })
   const [status, setStatus] = createSignal<ConnectionStatus>('connecting')
   const [problem, setProblem] = createSignal<string>()
@@ -135,6 +137,7 @@ export function App() {
     try {
       const list = await fetchExperiments()
       setExperiments(list)
+      setExperimentsLoaded(true)
       const known = untrack(view).experiments.filter((id) => list.some((e) => e.experimentId === id))
       if (known.length === 0) {
         const pick = mostRecentlyActive(list)
@@ -290,12 +293,18 @@ export function App() {
     version()
     return pages.total
   }
+  const experimentNames = createMemo(() => Object.fromEntries(experiments().map((e) => [e.experimentId, e.name])))
+  // A run page names its run's experiment in the picker, whatever the explorer showed before.
+  const pickerChoice = createMemo(() => {
+    const runExperiment = lastRunExperiment()
+    return route().page === 'run' && runExperiment ? [runExperiment] : experimentIds()
+  }, undefined, { equals: sameList })
 
   return (
     <div class="app">
       <header class="topbar">
         <h1>runwatch</h1>
-        <ExperimentPicker experiments={experiments()} chosen={experimentIds()} onChange={(ids) => update({ experiments: ids, selected: [], columns: [], metrics: [], sort: [] })} onOpen={loadExperiments} />
+        <ExperimentPicker experiments={experiments()} chosen={pickerChoice()} onChange={(ids) => update({ experiments: ids, selected: [], columns: [], metrics: [], sort: [] })} onOpen={loadExperiments} />
         <span class="counts" data-testid="run-count">{total() === undefined ? '' : `${total()} runs`}</span>
         <a class="wall-link" href={`/wall${experimentIds().length ? `?experiments=${experimentIds().join(',')}` : ''}`}>Wall</a>
         <span class={`conn conn-${status()}`} data-testid="connection-status">
@@ -310,7 +319,7 @@ export function App() {
       </Show>
       <Switch>
         <Match when={route().page === 'run' && (route() as { runId: string }).runId} keyed>
-          {(runId) => <RunPage runId={runId} live={live} onOpenRun={openRun} onBack={backToRuns} onExperiment={setLastRunExperiment} />}
+          {(runId) => <RunPage runId={runId} live={live} experimentNames={experimentNames()} onOpenRun={openRun} onBack={backToRuns} onExperiment={setLastRunExperiment} />}
         </Match>
         <Match when={route().page === 'explorer'}>
           <FilterBar value={v.filter()} problem={filterProblem()} keys={keys()} total={total()} onInput={(filter) => update({ filter })} />
@@ -388,10 +397,10 @@ export function App() {
               when={(total() ?? 0) > 0}
               fallback={
                 <div class="empty" data-testid="empty-state">
-                  <Show when={total() !== undefined} fallback="Loading runs…">
-                    <Show when={!effectiveFilter().trim()} fallback={<>No run matches this filter.</>}>
+                  <Show when={total() !== undefined || (experimentsLoaded() && experiments().length === 0)} fallback="Loading runs…">
+                    <Show when={!effectiveFilter().trim() || experiments().length === 0} fallback={<>No run matches this filter.</>}>
                       <Show when={experiments().length > 0} fallback={<>This store has no experiments yet.</>}>No runs in this experiment yet.</Show>{' '}
-                      Log one with MLflow: <code>import mlflow; mlflow.set_tracking_uri("file:./mlruns"); with mlflow.start_run(): mlflow.log_metric("loss", 0.5, step=0)</code>
+                      <LogFirstRun />
                     </Show>
                   </Show>
                 </div>

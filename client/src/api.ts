@@ -25,6 +25,12 @@ const postJson = async <T,>(path: string, body: unknown): Promise<T> =>
 
 const repeated = (name: string, values: string[]) => values.map((v) => `${name}=${encodeURIComponent(v)}`).join('&')
 
+/** The store's tracking URI as MLflow spells it, for the hint that shows how to log a first run. */
+export async function fetchTrackingUri(): Promise<string> {
+  const { store } = await getJson<{ store: { kind: 'file' | 'sqlite'; path: string } }>('/api/status')
+  return store.kind === 'sqlite' ? `sqlite:///${store.path}` : `file:${store.path}`
+}
+
 export async function fetchExperiments(): Promise<ExperimentSummary[]> {
   return (await getJson<{ experiments: ExperimentSummary[] }>('/api/experiments')).experiments
 }

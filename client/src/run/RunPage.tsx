@@ -27,10 +27,19 @@ function MetricSpark(props: { runId: string; metricKey: string; version: number 
   return <Sparkline data={() => data.latest} version={data.latest ? data.latest.step.length + props.version : 0} color={colorFor(props.runId)} />
 }
 
-export function RunPage(props: { runId: string; live: LiveFeed; onOpenRun: (runId: string) => void; onBack: () => void; onExperiment?: (experimentId: string) => void }) {
+export function RunPage(props: {
+  runId: string
+  live: LiveFeed
+  /** Experiment names by id, to name the run's experiment. */
+  experimentNames: Record<string, string>
+  onOpenRun: (runId: string) => void
+  onBack: () => void
+  onExperiment?: (experimentId: string) => void
+}) {
   const [version, setVersion] = createSignal(0)
   const [details] = createResource(() => [props.runId, version()] as const, ([id]) => fetchRunDetails(id))
-  const run = () => details.latest?.run
+  // A resource that failed throws when read: an unknown run id shows the server's message instead.
+  const run = () => (details.error ? undefined : details.latest?.run)
   createEffect(() => {
     const id = run()?.experimentId
     if (id) props.onExperiment?.(id)
@@ -50,7 +59,8 @@ export function RunPage(props: { runId: string; live: LiveFeed; onOpenRun: (runI
 
   const tags = createMemo(() => Object.entries(run()?.tags ?? {}).sort(([a], [b]) => a.localeCompare(b)))
   const userTags = () => tags().filter(([k]) => !k.startsWith('mlflow.'))
-  const systemTags = () => tags().filter(([k]) => k.startsWith('mlflow.'))
+  // The description is shown as such above, not again among the tags.
+  const systemTags = () => tags().filter(([k]) => k.startsWith('mlflow.') && k !== 'mlflow.note.content')
   const metrics = createMemo(() => Object.keys(run()?.metrics ?? {}).sort())
   const link = (r: { runId: string; name?: string }) => (
     <a
@@ -92,12 +102,14 @@ export function RunPage(props: { runId: string; live: LiveFeed; onOpenRun: (runI
               </h2>
               <dl class="run-info">
                 <dt>Run ID</dt><dd><code>{r().runId}</code></dd>
+                <dt>Experiment</dt>
+                <dd data-testid="run-experiment"><a href={`/?experiments=${r().experimentId}`}>{props.experimentNames[r().experimentId] ?? r().experimentId}</a></dd>
                 <dt>Started</dt><dd>{formatTime(r().startTime)}</dd>
                 <dt>Ended</dt><dd>{formatTime(r().endTime)}</dd>
                 <dt>Duration</dt><dd>{r().startTime === null ? '' : formatDuration((r().endTime ?? Date.now()) - r().startTime!)}</dd>
                 <dt>User</dt><dd>{r().userId}</dd>
-                <dt>Source</dt><dd>{r().tags['mlflow.source.name'] ?? ''}</dd>
-                <dt>Git commit</dt><dd><code>{r().tags['mlflow.source.git.commit'] ?? ''}</code></dd>
+                <Show when={r().tags['mlflow.source.name']}>{(source) => (<><dt>Source</dt><dd>{source()}</dd></>)}</Show>
+                <Show when={r().tags['mlflow.source.git.commit']}>{(commit) => (<><dt>Git commit</dt><dd><code>{commit()}</code></dd></>)}</Show>
                 <dt>Artifacts</dt><dd><code>{r().artifactUri}</code></dd>
                 <Show when={details.latest!.parent}>
                   {(p) => (<><dt>Parent run</dt><dd data-testid="parent-run">{link(p())}</dd></>)}
