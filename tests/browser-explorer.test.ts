@@ -78,6 +78,11 @@ describe('the explorer in Chromium', () => {
     await waitFor(async () => (await chartPoints(page)) === 500, 'one charted run')
     await page.keyboard.press('Escape')
     await waitFor(async () => (await chartPoints(page)) === 10 * 500, 'the first ten runs charted again')
+    // Ten curves, ten colours: the same in the legend and the table.
+    const legendColors = await page.locator('[data-testid=chart-legend] .swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor))
+    expect(new Set(legendColors).size).toBe(10)
+    const tableColors = await page.locator('[data-testid=run-table] tr[data-run-id] .swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor))
+    expect(new Set(tableColors.slice(0, 10))).toEqual(new Set(legendColors))
     expect(errors).toEqual([])
   })
 

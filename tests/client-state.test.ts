@@ -6,6 +6,7 @@ import { LiveCurve } from '../client/src/charts/live-curve.ts'
 import { CurveGrid } from '../client/src/charts/curve-grid.ts'
 import { emaDebiased } from '../server/query/series/smoothing.ts'
 import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/state/view-state.ts'
+import { colorFor, distinctSlots } from '../client/src/colors.ts'
 import { PAGE_SIZE, RunPages, type RunsQuery } from '../client/src/state/run-pages.ts'
 import { applySuggestion, suggestFilter } from '../client/src/state/filter-suggestions.ts'
 import { brushClause, buildAxis, inBrush } from '../client/src/compare/axes.ts'
@@ -264,5 +265,27 @@ describe('nested runs', () => {
     expect(nestUnderParents(rows, 'parent').map((r) => r.runId)).toEqual(['x', 'p', 'c1', 'c2', 'g', 'orphan', 'loop1', 'loop2'])
     const flat = [row('a'), row('b')]
     expect(nestUnderParents(flat, 'parent')).toBe(flat)
+  })
+})
+
+describe('run colours', () => {
+  // Every run prefers slot 0: the worst case of a hash.
+  const same = () => 0
+  it('gives the runs shown together distinct colours, each keeping the one it has', () => {
+    const first = distinctSlots(['a', 'b', 'c'], new Map(), same, 4)
+    expect([...first.values()]).toEqual([0, 1, 2])
+    // A new run first in order does not take a colour from the runs already shown.
+    const next = distinctSlots(['d', 'a', 'b', 'c'], first, same, 4)
+    expect([next.get('a'), next.get('b'), next.get('c'), next.get('d')]).toEqual([0, 1, 2, 3])
+    // More runs than colours: the rest keep their preferred one.
+    expect(distinctSlots(['a', 'b', 'c', 'd', 'e'], next, same, 4).get('e')).toBe(0)
+  })
+
+  it('are the same for the same runs in the same order, and by id without an assignment', () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `run-${i}`)
+    const a = distinctSlots(ids, new Map())
+    expect(distinctSlots(ids, new Map())).toEqual(a)
+    expect(new Set(a.values()).size).toBe(10)
+    expect(colorFor('never-shown')).toBe(colorFor('never-shown'))
   })
 })

@@ -1,13 +1,14 @@
 // The explorer: experiments, filter, a server-paged run table, live chart
 // panels or the comparison, and run pages. Everything a link should
 // reproduce lives in the URL (state/view-state.ts).
-import { For, Match, Show, Switch, createEffect, createMemo, createSignal, lazy, on, onCleanup, onMount, untrack } from 'solid-js'
+import { For, Match, Show, Switch, createComputed, createEffect, createMemo, createSignal, lazy, on, onCleanup, onMount, untrack } from 'solid-js'
 import type { ExperimentSummary, RunKeys, RunSummary, SignalRule } from '../../protocol/index.ts'
 import { fetchExperiments, fetchKeys, fetchRunsPage, liveSocketUrl, mostRecentlyActive } from './api.ts'
 import { ChartPanel } from './charts/ChartPanel.tsx'
 import { CrosshairBus } from './charts/crosshair-bus.ts'
 import { MAX_CHARTED_RUNS } from './charts/series-budget.ts'
 import { prefetchedPainted } from './charts/series-prefetch.ts'
+import { assignColors } from './colors.ts'
 import { BASE_COLUMNS, PARENT_COLUMN, columnId, orderByClause, parseColumnId, type ColumnSpec } from './columns.ts'
 import type { Brush } from './compare/axes.ts'
 import { ColumnPicker } from './components/ColumnPicker.tsx'
@@ -272,6 +273,8 @@ export function App() {
     undefined,
     { equals: sameList },
   )
+  // The charted runs (and so the table's swatches of them) get distinct colours.
+  createComputed(() => assignColors(chartedRuns()))
   const names = createMemo(() => {
     version()
     const out: Record<string, string> = {}

@@ -2,12 +2,12 @@
 // readable from across the room, live, with no controls. It reconnects and
 // resumes by itself, and its memory stays flat for days. With `rotate=N` it
 // turns every N seconds to the next experiment (or metric) of the URL's list.
-import { For, Show, createEffect, createMemo, createResource, createSignal, on, onCleanup } from 'solid-js'
+import { For, Show, createComputed, createEffect, createMemo, createResource, createSignal, on, onCleanup } from 'solid-js'
 import { createStore, produce } from 'solid-js/store'
 import { frameSeriesData, fromWire, toWire, type RunSummary, type ServerMessage } from '../../../protocol/index.ts'
 import { fetchRunsPage, fetchSeries, liveSocketUrl } from '../api.ts'
 import { columnId } from '../columns.ts'
-import { colorFor } from '../colors.ts'
+import { assignColors, colorFor } from '../colors.ts'
 import { formatDuration, formatMetric } from '../format.ts'
 import { LiveConnection, type ConnectionStatus } from '../live/connection.ts'
 import { appendBounded } from '../state/bounded-series.ts'
@@ -138,6 +138,7 @@ export function WallView() {
   const referenceCurves = () => references.latest ?? []
 
   const ordered = createMemo(() => Object.values(tiles).sort((a, b) => (b.run.startTime ?? 0) - (a.run.startTime ?? 0)))
+  createComputed(() => assignColors(ordered().map((t) => t.run.runId)))
   // Fill the screen: enough columns for a wide-screen aspect, rows sharing the height.
   const columns = createMemo(() => Math.max(1, Math.min(8, Math.ceil(Math.sqrt(ordered().length * 1.6)))))
   const rows = createMemo(() => Math.max(1, Math.ceil(ordered().length / columns())))
