@@ -7,7 +7,7 @@ import { CurveGrid } from '../client/src/charts/curve-grid.ts'
 import { emaDebiased } from '../server/query/series/smoothing.ts'
 import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/state/view-state.ts'
 import { colorFor, distinctSlots } from '../client/src/colors.ts'
-import { PAGE_SIZE, RunPages, type RunsQuery } from '../client/src/state/run-pages.ts'
+import { PAGE_SIZE, RunPages, UNREACHABLE, type RunsQuery } from '../client/src/state/run-pages.ts'
 import { applySuggestion, suggestFilter } from '../client/src/state/filter-suggestions.ts'
 import { brushClause, buildAxis, inBrush } from '../client/src/compare/axes.ts'
 import { nestUnderParents } from '../client/src/state/nesting.ts'
@@ -157,6 +157,28 @@ describe('the table reads pages', () => {
     await pages.refresh()
     expect(server.calls.sort((a, b) => a - b)).toEqual([0, 99 * PAGE_SIZE])
     expect(pages.row(3)?.runId).toBe('run-3')
+  })
+
+  it('keeps the rows shown while the server cannot be reached, and reads the new query once it is back', async () => {
+    let down = false
+    const pages = new RunPages(async (q, offset) => {
+      if (down) throw new TypeError('Failed to fetch')
+      if (q.filter === 'bad') throw new Error("expected a number after '<'")
+      return { total: 1, offset, runIds: [`run-${q.filter}`], columns: { run_name: [q.filter] } }
+    })
+    pages.setQuery({ ...query, filter: 'a' })
+    await pages.ensure(0, 10)
+    down = true
+    pages.setQuery({ ...query, filter: 'b' })
+    await pages.ensure(0, 10)
+    expect([pages.row(0)?.runId, pages.total, pages.error]).toEqual(['run-a', 1, UNREACHABLE])
+    down = false
+    await pages.retry()
+    expect([pages.row(0)?.runId, pages.error]).toEqual(['run-b', undefined])
+    // A query the server refuses shows no rows of the one before.
+    pages.setQuery({ ...query, filter: 'bad' })
+    await pages.ensure(0, 10)
+    expect([pages.row(0), pages.total]).toEqual([undefined, undefined])
   })
 
   it('drops answers to an older query, and patches a live change into a held row', async () => {

@@ -207,6 +207,10 @@ export function App() {
       parentColumn: PARENT_COLUMN,
     })
   })
+  // Back after the connection was lost: what failed meanwhile (a filter typed while the server was away) is read again.
+  createEffect(on(status, (now, before) => {
+    if (now === 'open' && before !== undefined && before !== 'open') void pages.retry()
+  }))
   const scheduleRefresh = () => {
     refreshTimer ??= setTimeout(() => {
       refreshTimer = undefined

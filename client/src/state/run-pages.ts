@@ -33,6 +33,8 @@ export type FetchPage = (query: RunsQuery, offset: number, limit: number) => Pro
 const sameColumns = (a: RunsQuery, b: RunsQuery) => a.parentColumn === b.parentColumn && a.columns.join('\u0000') === b.columns.join('\u0000')
 
 export const PAGE_SIZE = 100
+export const UNREACHABLE = 'The server cannot be reached; the rows shown are from before it went away.'
+
 /** Pages kept on either side of the view, so scrolling back shows rows at once. */
 const KEPT_PAGES = 3
 /**
@@ -151,6 +153,11 @@ export class RunPages {
     await Promise.all(wanted)
   }
 
+  /** Reads again after a failure (the server is back): the pages in view, as a refresh does. */
+  async retry(): Promise<void> {
+    if (this.error !== undefined) await this.refresh()
+  }
+
   /** Reads the pages in view again (live changes), keeping rows on screen until the answer comes. */
   async refresh(): Promise<void> {
     if (!this.query) return
@@ -184,9 +191,11 @@ export class RunPages {
       })
       .catch((err: unknown) => {
         if (generation !== this.generation) return
-        // A failed new query shows no rows of the one before.
-        if (this.stale) [this.stale, this.total] = [undefined, undefined]
-        this.error = (err as Error).message
+        // fetch() rejects with a TypeError when the server cannot be reached at all: the rows shown
+        // stay (the view resumes once it is back, see retry); a refused query shows none of the one before.
+        const unreachable = err instanceof TypeError
+        if (this.stale && !unreachable) [this.stale, this.total] = [undefined, undefined]
+        this.error = unreachable ? UNREACHABLE : (err as Error).message
         this.emit()
         this.wake()
       })
