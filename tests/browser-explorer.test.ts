@@ -159,6 +159,13 @@ describe('the explorer in Chromium', () => {
     await waitFor(() => page.isVisible('[data-testid=brush-note]'), 'the brush applied')
     const lowLr = (await (await fetch(`${server.url}/api/runs/query`, { method: 'POST', body: JSON.stringify({ experimentIds: [TRANSFORMER], filter: 'params.lr <= 0.05' }) })).json()) as { total: number }
     await waitFor(async () => (await rowNames(page)).length === lowLr.total, 'the runs inside the brush')
+    // The scatter plot draws the runs brushed away faintly, as the lines are.
+    expect(await page.locator('[data-testid=scatter] circle[data-brushed-out]').count()).toBe(10 - lowLr.total)
+    // A reload keeps the brush, from the URL.
+    await waitFor(() => /brushes=/.test(page.url()), 'the brush in the URL')
+    await page.reload()
+    await waitFor(async () => (await rowNames(page)).length === lowLr.total, 'the runs inside the brush after a reload', 15_000)
+    expect(await page.isVisible('[data-testid=brush-note]')).toBe(true)
     expect(errors).toEqual([])
   })
 

@@ -112,10 +112,11 @@ describe('view state in the URL', () => {
     const state = {
       ...DEFAULT_VIEW, experiments: ['366321049169809600', '1'], filter: "params.opt = 'a,b' AND metrics.loss < 1", sort: [{ column: 'metrics.`val loss`', desc: true }, { column: 'run_name', desc: false }],
       columns: ['params.lr', 'metrics.min.loss', 'tags.`a,b`'], selected: ['abc', 'def'], metrics: ['loss', 'acc'], smoothing: 0.6, logY: true, x: 'wall' as const, panel: 'compare' as const, stopping: 'asha' as const,
+      brushes: [{ column: 'params.lr', lo: 0, hi: 0.5, clause: 'params.lr >= 0.001 AND params.lr <= 0.05' }, { column: 'tags.`a,b`', lo: 0.4, hi: 1, clause: "tags.`a,b` IN ('it''s')" }],
     }
     expect(parseViewState(serializeViewState(state))).toEqual(state)
     expect(serializeViewState(DEFAULT_VIEW)).toBe('')
-    expect(parseViewState('?smooth=7&x=epoch')).toMatchObject({ smoothing: 0, x: 'step' })
+    expect(parseViewState('?smooth=7&x=epoch&brushes=nonsense,%5B1%5D')).toMatchObject({ smoothing: 0, x: 'step', brushes: [] })
     // Links from before multi-experiment URLs still open.
     expect(parseViewState('?experiment=5&metric=loss')).toMatchObject({ experiments: ['5'], metrics: ['loss'] })
   })

@@ -78,13 +78,15 @@ export function App() {
   const v = {
     filter: field('filter'), sort: field('sort', sameJson), columns: field('columns', sameList), selected: field('selected', sameList), metrics: field('metrics', sameList),
     smoothing: field('smoothing'), logY: field('logY'), x: field('x'), panel: field('panel'), stopping: field('stopping'),
+    brushes: field('brushes', sameJson),
   }
+  const brushes = v.brushes
+  const setBrushes = (next: Brush[]) => update({ brushes: next })
   const [experiments, setExperiments] = createSignal<ExperimentSummary[]>([])
   const [experimentsLoaded, setExperimentsLoaded] = createSignal(false)
   const [keys, setKeys] = createSignal<RunKeys>({ metrics: [], params: [], tags: [] })
   const [status, setStatus] = createSignal<ConnectionStatus>('connecting')
   const [problem, setProblem] = createSignal<string>()
-  const [brushes, setBrushes] = createSignal<Brush[]>([])
   const [version, setVersion] = createSignal(0)
   const [lastRunExperiment, setLastRunExperiment] = createSignal<string>()
   const [liveVersion, setLiveVersion] = createSignal(0)
@@ -311,7 +313,7 @@ export function App() {
     <div class="app">
       <header class="topbar">
         <h1>runwatch</h1>
-        <ExperimentPicker experiments={experiments()} chosen={pickerChoice()} onChange={(ids) => update({ experiments: ids, selected: [], columns: [], metrics: [], sort: [] })} onOpen={loadExperiments} />
+        <ExperimentPicker experiments={experiments()} chosen={pickerChoice()} onChange={(ids) => update({ experiments: ids, selected: [], columns: [], metrics: [], sort: [], brushes: [] })} onOpen={loadExperiments} />
         <span class="counts" data-testid="run-count">{total() === undefined ? '' : `${total()} runs`}</span>
         <a class="wall-link" href={`/wall${experimentIds().length ? `?experiments=${experimentIds().join(',')}` : ''}`}>Wall</a>
         <span class={`conn conn-${status()}`} data-testid="connection-status">

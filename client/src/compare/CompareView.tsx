@@ -92,7 +92,7 @@ export function CompareView(props: CompareViewProps) {
             <label>x <select onChange={(e) => setScatterX(e.currentTarget.value)}><For each={axes()}>{(a, i) => <option value={a.column} selected={a.column === (scatterX() ?? axes()[0]?.column) || (!scatterX() && i() === 0)}>{a.label}</option>}</For></select></label>
             <label>y <select onChange={(e) => setScatterY(e.currentTarget.value)}><For each={axes()}>{(a) => <option value={a.column} selected={a.column === (scatterY() ?? axes().at(-1)?.column)}>{a.label}</option>}</For></select></label>
           </div>
-          <Scatter x={axisOf(scatterX(), 0)!} y={axisOf(scatterY(), axes().length - 1)!} runIds={plotted.latest!.runIds} names={names()} selected={props.selected} onToggle={props.onToggle} />
+          <Scatter x={axisOf(scatterX(), 0)!} y={axisOf(scatterY(), axes().length - 1)!} axes={axes()} brushes={props.brushes} runIds={plotted.latest!.runIds} names={names()} selected={props.selected} onToggle={props.onToggle} />
         </Show>
       </section>
       <section class="side-by-side">

@@ -4,7 +4,7 @@
 import { For, Show, createSignal } from 'solid-js'
 import { colorFor } from '../colors.ts'
 import { formatMetric } from '../format.ts'
-import { brushClause, inBrush, position, type Axis, type Brush } from './axes.ts'
+import { brushClause, passesBrushes, position, type Axis, type Brush } from './axes.ts'
 
 const HEIGHT = 260
 const PAD = { top: 24, bottom: 28, side: 40 }
@@ -18,10 +18,7 @@ export function ParallelCoordinates(props: { axes: Axis[]; runIds: string[]; bru
     const box = svg.getBoundingClientRect()
     return Math.min(1, Math.max(0, 1 - (clientY - box.top - PAD.top) / (HEIGHT - PAD.top - PAD.bottom)))
   }
-  const passes = (i: number) => props.brushes.every((b) => {
-    const axis = props.axes.find((a) => a.column === b.column)
-    return !axis || inBrush(axis, i, b)
-  })
+  const passes = (i: number) => passesBrushes(props.axes, props.brushes, i)
   const path = (i: number) => {
     let d = ''
     props.axes.forEach((axis, k) => {

@@ -1,12 +1,13 @@
 // Any two columns against each other, one dot per run; a click selects the run.
+// Runs brushed away on the parallel coordinates are drawn faintly, as there.
 import { For, createSignal } from 'solid-js'
 import { colorFor } from '../colors.ts'
 import { formatMetric } from '../format.ts'
-import { position, type Axis } from './axes.ts'
+import { passesBrushes, position, type Axis, type Brush } from './axes.ts'
 
 const SIZE = { h: 260, pad: 36 }
 
-export function Scatter(props: { x: Axis; y: Axis; runIds: string[]; names: Record<string, string>; selected: ReadonlySet<string>; onToggle: (runId: string) => void }) {
+export function Scatter(props: { x: Axis; y: Axis; axes: Axis[]; brushes: Brush[]; runIds: string[]; names: Record<string, string>; selected: ReadonlySet<string>; onToggle: (runId: string) => void }) {
   const [width, setWidth] = createSignal(420)
   const px = (p: number) => SIZE.pad + p * (width() - 2 * SIZE.pad)
   const py = (p: number) => SIZE.h - SIZE.pad - p * (SIZE.h - 2 * SIZE.pad)
@@ -27,6 +28,7 @@ export function Scatter(props: { x: Axis; y: Axis; runIds: string[]; names: Reco
             const at = () => [position(props.x, i()), position(props.y, i())] as const
             return at()[0] === null || at()[1] === null ? null : (
               <circle cx={px(at()[0]!)} cy={py(at()[1]!)} r={props.selected.has(runId) ? 6 : 4} fill={colorFor(runId)}
+                opacity={passesBrushes(props.axes, props.brushes, i()) ? 1 : 0.12} data-brushed-out={passesBrushes(props.axes, props.brushes, i()) ? undefined : ''}
                 stroke={props.selected.has(runId) ? 'var(--fg)' : 'none'} onClick={() => props.onToggle(runId)}>
                 <title>{props.names[runId] || runId}</title>
               </circle>

@@ -56,6 +56,14 @@ export function inBrush(axis: Axis, i: number, brush: Pick<Brush, 'lo' | 'hi'>):
   return p !== null && p >= brush.lo - 1e-9 && p <= brush.hi + 1e-9
 }
 
+/** Whether run i is inside every brush (a brush on a column not drawn does not hold it back). */
+export function passesBrushes(axes: Axis[], brushes: Brush[], i: number): boolean {
+  return brushes.every((b) => {
+    const axis = axes.find((a) => a.column === b.column)
+    return !axis || inBrush(axis, i, b)
+  })
+}
+
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`
 
 /** The filter clause a brush stands for, in runwatch's syntax. */

@@ -1,6 +1,8 @@
 // What the explorer shows, as it lives in the URL: a reload restores it and a
 // link reproduces it. Pure: parse and serialize, with defaults left out of the URL.
 
+import type { Brush } from '../compare/axes.ts'
+
 export type XMode = 'step' | 'relative' | 'wall'
 
 export interface SortTerm {
@@ -25,10 +27,12 @@ export interface ViewState {
   panel: 'charts' | 'compare'
   /** The early-stopping rule drawn on the charts (median band, stop markers, candidates). */
   stopping: 'off' | 'median' | 'vizier' | 'asha'
+  /** Brushed spans of the parallel coordinates' axes: they filter the table and charts. */
+  brushes: Brush[]
 }
 
 export const DEFAULT_VIEW: ViewState = {
-  experiments: [], filter: '', sort: [], columns: [], selected: [], metrics: [], smoothing: 0, logY: false, x: 'step', panel: 'charts', stopping: 'off',
+  experiments: [], filter: '', sort: [], columns: [], selected: [], metrics: [], smoothing: 0, logY: false, x: 'step', panel: 'charts', stopping: 'off', brushes: [],
 }
 
 const LIST_SEPARATOR = ','
@@ -65,6 +69,18 @@ export function parseViewState(search: string): ViewState {
     x: x === 'relative' || x === 'wall' ? x : 'step',
     panel: q.get('panel') === 'compare' ? 'compare' : 'charts',
     stopping: STOPPING.find((r) => r === q.get('stop')) ?? 'off',
+    brushes: encodedList(q.get('brushes')).flatMap(parseBrush),
+  }
+}
+
+/** A brush as `column lo hi clause` in a JSON array; anything else is left out. */
+function parseBrush(text: string): Brush[] {
+  try {
+    const [column, lo, hi, clause] = JSON.parse(text) as unknown[]
+    const ok = typeof column === 'string' && typeof lo === 'number' && typeof hi === 'number' && typeof clause === 'string' && lo <= hi
+    return ok ? [{ column, lo, hi, clause }] : []
+  } catch {
+    return []
   }
 }
 
@@ -82,6 +98,7 @@ export function serializeViewState(state: ViewState): string {
   if (state.x !== 'step') q.set('x', state.x)
   if (state.panel !== 'charts') q.set('panel', state.panel)
   if (state.stopping !== 'off') q.set('stop', state.stopping)
+  if (state.brushes.length) q.set('brushes', enc(state.brushes.map((b) => JSON.stringify([b.column, b.lo, b.hi, b.clause]))))
   const text = q.toString()
   return text ? `?${text}` : ''
 }
