@@ -7,6 +7,7 @@ import { CurveGrid } from '../client/src/charts/curve-grid.ts'
 import { emaDebiased } from '../server/query/series/smoothing.ts'
 import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/state/view-state.ts'
 import { colorFor, distinctSlots } from '../client/src/colors.ts'
+import { formatDuration, naturalOrder } from '../client/src/format.ts'
 import { PAGE_SIZE, RunPages, UNREACHABLE, type RunsQuery } from '../client/src/state/run-pages.ts'
 import { applySuggestion, suggestFilter } from '../client/src/state/filter-suggestions.ts'
 import { brushClause, buildAxis, inBrush } from '../client/src/compare/axes.ts'
@@ -310,5 +311,13 @@ describe('run colours', () => {
     expect(distinctSlots(ids, new Map())).toEqual(a)
     expect(new Set(a.values()).size).toBe(10)
     expect(colorFor('never-shown')).toBe(colorFor('never-shown'))
+  })
+})
+
+describe('formats', () => {
+  it('shows long spans in days, and numbered keys in number order', () => {
+    expect(formatDuration(90 * 60_000)).toBe('1h 30m')
+    expect(formatDuration(1594 * 3_600_000 + 9 * 60_000)).toBe('66d 10h')
+    expect(['metric_10', 'metric_2', 'metric_1', 'lr'].sort(naturalOrder)).toEqual(['lr', 'metric_1', 'metric_2', 'metric_10'])
   })
 })

@@ -18,6 +18,7 @@ import { LogFirstRun } from './components/LogFirstRun.tsx'
 import { RunTable } from './components/RunTable.tsx'
 import { isTextEntry } from './components/text-entry.ts'
 import type { ConnectionStatus } from './live/connection.ts'
+import { naturalOrder } from './format.ts'
 import { LiveFeed } from './live/live-feed.ts'
 import { RunPages, type CellValue } from './state/run-pages.ts'
 import { parseViewState, serializeViewState, type ViewState } from './state/view-state.ts'
@@ -43,7 +44,7 @@ const DEFAULT_METRIC_COLUMNS = 3
 
 function preferred(keys: string[], first: string[]): string[] {
   const rank = (k: string) => (first.includes(k) ? first.indexOf(k) : first.length)
-  return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+  return [...keys].sort((a, b) => rank(a) - rank(b) || naturalOrder(a, b))
 }
 
 const sameList = (a: string[], b: string[]) => a.join('\u0000') === b.join('\u0000')
@@ -155,7 +156,8 @@ export function App() {
   const loadKeys = async () => {
     if (experimentIds().length === 0 || !untrack(readsOpen)) return
     try {
-      setKeys(await fetchKeys(experimentIds()))
+      const k = await fetchKeys(experimentIds())
+      setKeys({ metrics: k.metrics.sort(naturalOrder), params: k.params.sort(naturalOrder), tags: k.tags.sort(naturalOrder) })
     } catch {
       // Kept from before; the next refresh tries again.
     }

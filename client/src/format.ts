@@ -16,8 +16,12 @@ export function formatDuration(ms: number | null): string {
   const m = Math.floor(s / 60)
   if (m < 60) return `${m}m ${s % 60}s`
   const h = Math.floor(m / 60)
-  return `${h}h ${m % 60}m`
+  if (h < 48) return `${h}h ${m % 60}m`
+  return `${Math.floor(h / 24)}d ${h % 24}h`
 }
+
+/** Keys in the order people number them: metric_2 before metric_10. */
+export const naturalOrder = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
 
 export function formatAgo(time: number | null, now: number): string {
   if (time === null) return ''
