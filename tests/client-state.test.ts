@@ -10,7 +10,7 @@ import { colorFor, distinctSlots } from '../client/src/colors.ts'
 import { formatDuration, naturalOrder } from '../client/src/format.ts'
 import { PAGE_SIZE, RunPages, UNREACHABLE, type RunsQuery } from '../client/src/state/run-pages.ts'
 import { applySuggestion, suggestFilter } from '../client/src/state/filter-suggestions.ts'
-import { brushClause, buildAxis, inBrush } from '../client/src/compare/axes.ts'
+import { brushClause, buildAxis, inBrush, position } from '../client/src/compare/axes.ts'
 import { nestUnderParents } from '../client/src/state/nesting.ts'
 import { csvRows, previewKind, readStart } from '../client/src/run/artifact-preview.ts'
 import { columnId, parseColumnId } from '../client/src/columns.ts'
@@ -244,16 +244,23 @@ describe('filter autocompletion', () => {
 
 describe('brushing the comparison plots', () => {
   it('turns a numeric brush into a range and a categorical brush into an IN list that the grammar accepts', () => {
-    const lr = buildAxis('params.lr', ['0.1', '0.01', '0.001', null])
-    expect(lr).toMatchObject({ kind: 'numeric', min: 0.001, max: 0.1 })
+    const lr = buildAxis('params.lr', ['0.1', '0.05', '0.01', null])
+    expect(lr).toMatchObject({ kind: 'numeric', min: 0.01, max: 0.1, log: false })
     const clause = brushClause(lr, { lo: 0, hi: 0.5 })
-    expect(clause).toBe('params.lr >= 0.001 AND params.lr <= 0.0505')
+    expect(clause).toBe('params.lr >= 0.01 AND params.lr <= 0.05500000000000001')
     expect([0, 1, 2, 3].map((i) => inBrush(lr, i, { lo: 0, hi: 0.5 }))).toEqual([false, true, true, false])
+    // Values spanning decades sit on a log axis: 0.01 in the middle of 0.001 … 0.1, and a brush there keeps it alone.
+    const decades = buildAxis('params.lr', ['0.1', '0.01', '0.001'])
+    expect(decades).toMatchObject({ kind: 'numeric', log: true })
+    expect(position(decades, 1)).toBeCloseTo(0.5, 12)
+    const middle = brushClause(decades, { lo: 0.4, hi: 0.6 })
+    expect(middle).toBe('params.lr >= 0.006309573444801936 AND params.lr <= 0.01584893192461114')
+    expect([0, 1, 2].map((i) => inBrush(decades, i, { lo: 0.4, hi: 0.6 }))).toEqual([false, true, false])
     const opt = buildAxis('params.optimizer', ['sgd', 'adam', "it's", 'adam'])
     expect(brushClause(opt, { lo: 0.4, hi: 1 })).toBe("params.optimizer IN ('it''s', 'sgd')")
     // Tags compare as text even when they look like numbers.
     expect(buildAxis('tags.seed', ['1', '2']).kind).toBe('category')
-    for (const c of [clause, brushClause(opt, { lo: 0.4, hi: 1 })]) expect(() => parseFilter(c, 'runwatch')).not.toThrow()
+    for (const c of [clause, middle, brushClause(opt, { lo: 0.4, hi: 1 })]) expect(() => parseFilter(c, 'runwatch')).not.toThrow()
   })
 })
 

@@ -4,7 +4,7 @@
 import { For, Show, createSignal } from 'solid-js'
 import { colorFor } from '../colors.ts'
 import { formatMetric } from '../format.ts'
-import { brushClause, passesBrushes, position, type Axis, type Brush } from './axes.ts'
+import { brushClause, passesBrushes, position, valueAt, type Axis, type Brush } from './axes.ts'
 
 const HEIGHT = 260
 const PAD = { top: 24, bottom: 28, side: 40 }
@@ -30,7 +30,7 @@ export function ParallelCoordinates(props: { axes: Axis[]; runIds: string[]; bru
   }
   const tickLabels = (axis: Axis): [number, string][] =>
     axis.kind === 'numeric'
-      ? [[0, formatMetric(axis.min)], [1, formatMetric(axis.max)]]
+      ? [[0, formatMetric(axis.min)], ...(axis.log ? [[0.5, `${formatMetric(valueAt(axis, 0.5))} (log)`] as [number, string]] : []), [1, formatMetric(axis.max)]]
       : axis.categories.slice(0, 12).map((c, k) => [axis.categories.length === 1 ? 0.5 : k / (axis.categories.length - 1), c])
 
   let svg!: SVGSVGElement

@@ -6,7 +6,7 @@ import type { CellValue } from '../state/run-pages.ts'
 import { parseColumnId } from '../columns.ts'
 
 export type Axis =
-  | { column: string; label: string; kind: 'numeric'; min: number; max: number; values: (number | null)[] }
+  | { column: string; label: string; kind: 'numeric'; min: number; max: number; values: (number | null)[]; log: boolean }
   | { column: string; label: string; kind: 'category'; categories: string[]; values: (string | null)[] }
 
 export function toNumber(v: CellValue | undefined): number | null {
@@ -24,18 +24,27 @@ export function buildAxis(column: string, values: CellValue[]): Axis {
   if (!column.startsWith('tags.') && present.length > 0 && numbers.every((n) => n !== null)) {
     const nums = values.map(toNumber)
     const finite = nums.filter((n): n is number => n !== null)
-    return { column, label, kind: 'numeric', min: Math.min(...finite), max: Math.max(...finite), values: nums }
+    const [min, max] = [Math.min(...finite), Math.max(...finite)]
+    // Learning rates and the like are chosen by decades: 3e-4 and 3e-3 must not sit together at the bottom.
+    return { column, label, kind: 'numeric', min, max, values: nums, log: min > 0 && max / min >= LOG_SPAN }
   }
   const strings = values.map((v) => (v === null || v === undefined ? null : String(v)))
   return { column, label, kind: 'category', categories: [...new Set(strings.filter((s): s is string => s !== null))].sort(), values: strings }
 }
+
+/** A positive numeric axis spanning this many times its smallest value is drawn on a log scale. */
+const LOG_SPAN = 100
+
+type NumericAxis = Extract<Axis, { kind: 'numeric' }>
+const scaled = (axis: NumericAxis, v: number) => (axis.log ? Math.log(v) : v)
 
 /** Where a value sits on its axis, 0 (bottom) to 1 (top); null when missing. */
 export function position(axis: Axis, i: number): number | null {
   if (axis.kind === 'numeric') {
     const v = axis.values[i]
     if (v === null || v === undefined) return null
-    return axis.max === axis.min ? 0.5 : (v - axis.min) / (axis.max - axis.min)
+    const [lo, hi] = [scaled(axis, axis.min), scaled(axis, axis.max)]
+    return hi === lo ? 0.5 : (scaled(axis, v) - lo) / (hi - lo)
   }
   const v = axis.values[i]
   if (v === null || v === undefined) return null
@@ -69,8 +78,8 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`
 /** The filter clause a brush stands for, in runwatch's syntax. */
 export function brushClause(axis: Axis, brush: Pick<Brush, 'lo' | 'hi'>): string {
   if (axis.kind === 'numeric') {
-    const lo = axis.min + brush.lo * (axis.max - axis.min)
-    const hi = axis.min + brush.hi * (axis.max - axis.min)
+    const lo = valueAt(axis, brush.lo)
+    const hi = valueAt(axis, brush.hi)
     // Full precision: the server reads back exactly the number drawn here.
     return `${axis.column} >= ${lo} AND ${axis.column} <= ${hi}`
   }
@@ -79,4 +88,13 @@ export function brushClause(axis: Axis, brush: Pick<Brush, 'lo' | 'hi'>): string
     return p >= brush.lo - 1e-9 && p <= brush.hi + 1e-9
   })
   return chosen.length === 0 ? "attributes.run_id = ''" : `${axis.column} IN (${chosen.map(quote).join(', ')})`
+}
+
+/** The value at position p (0..1) of a numeric axis. */
+export function valueAt(axis: NumericAxis, p: number): number {
+  if (p <= 0) return axis.min
+  if (p >= 1) return axis.max
+  const [lo, hi] = [scaled(axis, axis.min), scaled(axis, axis.max)]
+  const v = lo + p * (hi - lo)
+  return axis.log ? Math.exp(v) : v
 }
