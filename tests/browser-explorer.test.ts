@@ -158,6 +158,7 @@ describe('the explorer in Chromium', () => {
     await page.mouse.up()
     await waitFor(() => page.isVisible('[data-testid=brush-note]'), 'the brush applied')
     const lowLr = (await (await fetch(`${server.url}/api/runs/query`, { method: 'POST', body: JSON.stringify({ experimentIds: [TRANSFORMER], filter: 'params.lr < 0.005' }) })).json()) as { total: number }
+    expect(lowLr.total).toBeGreaterThan(0)
     await waitFor(async () => (await rowNames(page)).length === lowLr.total, 'the runs inside the brush')
     // The scatter plot draws the runs brushed away faintly, as the lines are.
     expect(await page.locator('[data-testid=scatter] circle[data-brushed-out]').count()).toBe(10 - lowLr.total)
