@@ -223,10 +223,19 @@ describe('the explorer in Chromium', () => {
     // A link to the run page works on its own, naming the run's experiment; back returns to the runs.
     await page.reload()
     await waitFor(async () => (await page.textContent('[data-testid=run-title]')) === name, 'the run page after a reload')
-    expect(await page.textContent('[data-testid=run-experiment]')).toBe('demo-transformer')
+    expect(await page.textContent('[data-testid=run-experiment] a')).toBe('demo-transformer')
+    expect(await page.getAttribute('[data-testid=chart-run]', 'href')).toMatch(new RegExp(`^/\\?experiments=${TRANSFORMER}&selected=[0-9a-f]{32}$`))
     await waitFor(async () => (await page.textContent('[data-testid=experiment-picker]'))?.startsWith('demo-transformer'), 'the run\'s experiment in the picker')
     await page.click('text=← Runs')
     await waitFor(async () => (await rowNames(page)).length === 10, 'the runs again')
+    expect(errors).toEqual([])
+  })
+
+  it('says so when a link names an experiment the store does not have, and shows the most recently active one', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/?experiments=123456789012345678`)
+    await waitFor(async () => (await page.textContent('[data-testid=notice]'))?.includes('experiment 123456789012345678 not found'), 'the notice')
+    await waitFor(async () => (await rowNames(page)).length === 10, 'the most recently active experiment\'s runs')
+    expect(await page.textContent('[data-testid=experiment-picker]')).toMatch(/^demo-transformer/)
     expect(errors).toEqual([])
   })
 

@@ -88,6 +88,8 @@ export function App() {
   const [keys, setKeys] = createSignal<RunKeys>({ metrics: [], params: [], tags: [] })
   const [status, setStatus] = createSignal<ConnectionStatus>('connecting')
   const [problem, setProblem] = createSignal<string>()
+  /** Something the user should know that is not an error of the current view (it stays until dismissed). */
+  const [notice, setNotice] = createSignal<string>()
   const [version, setVersion] = createSignal(0)
   const [lastRunExperiment, setLastRunExperiment] = createSignal<string>()
   const [liveVersion, setLiveVersion] = createSignal(0)
@@ -142,7 +144,11 @@ export function App() {
       const list = await fetchExperiments()
       setExperiments(list)
       setExperimentsLoaded(true)
-      const known = untrack(view).experiments.filter((id) => list.some((e) => e.experimentId === id))
+      const asked = untrack(view).experiments
+      const known = asked.filter((id) => list.some((e) => e.experimentId === id))
+      // A link to an experiment the store no longer has (deleted, or another store) says so instead of silently showing another.
+      const missing = asked.filter((id) => !known.includes(id))
+      if (missing.length > 0) setNotice(`${missing.length === 1 ? 'experiment' : 'experiments'} ${missing.join(', ')} not found in this store; showing ${known.length > 0 ? 'the others' : 'the most recently active one'}`)
       if (known.length === 0) {
         const pick = mostRecentlyActive(list)
         update({ experiments: pick ? [pick.experimentId] : [] })
@@ -327,6 +333,9 @@ export function App() {
       </Show>
       <Show when={problem()}>
         <div class="problem" role="alert">{problem()}</div>
+      </Show>
+      <Show when={notice()}>
+        <div class="banner" role="status" data-testid="notice">{notice()} <button type="button" class="linkish" onClick={() => setNotice(undefined)}>dismiss</button></div>
       </Show>
       <Switch>
         <Match when={route().page === 'run' && (route() as { runId: string }).runId} keyed>

@@ -15,8 +15,12 @@ function formatBytes(n: number | undefined): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`
 }
 
-function Folder(props: { runId: string; path: string; depth: number; chosen: string | undefined; onChoose: (f: ArtifactFile) => void }) {
-  const [files] = createResource(() => [props.runId, props.path] as const, ([runId, path]) => listArtifacts(runId, path))
+function Folder(props: { runId: string; path: string; depth: number; chosen: string | undefined; onChoose: (f: ArtifactFile) => void; onListed?: (count: number) => void }) {
+  const [files] = createResource(() => [props.runId, props.path] as const, async ([runId, path]) => {
+    const listed = await listArtifacts(runId, path)
+    props.onListed?.(listed.length)
+    return listed
+  })
   return (
     <Show when={!files.error} fallback={<li class="problem-inline">{(files.error as Error).message}</li>}>
       <For each={files()} fallback={props.depth === 0 && files.state === 'ready' ? <li class="muted">This run has no artifacts.</li> : null}>
@@ -91,7 +95,7 @@ function Preview(props: { runId: string; file: ArtifactFile }) {
             <>
               <Show when={kind() === 'csv'} fallback={<pre data-testid="artifact-text">{kind() === 'json' ? pretty() : c().text}</pre>}>
                 <table class="csv-preview">
-                  <For each={csvRows(c().text, props.file.path.endsWith('.tsv') ? '\t' : ',')}>{(row) => <tr><For each={row}>{(cell) => <td>{cell}</td>}</For></tr>}</For>
+                  <For each={csvRows(c().text, props.file.path.endsWith('.tsv') ? '\t' : ',')}>{(row, i) => <tr><For each={row}>{(cell) => (i() === 0 ? <th>{cell}</th> : <td>{cell}</td>)}</For></tr>}</For>
                 </table>
               </Show>
               <Show when={!c().complete}>
@@ -107,12 +111,13 @@ function Preview(props: { runId: string; file: ArtifactFile }) {
 
 export function ArtifactBrowser(props: { runId: string }) {
   const [chosen, setChosen] = createSignal<ArtifactFile>()
+  const [count, setCount] = createSignal<number>()
   return (
     <div class="artifacts" data-testid="artifacts">
       <ul class="artifact-tree">
-        <Folder runId={props.runId} path="" depth={0} chosen={chosen()?.path} onChoose={setChosen} />
+        <Folder runId={props.runId} path="" depth={0} chosen={chosen()?.path} onChoose={setChosen} onListed={setCount} />
       </ul>
-      <Show when={chosen()} keyed fallback={<div class="artifact-preview muted">Choose a file to preview it.</div>}>
+      <Show when={chosen()} keyed fallback={<div class="artifact-preview muted">{count() === 0 ? '' : 'Choose a file to preview it.'}</div>}>
         {(file) => <Preview runId={props.runId} file={file} />}
       </Show>
     </div>

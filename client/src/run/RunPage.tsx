@@ -103,7 +103,11 @@ export function RunPage(props: {
               <dl class="run-info">
                 <dt>Run ID</dt><dd><code>{r().runId}</code></dd>
                 <dt>Experiment</dt>
-                <dd data-testid="run-experiment"><a href={`/?experiments=${r().experimentId}`}>{props.experimentNames[r().experimentId] ?? r().experimentId}</a></dd>
+                <dd data-testid="run-experiment">
+                  <a href={`/?experiments=${r().experimentId}`}>{props.experimentNames[r().experimentId] ?? r().experimentId}</a>
+                  {' · '}
+                  <a href={`/?experiments=${r().experimentId}&selected=${r().runId}`} data-testid="chart-run">chart this run</a>
+                </dd>
                 <dt>Started</dt><dd>{formatTime(r().startTime)}</dd>
                 <dt>Ended</dt><dd>{formatTime(r().endTime)}</dd>
                 <dt>Duration</dt><dd>{r().startTime === null ? '' : formatDuration((r().endTime ?? Date.now()) - r().startTime!)}</dd>
