@@ -8,6 +8,7 @@ import { emaDebiased } from '../server/query/series/smoothing.ts'
 import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/state/view-state.ts'
 import { colorFor, distinctSlots } from '../client/src/colors.ts'
 import { formatDuration, naturalOrder } from '../client/src/format.ts'
+import { parseInline, parseMarkdown } from '../client/src/run/markdown.ts'
 import { PAGE_SIZE, RunPages, UNREACHABLE, type RunsQuery } from '../client/src/state/run-pages.ts'
 import { applySuggestion, suggestFilter } from '../client/src/state/filter-suggestions.ts'
 import { brushClause, buildAxis, inBrush, position } from '../client/src/compare/axes.ts'
@@ -326,5 +327,22 @@ describe('formats', () => {
     expect(formatDuration(90 * 60_000)).toBe('1h 30m')
     expect(formatDuration(1594 * 3_600_000 + 9 * 60_000)).toBe('66d 10h')
     expect(['metric_10', 'metric_2', 'metric_1', 'lr'].sort(naturalOrder)).toEqual(['lr', 'metric_1', 'metric_2', 'metric_10'])
+  })
+})
+
+describe('run descriptions in Markdown', () => {
+  it('reads headings, paragraphs, lists, code and emphasis, and links only to http(s)', () => {
+    const blocks = parseMarkdown('# Sweep\nLower **lr** than\nrun_12, see [the doc](https://x.org/a).\n\n- one `a*b`\n- two\n\n1. first\n```\nx = 1\n```\n[bad](javascript:void) <b>raw</b>')
+    expect(blocks.map((b) => b.kind)).toEqual(['heading', 'paragraph', 'list', 'list', 'code', 'paragraph'])
+    expect(blocks[1]).toEqual({ kind: 'paragraph', content: [
+      { kind: 'text', text: 'Lower ' }, { kind: 'strong', children: [{ kind: 'text', text: 'lr' }] }, { kind: 'text', text: ' than run_12, see ' },
+      { kind: 'link', href: 'https://x.org/a', children: [{ kind: 'text', text: 'the doc' }] }, { kind: 'text', text: '.' },
+    ] })
+    expect(blocks[2]).toEqual({ kind: 'list', ordered: false, items: [[{ kind: 'text', text: 'one ' }, { kind: 'code', text: 'a*b' }], [{ kind: 'text', text: 'two' }]] })
+    expect(blocks[4]).toEqual({ kind: 'code', text: 'x = 1' })
+    // A script link is no link; markup stays text.
+    expect(blocks[5]).toEqual({ kind: 'paragraph', content: [{ kind: 'em', children: [{ kind: 'text', text: 'bad' }] }, { kind: 'text', text: ' <b>raw</b>' }] })
+    expect(parseInline('snake_case_name and 2*3*4')).toEqual([{ kind: 'text', text: 'snake_case_name and 2*3*4' }])
+    expect(parseInline('an *emphasised* word')[1]).toEqual({ kind: 'em', children: [{ kind: 'text', text: 'emphasised' }] })
   })
 })

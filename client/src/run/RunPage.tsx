@@ -10,6 +10,7 @@ import { formatDuration, formatMetric } from '../format.ts'
 import { runIdFilter, type LiveFeed } from '../live/live-feed.ts'
 import type { SeriesData } from '../../../protocol/index.ts'
 import { ArtifactBrowser } from './ArtifactBrowser.tsx'
+import { Markdown } from './Markdown.tsx'
 import { HealthBadge } from '../components/HealthBadge.tsx'
 
 const SPARK_POINTS = 120
@@ -129,7 +130,7 @@ export function RunPage(props: {
                 {(note) => (
                   <section>
                     <h3>Description</h3>
-                    <p class="note" data-testid="run-note">{note()}</p>
+                    <div class="note" data-testid="run-note"><Markdown text={note()} /></div>
                   </section>
                 )}
               </Show>
