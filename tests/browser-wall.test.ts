@@ -60,4 +60,25 @@ describe('/wall in Chromium', () => {
     // The page's own reconnection did it: no reload, and nothing but the expected lost-connection noise in the console.
     expect(errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e))).toEqual([])
   })
+
+  it('shows a metric the runs log when the URL names none they log, and says which they log', { timeout: 60_000 }, async () => {
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const w = new MlflowFileStoreWriter(join(dir.path, 'mlruns'))
+    const run = w.createRun(w.createExperiment('no-loss'), { name: 'classifier' })
+    w.logMetric(run, 'acc', [{ timestamp: Date.now(), value: 0.5, step: 1 }])
+    w.logMetric(run, 'val_loss', [{ timestamp: Date.now(), value: 0.7, step: 1 }])
+    const server = await startRunwatch([join(dir.path, 'mlruns'), '--port', '0'], dir.path)
+    cleanups.push(() => server.stop())
+
+    // No metric in the URL and no run logs `loss`: the wall takes val_loss, the first preferred one they log.
+    const { page, errors } = await openPage(browser(), `${server.url}/wall`)
+    await waitFor(() => new URL(page.url()).searchParams.get('metric') === 'val_loss', 'val_loss chosen', 15_000)
+    await waitFor(async () => (await page.textContent('.wall-label').catch(() => null)) === 'val_loss', 'the tile showing val_loss')
+
+    await page.goto(`${server.url}/wall?metric=nope`)
+    await waitFor(async () => (await page.textContent('[data-testid=wall-notice]').catch(() => null))?.includes("'nope' is not logged by these runs"), 'the notice')
+    expect(await page.locator('[data-testid=wall-notice] a').allTextContents()).toEqual(['val_loss ', 'acc '])
+    expect(errors).toEqual([])
+  })
 })

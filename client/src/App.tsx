@@ -9,7 +9,7 @@ import { CrosshairBus } from './charts/crosshair-bus.ts'
 import { MAX_CHARTED_RUNS } from './charts/series-budget.ts'
 import { prefetchedPainted } from './charts/series-prefetch.ts'
 import { assignColors } from './colors.ts'
-import { BASE_COLUMNS, PARENT_COLUMN, columnId, orderByClause, parseColumnId, type ColumnSpec } from './columns.ts'
+import { BASE_COLUMNS, PARENT_COLUMN, PREFERRED_METRICS, columnId, orderByClause, parseColumnId, preferred, type ColumnSpec } from './columns.ts'
 import type { Brush } from './compare/axes.ts'
 import { ColumnPicker } from './components/ColumnPicker.tsx'
 import { ExperimentPicker } from './components/ExperimentPicker.tsx'
@@ -37,15 +37,9 @@ const TABLE_REFRESH_MS = 1000
 const TABLE_PATCH_MS = 200
 /** Without a selection, the charts overlay the table's first runs. */
 const CHARTED_TOP_RUNS = 10
-const PREFERRED_METRICS = ['loss', 'val_loss', 'accuracy', 'acc']
 const PREFERRED_PARAMS = ['lr', 'learning_rate', 'batch_size', 'optimizer']
 const DEFAULT_PARAM_COLUMNS = 4
 const DEFAULT_METRIC_COLUMNS = 3
-
-function preferred(keys: string[], first: string[]): string[] {
-  const rank = (k: string) => (first.includes(k) ? first.indexOf(k) : first.length)
-  return [...keys].sort((a, b) => rank(a) - rank(b) || naturalOrder(a, b))
-}
 
 const sameList = (a: string[], b: string[]) => a.join('\u0000') === b.join('\u0000')
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)

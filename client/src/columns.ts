@@ -1,5 +1,6 @@
 // Run table columns, named as the search grammar names them, so a column id is
 // also what `/api/runs/query` reads and what `orderBy` sorts by.
+import { naturalOrder } from './format.ts'
 
 export type ColumnKind = 'attribute' | 'param' | 'metric' | 'tag'
 
@@ -42,4 +43,13 @@ export function orderByClause(column: string, desc: boolean): string {
 /** Metrics where lower is better, for best-so-far markers and stopping aids. */
 export function lowerIsBetter(metricKey: string): boolean {
   return /loss|err|mse|mae|rmse|perplexity|ppl|cost|regret|wer|cer/i.test(metricKey)
+}
+
+/** Metric keys shown first when none is chosen: the ones training scripts name so. */
+export const PREFERRED_METRICS = ['loss', 'val_loss', 'accuracy', 'acc']
+
+/** Keys with the preferred ones first (in their order), then the rest in number order. */
+export function preferred(keys: string[], first: string[]): string[] {
+  const rank = (k: string) => (first.includes(k) ? first.indexOf(k) : first.length)
+  return [...keys].sort((a, b) => rank(a) - rank(b) || naturalOrder(a, b))
 }

@@ -5,8 +5,8 @@
 import { For, Show, createComputed, createEffect, createMemo, createResource, createSignal, on, onCleanup } from 'solid-js'
 import { createStore, produce } from 'solid-js/store'
 import { frameSeriesData, fromWire, toWire, type RunSummary, type ServerMessage } from '../../../protocol/index.ts'
-import { fetchRunsPage, fetchSeries, liveSocketUrl } from '../api.ts'
-import { columnId } from '../columns.ts'
+import { fetchKeys, fetchRunsPage, fetchSeries, liveSocketUrl } from '../api.ts'
+import { PREFERRED_METRICS, columnId, preferred } from '../columns.ts'
 import { assignColors, colorFor } from '../colors.ts'
 import { formatDuration, formatMetric } from '../format.ts'
 import { LiveConnection, type ConnectionStatus } from '../live/connection.ts'
@@ -35,7 +35,8 @@ interface Tile {
 
 export function WallView() {
   const params = new URLSearchParams(location.search)
-  const metrics = (params.get('metrics') ?? params.get('metric') ?? 'loss').split(',').filter(Boolean)
+  const chosenMetrics = params.get('metrics') ?? params.get('metric')
+  const metrics = (chosenMetrics ?? PREFERRED_METRICS[0]!).split(',').filter(Boolean)
   const maximize = params.get('mode') === 'max'
   const filter = params.get('filter') ?? "attributes.status = 'RUNNING'"
   const experimentList = params.get('experiments')?.split(',').filter(Boolean)
@@ -53,6 +54,19 @@ export function WallView() {
   }
   const page = () => pages[pageIndex()]!
   const metric = () => page().metric
+  // The metrics these runs log: without a metric in the URL the wall shows the preferred one they
+  // have (a reload with it in the URL); a metric they do not log is said, with the ones they do.
+  const [logged] = createResource(() => fetchKeys(experimentList ?? []).then((k) => k.metrics).catch(() => undefined))
+  createEffect(() => {
+    const known = logged()
+    if (chosenMetrics !== null || !known || known.length === 0 || known.includes(metric())) return
+    params.set('metric', preferred(known, PREFERRED_METRICS)[0]!)
+    location.replace(`${location.pathname}?${params}`)
+  })
+  const unlogged = () => {
+    const known = logged()
+    return known && known.length > 0 && !known.includes(metric()) ? preferred(known, PREFERRED_METRICS) : undefined
+  }
   const [status, setStatus] = createSignal<ConnectionStatus>('connecting')
   const [tiles, setTiles] = createStore<Record<string, Tile>>({})
   const series = new Map<string, SeriesData>()
@@ -152,6 +166,14 @@ export function WallView() {
         <div class="wall-page" data-testid="wall-page">
           {page().experiments?.join(', ') ?? 'all experiments'} · {metric()} ({pageIndex() + 1}/{pages.length})
         </div>
+      </Show>
+      <Show when={unlogged()}>
+        {(known) => (
+          <div class="wall-banner wall-notice" data-testid="wall-notice">
+            '{metric()}' is not logged by these runs. They log:{' '}
+            <For each={known().slice(0, 12)}>{(k) => <a href={`${location.pathname}?${new URLSearchParams({ ...Object.fromEntries(params), metric: k })}`}>{k} </a>}</For>
+          </div>
+        )}
       </Show>
       <Show when={ordered().length > 0} fallback={<div class="wall-empty">No run matches {filter}</div>}>
         <div
