@@ -7,9 +7,10 @@
 // free one. The same runs in the same order get the same colours.
 import { createSignal } from 'solid-js'
 
+/** Tableau's ten, then six more far enough from them (three near-yellows and two near-blues were hard to tell apart). */
 const PALETTE = [
   '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7',
-  '#9c755f', '#3b8bd4', '#d4a03b', '#8cd17d', '#b6992d', '#499894', '#d37295', '#79706e',
+  '#9c755f', '#17becf', '#8cd17d', '#6b6ecf', '#d37295', '#79706e', '#bcbd22', '#a0cbe8',
 ]
 
 function preferredSlot(runId: string): number {
