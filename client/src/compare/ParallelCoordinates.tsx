@@ -4,7 +4,7 @@
 import { For, Show, createSignal } from 'solid-js'
 import { colorFor } from '../colors.ts'
 import { formatMetric } from '../format.ts'
-import { brushClause, passesBrushes, position, valueAt, type Axis, type Brush } from './axes.ts'
+import { brushClause, passesBrushes, position, type Axis, type Brush } from './axes.ts'
 
 const HEIGHT = 260
 const PAD = { top: 24, bottom: 28, side: 40 }
@@ -28,9 +28,18 @@ export function ParallelCoordinates(props: { axes: Axis[]; runIds: string[]; bru
     })
     return d
   }
+  /** A log axis's powers of ten between its ends (not too close to them), where they sit. */
+  const decades = (axis: Extract<Axis, { kind: 'numeric' }>): [number, string][] => {
+    const out: [number, string][] = []
+    for (let e = Math.ceil(Math.log10(axis.min)); e <= Math.floor(Math.log10(axis.max)); e++) {
+      const at = (e * Math.LN10 - Math.log(axis.min)) / (Math.log(axis.max) - Math.log(axis.min))
+      if (at > 0.08 && at < 0.92) out.push([at, formatMetric(10 ** e)])
+    }
+    return out
+  }
   const tickLabels = (axis: Axis): [number, string][] =>
     axis.kind === 'numeric'
-      ? [[0, formatMetric(axis.min)], ...(axis.log ? [[0.5, `${formatMetric(valueAt(axis, 0.5))} (log)`] as [number, string]] : []), [1, formatMetric(axis.max)]]
+      ? [[0, formatMetric(axis.min)], ...(axis.log ? decades(axis) : []), [1, formatMetric(axis.max)]]
       : axis.categories.slice(0, 12).map((c, k) => [axis.categories.length === 1 ? 0.5 : k / (axis.categories.length - 1), c])
 
   let svg!: SVGSVGElement
@@ -69,8 +78,12 @@ export function ParallelCoordinates(props: { axes: Axis[]; runIds: string[]; bru
             return (
               <g class="pc-axis" data-axis={axis.column}>
                 <line x1={x(k())} x2={x(k())} y1={y(0)} y2={y(1)} />
-                <text x={x(k())} y={PAD.top - 8} text-anchor="middle" class="pc-label">{axis.label}</text>
-                <For each={tickLabels(axis)}>{([at, label]) => <text x={x(k()) + 5} y={y(at) + 4} class="pc-tick">{label}</text>}</For>
+                <text x={x(k())} y={PAD.top - 8} text-anchor="middle" class="pc-label">{axis.label}{axis.kind === 'numeric' && axis.log ? ' (log)' : ''}</text>
+                {/* The last axis's labels go on its left, inside the plot. */}
+                <For each={tickLabels(axis)}>{([at, label]) => {
+                  const last = () => k() === props.axes.length - 1 && props.axes.length > 1
+                  return <text x={x(k()) + (last() ? -5 : 5)} y={y(at) + 4} text-anchor={last() ? 'end' : 'start'} class="pc-tick">{label}</text>
+                }}</For>
                 <Show when={live() ?? brush()}>
                   {(b) => {
                     const lo = () => ('lo' in b() ? (b() as Brush).lo : Math.min((b() as { from: number }).from, (b() as { to: number }).to))
