@@ -9,6 +9,7 @@ import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/
 import { colorFor, distinctSlots } from '../client/src/colors.ts'
 import { formatDuration, naturalOrder } from '../client/src/format.ts'
 import { parseInline, parseMarkdown } from '../client/src/run/markdown.ts'
+import { unknownKeys } from '../client/src/state/unknown-keys.ts'
 import { PAGE_SIZE, RunPages, UNREACHABLE, type RunsQuery } from '../client/src/state/run-pages.ts'
 import { applySuggestion, suggestFilter } from '../client/src/state/filter-suggestions.ts'
 import { brushClause, buildAxis, inBrush, position } from '../client/src/compare/axes.ts'
@@ -344,5 +345,14 @@ describe('run descriptions in Markdown', () => {
     expect(blocks[5]).toEqual({ kind: 'paragraph', content: [{ kind: 'em', children: [{ kind: 'text', text: 'bad' }] }, { kind: 'text', text: ' <b>raw</b>' }] })
     expect(parseInline('snake_case_name and 2*3*4')).toEqual([{ kind: 'text', text: 'snake_case_name and 2*3*4' }])
     expect(parseInline('an *emphasised* word')[1]).toEqual({ kind: 'em', children: [{ kind: 'text', text: 'emphasised' }] })
+  })
+})
+
+describe('keys a filter names that no run has', () => {
+  it('are listed, except under IS NULL', () => {
+    const keys = { metrics: ['loss'], params: ['lr'], tags: ['model'] }
+    const ast = parseFilter("metrics.loss < 1 AND (params.lr = '0.1' OR metrics.val_los < 2) AND NOT tags.modle = 'x' AND tags.other IS NULL AND attributes.status = 'RUNNING'", 'runwatch')
+    expect(unknownKeys(ast, keys)).toEqual(['metrics.val_los', 'tags.modle'])
+    expect(unknownKeys(undefined, keys)).toEqual([])
   })
 })
