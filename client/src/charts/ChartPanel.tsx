@@ -28,7 +28,7 @@ import type { CrosshairBus } from './crosshair-bus.ts'
 import { CrosshairDots } from './crosshair-dots.ts'
 import { CurveGrid } from './curve-grid.ts'
 import { CurvesSeries, type CurvesItem, type CurvesOptions } from './curves-series.ts'
-import { LiveCurve, type CurvePoint } from './live-curve.ts'
+import { LiveCurve, bucketLayout, type CurvePoint } from './live-curve.ts'
 import { PointMarks, type PointMark } from './point-marks.ts'
 import { estimatedPanelWidth, firstPaintBudget, seriesBudget } from './series-budget.ts'
 import { markPrefetchedPainted, takePrefetched } from './series-prefetch.ts'
@@ -76,6 +76,8 @@ const RUNS_SETTLE_MS = 400
 const SIGNALS_REFRESH_MS = 10_000
 /** Canvas markers cannot read CSS variables: the failed-run red of both themes. */
 const STOP_COLOR = '#e5534b'
+/** A change of the visible range this soon after the user's wheel or drag is theirs. */
+const USER_MOVE_MS = 500
 /** Wide lines cost far more to rasterize (without a GPU, 15× for 100 runs): only for a few runs. */
 const THICK_LINES_UP_TO = 10
 
@@ -97,6 +99,8 @@ export function ChartPanel(props: ChartPanelProps) {
   const [state, setState] = createSignal<'loading' | 'ready' | 'empty' | string>('loading')
   const [pointCount, setPointCount] = createSignal(0)
   let generation = 0
+  /** The x axis of the curves drawn: a view kept over a new read must be on the same one. */
+  let shownAxis: XMode | undefined
   /** Extent of the whole loaded curve and whether it is bucketed; zoom detail is read inside it. */
   let overview: { exact: boolean; from: number; to: number } = { exact: true, from: 0, to: 0 }
   let settingRange = false
@@ -146,7 +150,13 @@ export function ChartPanel(props: ChartPanelProps) {
   const redraw = () => {
     cancelLiveFrame()
     grid = CurveGrid.from([...drawn.values()].map((d) => d.curve.points), props.smoothing > 0)
-    curves!.setData(grid.items)
+    // New items move the view (their indices changed): it is put back where the user had it, or fitted.
+    const kept = following() ? undefined : chart?.timeScale().getVisibleRange()
+    settingVisibleRange(() => {
+      curves!.setData(grid.items)
+      if (kept) chart?.timeScale().setVisibleRange(kept)
+      else if (grid.items.length > 0) chart?.timeScale().fitContent()
+    })
     shownLastX = grid.lastX
   }
 
@@ -178,7 +188,7 @@ export function ChartPanel(props: ChartPanelProps) {
 
   const curvesFrom = (answer: SeriesAnswer) => {
     const positions = decodeCursor(answer.cursor) ?? new Map<string, number>()
-    return new Map(answer.runs.map((r) => [r.runId, LiveCurve.fromAnswer(answer.grid, r, props.smoothing, positions.get(positionKey(r.runId, props.metricKey)) ?? 0)]))
+    return new Map(answer.runs.map((r) => [r.runId, LiveCurve.fromAnswer(answer.grid, r, props.smoothing, positions.get(positionKey(r.runId, props.metricKey)) ?? 0, !answer.exact)]))
   }
 
   const load = async () => {
@@ -208,6 +218,10 @@ export function ChartPanel(props: ChartPanelProps) {
       if (prefetched) markPrefetchedPainted()
       return
     }
+    // A new read of the same axis (runs added, a reconnect) keeps the user's view; zoom detail is read for it again.
+    const kept = !following() && shownAxis === props.x ? chart.timeScale().getVisibleRange() : null
+    shownAxis = props.x
+    if (!kept) setFollowing(true)
     clearLines()
     performance.mark('series-answer')
     draw(curvesFrom(answer))
@@ -215,7 +229,8 @@ export function ChartPanel(props: ChartPanelProps) {
     overview = { exact: answer.exact, from: answer.grid[0] ?? 0, to: answer.grid.at(-1) ?? 0 }
     setState(answer.grid.length ? 'ready' : 'empty')
     countPoints()
-    fitAll()
+    if (kept) chart.timeScale().setVisibleRange(kept)
+    else fitAll()
     if (prefetched) afterPaint(markPrefetchedPainted)
     if (!answer.exact && first < seriesBudget(panelWidth, props.runIds.length)) readDetail(mine)
     props.live.subscribe(
@@ -245,13 +260,19 @@ export function ChartPanel(props: ChartPanelProps) {
   const showLive = () => {
     liveFrame = undefined
     if (!curves) return
-    if (liveReset) redraw()
-    else {
-      for (const item of [...liveItems].sort((a, b) => a.time - b.time)) {
-        curves.update(item, item.time < shownLastX)
-        shownLastX = Math.max(shownLastX, item.time)
+    // The series' own moves (lightweight-charts shifts the view with a new last item) are not the user's.
+    settingVisibleRange(() => {
+      if (liveReset) redraw()
+      else {
+        for (const item of [...liveItems].sort((a, b) => a.time - b.time)) {
+          // A blank replaced by a real item in the same frame: only the real one is sent.
+          if (!grid.holds(item)) continue
+          curves!.update(item, item.time < shownLastX)
+          shownLastX = Math.max(shownLastX, item.time)
+        }
       }
-    }
+      if (following() && !userMoving()) chart?.timeScale().fitContent()
+    })
     liveItems.clear()
     liveReset = false
   }
@@ -275,10 +296,18 @@ export function ChartPanel(props: ChartPanelProps) {
     for (let i = 0; i < msg.step.length; i++) {
       const value = fromWire(msg.value[i]!)
       const step = msg.step[i]!
-      if (d.curve.append(step, value) === 'drop') continue
-      const { item, change } = grid.set(d.index, d.curve.points.at(-1)!)
-      if (change === 'insert') liveReset = true
-      else liveItems.add(item)
+      const effect = d.curve.append(step, value)
+      if (effect.kind === 'drop') continue
+      for (const x of effect.cleared) {
+        const item = grid.unset(d.index, x)
+        if (item) liveItems.add(item)
+      }
+      for (const p of effect.points) {
+        const { item, change, blanks } = grid.set(d.index, p)
+        if (change === 'insert') liveReset = true
+        for (const blank of blanks) liveItems.add(blank)
+        liveItems.add(item)
+      }
     }
     liveFrame ??= requestAnimationFrame(showLive)
     overview.to = Math.max(overview.to, d.curve.lastX)
@@ -295,9 +324,33 @@ export function ChartPanel(props: ChartPanelProps) {
   const settingVisibleRange = (set: () => void) => {
     settingRange = true
     set()
-    requestAnimationFrame(() => (settingRange = false))
+    // lightweight-charts reports the change when it paints, in its own frame, which may come after one of ours.
+    afterPaint(() => (settingRange = false))
   }
   const fitAll = () => settingVisibleRange(() => chart?.timeScale().fitContent())
+  /**
+   * The view shows the whole x range and keeps doing so as live points arrive,
+   * until the user zooms or pans; zooming back out to everything (or a double
+   * click, or the panel's button) follows again.
+   */
+  const [following, setFollowing] = createSignal(true)
+  const showAll = () => {
+    // The clicks that asked for this are not a move of the view.
+    userMovedAt = -Infinity
+    setFollowing(true)
+    fitAll()
+  }
+  // Only the user's own moves count: lightweight-charts reports the panel's moves (fits, new items) in a later frame.
+  let userMovedAt = -Infinity
+  /** The user is zooming or panning: their move is reported later, and must not be undone by a fit meanwhile. */
+  const userMoving = () => performance.now() - userMovedAt <= USER_MOVE_MS
+  const onUserInput = (e: Event) => {
+    if (e.type !== 'pointermove' || (e as PointerEvent).buttons !== 0) userMovedAt = performance.now()
+  }
+  const onLogicalRangeChange = (range: { from: number; to: number } | null) => {
+    if (!range || !userMoving()) return
+    setFollowing(range.from <= 0.5 && range.to >= grid.items.length - 1.5)
+  }
   /** The visible range shows all of the loaded curves: nothing is zoomed in. */
   const showsAll = (range: { from: number; to: number }) => range.from <= overview.from && range.to >= overview.to
 
@@ -316,15 +369,16 @@ export function ChartPanel(props: ChartPanelProps) {
   // The first paint of many curves is drawn from fewer points (firstPaintBudget); the whole range is
   // then read again at the full budget, once that paint is on screen, unless the user zoomed meanwhile.
   let detailFrame: number | undefined
-  let zoomed = false
   const readDetail = (mine: number) => {
-    zoomed = false
     detailFrame = requestAnimationFrame(() => {
       detailFrame = undefined
       setTimeout(async () => {
         if (mine !== generation) return
         const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }).catch(() => undefined)
-        if (!answer || mine !== generation || !chart || zoomed || answer.grid.length === 0) return
+        if (!answer || mine !== generation || !chart || !following() || answer.grid.length === 0) return
+        // Live points from now on fold into the detail's buckets, as the points before them are.
+        const layout = answer.exact ? undefined : bucketLayout(answer.grid)
+        for (const d of drawn.values()) d.curve.refold(layout)
         mergeDetail(answer, -Infinity, answer.grid.at(-1)!)
         overview = { exact: answer.exact, from: answer.grid[0]!, to: Math.max(overview.to, answer.grid.at(-1)!) }
         for (const [id, d] of drawn) markBest(d, id)
@@ -343,7 +397,6 @@ export function ChartPanel(props: ChartPanelProps) {
       const range = chart?.timeScale().getVisibleRange()
       // All of it in view (the first paint fitted, or zoomed back out): the overview is what there is to show.
       if (!range || showsAll(range)) return
-      zoomed = true
       const mine = generation
       const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing, range: [range.from, range.to] }).catch(() => undefined)
       if (!answer || mine !== generation || !chart) return
@@ -378,29 +431,42 @@ export function ChartPanel(props: ChartPanelProps) {
       grid: { vertLines: { color: theme.grid }, horzLines: { color: theme.grid } },
       rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal },
       // No conflation: lightweight-charts would keep one of a custom series' items per merged bar (the curves series thins its own).
-      timeScale: { minBarSpacing: 0.001 },
+      // The view is moved by the panel alone (following, or where the user put it): no shift by new items.
+      timeScale: { minBarSpacing: 0.001, shiftVisibleRangeOnNewBar: false },
       // Not magnet: it would snap to the curves series' one value per item (the highest curve's); the axis label shows the cursor's own value.
       crosshair: { mode: CrosshairMode.Normal, vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
     })
     curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
     curves.attachPrimitive(dots)
     chart.panes()[0]!.attachPrimitive(marks)
-    chart.subscribeCrosshairMove((param) => {
-      const x = param.time as number | undefined
-      const item = param.seriesData.get(curves!) as CurvesItem | undefined
+    /** The legend and dots read the real item nearest the crosshair: a blank slot (curve-grid.ts) has no values. */
+    const showValues = (item: CurvesItem | undefined) => {
       dots.show(item)
       const values: Record<string, number | undefined> = {}
       for (const [runId, d] of drawn) values[runId] = item?.y[d.index]
-      setLegend({ x, values })
+      setLegend({ x: item?.time, values })
+    }
+    chart.subscribeCrosshairMove((param) => {
+      const x = param.time as number | undefined
+      showValues(x === undefined || param.logical === undefined ? undefined : grid.nearestReal(Math.round(param.logical)))
       if (param.sourceEvent) props.crosshair.move(x, panel)
     })
     chart.timeScale().subscribeVisibleTimeRangeChange(onRangeChange)
+    chart.timeScale().subscribeVisibleLogicalRangeChange(onLogicalRangeChange)
+    el.addEventListener('dblclick', showAll)
+    for (const type of ['wheel', 'pointerdown', 'pointermove', 'touchmove']) el.addEventListener(type, onUserInput, { capture: true, passive: true })
     const stopSync = props.crosshair.listen((x, source) => {
       if (source === panel || !chart) return
-      if (x === undefined) return chart.clearCrosshairPosition()
-      const item = grid.at(x)
+      if (x === undefined) {
+        chart.clearCrosshairPosition()
+        return showValues(undefined)
+      }
+      // The slot nearest x (not the first past it: that read 164 for 154), and the values of the real item nearest that.
+      const slot = grid.at(x)
+      const item = slot && grid.nearestReal(grid.indexOf(slot.time))
       const y = item?.y.find((v) => v !== undefined && Number.isFinite(v))
-      if (item && y !== undefined) chart.setCrosshairPosition(y, item.time, curves!)
+      if (slot && y !== undefined) chart.setCrosshairPosition(y, slot.time, curves!)
+      showValues(item)
     })
     const stopTheme = onThemeChange(applyTheme)
     onCleanup(() => {
@@ -481,13 +547,18 @@ export function ChartPanel(props: ChartPanelProps) {
       <header class="chart-head">
         <h3>{props.metricKey}</h3>
         <span class="muted chart-state">{state() === 'loading' ? 'loading…' : state() === 'empty' ? 'no points' : state() === 'ready' ? '' : state()}</span>
+        <Show when={!following()}>
+          <button type="button" class="icon" title="Show everything and follow new points (or double-click the plot)" data-testid="chart-reset-zoom" onClick={showAll}>
+            ⤢
+          </button>
+        </Show>
         {props.onRemove && (
           <button type="button" class="icon" title="Remove panel" onClick={props.onRemove}>
             ×
           </button>
         )}
       </header>
-      <div class="chart" ref={box} data-testid="live-chart" data-points={pointCount()}>
+      <div class="chart" ref={box} data-testid="live-chart" data-points={pointCount()} data-following={following()}>
         <div class="chart-canvas" ref={el} />
       </div>
       <Show when={props.stopping}>
