@@ -151,7 +151,7 @@ describe('the items of a panel\'s curves series', () => {
   })
 
   /** Index of each real item: where lightweight-charts draws it. */
-  const realIndices = (grid: CurveGrid) => grid.items.flatMap((item, i) => (isBlank(item) ? [] : [[item.time, i]]))
+  const realIndices = (grid: CurveGrid) => grid.items.flatMap((item, i): [number, number][] => (isBlank(item) ? [] : [[item.time, i]]))
 
   it('puts each x at an index proportional to it: blank items fill the gaps of curves logged at different intervals', () => {
     const grid = CurveGrid.from([points([0, 10, 20, 30], (x) => x), points([0, 3, 6, 9, 12], (x) => x)], false)

@@ -8,12 +8,10 @@ import { For, Show, createEffect, createMemo, createSignal, on, onCleanup, onMou
 import {
   createOptionsChart,
   CrosshairMode,
-  LineSeries,
   LineStyle,
   PriceScaleMode,
   type IChartApiBase,
   type ISeriesApi,
-  type LineData,
   type SeriesPartialOptions,
   type WhitespaceData,
 } from 'lightweight-charts'
@@ -28,13 +26,11 @@ import type { CrosshairBus } from './crosshair-bus.ts'
 import { CrosshairDots } from './crosshair-dots.ts'
 import { CurveGrid } from './curve-grid.ts'
 import { CurvesSeries, type CurvesItem, type CurvesOptions } from './curves-series.ts'
-import { LiveCurve, bucketLayout, type CurvePoint } from './live-curve.ts'
+import { LiveCurve, bucketLayout, type BucketLayout, type CurvePoint } from './live-curve.ts'
 import { PointMarks, type PointMark } from './point-marks.ts'
 import { estimatedPanelWidth, firstPaintBudget, seriesBudget } from './series-budget.ts'
 import { markPrefetchedPainted, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
-
-type Point = LineData<number> | WhitespaceData<number>
 
 export interface ChartPanelProps {
   metricKey: string
@@ -58,7 +54,6 @@ interface Drawn {
   color: string
 }
 
-const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
 /** The size lightweight-charts gives a chart in a box of this size: whole, even pixels. */
@@ -76,6 +71,8 @@ const RUNS_SETTLE_MS = 400
 const SIGNALS_REFRESH_MS = 10_000
 /** Canvas markers cannot read CSS variables: the failed-run red of both themes. */
 const STOP_COLOR = '#e5534b'
+/** The stopping rule's reference line: a grey that reads on both themes. */
+const BAND_COLOR = '#8d96a0'
 /** A change of the visible range this soon after the user's wheel or drag is theirs. */
 const USER_MOVE_MS = 500
 /** Wide lines cost far more to rasterize (without a GPU, 15× for 100 runs): only for a few runs. */
@@ -119,7 +116,15 @@ export function ChartPanel(props: ChartPanelProps) {
     const runs = signals()?.runs
     return runs ? runs.runId.filter((_, i) => runs.candidate[i]) : []
   })
-  let band: ISeriesApi<'Line', number> | undefined
+  /**
+   * The rule's reference (the median per step, or per rung), drawn dashed as
+   * one more curve of the curves series after the runs' (a series of its own
+   * would add its steps to the axis' items: lightweight-charts spaces items
+   * by index, and the view jumped to the band's last steps).
+   */
+  let band: CurvePoint[] = []
+  /** The buckets of the curves drawn (none: exact), which live points and the band fold into. */
+  let layout: BucketLayout | undefined
 
   // The chart's own idea of its width (kept by its resize observer): reading the element's would
   // force a layout of whatever changed just before, such as the table's new rows.
@@ -140,16 +145,23 @@ export function ChartPanel(props: ChartPanelProps) {
   const draw = (next: Iterable<[string, LiveCurve]>) => {
     drawn.clear()
     for (const [runId, curve] of next) drawn.set(runId, { curve, index: drawn.size, color: colorFor(runId) })
-    colors = [...drawn.values()].map((d) => d.color)
-    curves!.applyOptions({ colors, lineWidth: drawn.size > THICK_LINES_UP_TO ? 1 : 2 })
+    applyColors()
     redraw()
     for (const [runId, d] of drawn) markBest(d, runId)
+  }
+
+  /** The runs' colours, then the band's (dashed) when it is drawn. */
+  const applyColors = () => {
+    colors = [...drawn.values()].map((d) => d.color)
+    if (band.length > 0) colors.push(BAND_COLOR)
+    curves!.applyOptions({ colors, dashed: band.length > 0 ? [drawn.size] : [], lineWidth: drawn.size > THICK_LINES_UP_TO ? 1 : 2 })
   }
 
   /** The curves' items built again from their points (after a read merged detail into them). */
   const redraw = () => {
     cancelLiveFrame()
-    grid = CurveGrid.from([...drawn.values()].map((d) => d.curve.points), props.smoothing > 0)
+    const lines = [...drawn.values()].map((d) => d.curve.points)
+    grid = CurveGrid.from(band.length > 0 ? [...lines, band] : lines, props.smoothing > 0)
     // New items move the view (their indices changed): it is put back where the user had it, or fitted.
     const kept = following() ? undefined : chart?.timeScale().getVisibleRange()
     settingVisibleRange(() => {
@@ -164,9 +176,10 @@ export function ChartPanel(props: ChartPanelProps) {
   const markBest = (d: Drawn, runId: string) => {
     const best = d.curve.best(lower())
     const out: PointMark[] = best ? [{ x: best.x, y: best.y, color: d.color, shape: 'dot' }] : []
-    const stopAt = stopSteps().get(runId)
+    // A step is placed on the step axis only: on a time axis it would be compared with a time (the notice says so).
+    const stopAt = props.x === 'step' ? stopSteps().get(runId) : undefined
     const at = stopAt === undefined ? undefined : d.curve.points.find((p) => p.x >= stopAt)
-    if (at) out.push({ x: at.x, y: at.y, color: STOP_COLOR, shape: 'stop' })
+    if (at) out.push({ x: at.x, y: at.y, color: STOP_COLOR, shape: candidates().includes(runId) ? 'stop' : 'would-stop' })
     marks.set(runId, out)
   }
 
@@ -223,8 +236,11 @@ export function ChartPanel(props: ChartPanelProps) {
     shownAxis = props.x
     if (!kept) setFollowing(true)
     clearLines()
+    band = []
+    layout = answer.exact ? undefined : bucketLayout(answer.grid)
     performance.mark('series-answer')
     draw(curvesFrom(answer))
+    if (signals()) drawBand()
     performance.mark('series-drawn')
     overview = { exact: answer.exact, from: answer.grid[0] ?? 0, to: answer.grid.at(-1) ?? 0 }
     setState(answer.grid.length ? 'ready' : 'empty')
@@ -377,7 +393,7 @@ export function ChartPanel(props: ChartPanelProps) {
         const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }).catch(() => undefined)
         if (!answer || mine !== generation || !chart || !following() || answer.grid.length === 0) return
         // Live points from now on fold into the detail's buckets, as the points before them are.
-        const layout = answer.exact ? undefined : bucketLayout(answer.grid)
+        layout = answer.exact ? undefined : bucketLayout(answer.grid)
         for (const d of drawn.values()) d.curve.refold(layout)
         mergeDetail(answer, -Infinity, answer.grid.at(-1)!)
         overview = { exact: answer.exact, from: answer.grid[0]!, to: Math.max(overview.to, answer.grid.at(-1)!) }
@@ -524,16 +540,26 @@ export function ChartPanel(props: ChartPanelProps) {
     onCleanup(() => clearInterval(timer))
   }))
 
-  /** The rule's reference (the median per step, or per rung) as a dashed line on the step axis. */
+  /**
+   * The rule's reference as a dashed line on the step axis, over the charted
+   * runs' steps only (the completed runs' later steps would widen the view
+   * away from the running ones), in the curves' buckets when they have some.
+   */
   const drawBand = () => {
-    if (!chart) return
+    if (!chart || !curves) return
     const answer = signals()
-    if (!answer || props.x !== 'step' || answer.band.step.length === 0) {
-      if (band) chart.removeSeries(band)
-      band = undefined
-    } else {
-      band ??= chart.addSeries(LineSeries, { color: '#8d96a0', lineWidth: 2, lineStyle: LineStyle.Dashed, lastValueVisible: false, priceLineVisible: false, crosshairMarkerVisible: false, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
-      band.setData(answer.band.step.map((x, i) => toPoint(x, fromWire(answer.band.value[i]!))))
+    let end = -Infinity
+    for (const d of drawn.values()) end = Math.max(end, d.curve.lastX)
+    const reference = new LiveCurve(0, layout)
+    if (answer && props.x === 'step') {
+      answer.band.step.forEach((x, i) => {
+        if (x <= end) reference.append(x, fromWire(answer.band.value[i]!))
+      })
+    }
+    if (band.length > 0 || reference.points.length > 0) {
+      band = reference.points
+      applyColors()
+      redraw()
     }
     for (const [id, d] of drawn) markBest(d, id)
   }
@@ -566,7 +592,7 @@ export function ChartPanel(props: ChartPanelProps) {
           <a href="/docs/stopping-rules.md" target="_blank" title="The rule's exact definition">{props.stopping!.rule}</a>{' '}
           {signals() ? `over ${signals()!.completed} completed runs · ` : 'computing… '}
           <Show when={signals()}>
-            <Show when={candidates().length > 0} fallback={<span class="muted">no run to stop now</span>}>
+            <Show when={candidates().length > 0} fallback={<span class="muted">no running run to stop now</span>}>
               <b>stop now:</b>{' '}
               <For each={candidates()}>
                 {(id) => (
@@ -575,6 +601,15 @@ export function ChartPanel(props: ChartPanelProps) {
                   </a>
                 )}
               </For>
+            </Show>
+            <Show when={props.x !== 'step'} fallback={
+              <Show when={stopSteps().size > candidates().length}>
+                <span class="muted" title="The first step at which the rule stops the run; a finished run is judged in hindsight, against today's completed runs">
+                  ▽ where it would have stopped a run
+                </span>
+              </Show>
+            }>
+              <span class="muted" data-testid="stop-step-only">the median and stop marks are drawn with x = step</span>
             </Show>
           </Show>
         </div>
