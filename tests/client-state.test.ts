@@ -5,6 +5,7 @@ import { lastPerStep, mergeIncreasing } from '../protocol/index.ts'
 import { LiveCurve } from '../client/src/charts/live-curve.ts'
 import { CurveGrid, isBlank } from '../client/src/charts/curve-grid.ts'
 import { m4Grid } from '../server/query/series/m4.ts'
+import { formatElapsed, formatX, formatXTick, xTickLength } from '../client/src/charts/x-format.ts'
 import { emaDebiased } from '../server/query/series/smoothing.ts'
 import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/state/view-state.ts'
 import { PAGE_SIZE, RunPages, type RunsQuery } from '../client/src/state/run-pages.ts'
@@ -351,5 +352,34 @@ describe('nested runs', () => {
     expect(nestUnderParents(rows, 'parent').map((r) => r.runId)).toEqual(['x', 'p', 'c1', 'c2', 'g', 'orphan', 'loop1', 'loop2'])
     const flat = [row('a'), row('b')]
     expect(nestUnderParents(flat, 'parent')).toBe(flat)
+  })
+})
+
+describe('the chart\'s x values as they read', () => {
+  it('shows relative time as a duration to the precision that matters at its size', () => {
+    expect(formatElapsed(450)).toBe('450ms')
+    expect(formatElapsed(8_600)).toBe('8.6s')
+    expect(formatElapsed(45_000)).toBe('45s')
+    expect(formatElapsed(90_000)).toBe('1m30s')
+    expect(formatElapsed(2 * 3_600_000 + 5 * 60_000)).toBe('2h05m')
+    expect(formatElapsed(3 * 86_400_000 + 4 * 3_600_000)).toBe('3d04h')
+    expect(formatX('relative', 90_000)).toBe('1m30s')
+  })
+
+  it('shows wall time as a local date and time, ticks as precise as the axis span needs', () => {
+    const at = new Date(2026, 10, 27, 14, 3, 5, 250).getTime()
+    expect(formatX('wall', at)).toBe('2026-11-27 14:03:05.250')
+    expect(formatXTick('wall', at, 2_000)).toBe('14:03:05.250')
+    expect(formatXTick('wall', at, 600_000)).toBe('14:03:05')
+    expect(formatXTick('wall', at, 7_200_000)).toBe('14:03')
+    expect(formatXTick('wall', at, 3 * 86_400_000)).toBe('11-27 14:03')
+    // The axis leaves room for the longest label of its span.
+    expect(xTickLength('wall', 3 * 86_400_000)).toBe('11-27 14:03'.length)
+    expect(xTickLength('wall', 2_000)).toBe('14:03:05.250'.length)
+  })
+
+  it('shows steps as whole numbers (a bucket slot lies between steps)', () => {
+    expect(formatX('step', 1234.25)).toBe('1234')
+    expect(formatXTick('step', 20, 100)).toBe('20')
   })
 })

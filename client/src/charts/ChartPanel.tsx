@@ -31,6 +31,7 @@ import { PointMarks, type PointMark } from './point-marks.ts'
 import { estimatedPanelWidth, firstPaintBudget, seriesBudget } from './series-budget.ts'
 import { markPrefetchedPainted, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
+import { formatX, formatXTick, xTickLength } from './x-format.ts'
 
 export interface ChartPanelProps {
   metricKey: string
@@ -170,7 +171,12 @@ export function ChartPanel(props: ChartPanelProps) {
       else if (grid.items.length > 0) chart?.timeScale().fitContent()
     })
     shownLastX = grid.lastX
+    const tickLength = xTickLength(props.x, xSpan())
+    if (tickLength !== shownTickLength) chart?.applyOptions({ timeScale: { tickMarkMaxCharacterLength: (shownTickLength = tickLength) } })
   }
+  let shownTickLength = 8
+
+  const xSpan = () => (grid.items.length > 0 ? grid.lastX - grid.items[0]!.time : 0)
 
   /** Best-so-far dot, and where the stopping rule would have stopped the run. */
   const markBest = (d: Drawn, runId: string) => {
@@ -449,9 +455,13 @@ export function ChartPanel(props: ChartPanelProps) {
       // No conflation: lightweight-charts would keep one of a custom series' items per merged bar (the curves series thins its own).
       // The view is moved by the panel alone (following, or where the user put it): no shift by new items.
       timeScale: { minBarSpacing: 0.001, shiftVisibleRangeOnNewBar: false },
+      localization: { timeFormatter: (x: number) => formatX(props.x, x) },
       // Not magnet: it would snap to the curves series' one value per item (the highest curve's); the axis label shows the cursor's own value.
       crosshair: { mode: CrosshairMode.Normal, vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
     })
+    // The numeric axis formats ticks with a fixed precision and takes no tick formatter: the chart's own axis behaviour is given one.
+    const axis = chart.horzBehaviour()
+    axis.formatTickmark = (mark) => formatXTick(props.x, mark.time as unknown as number, xSpan())
     curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
     curves.attachPrimitive(dots)
     chart.panes()[0]!.attachPrimitive(marks)
@@ -615,7 +625,7 @@ export function ChartPanel(props: ChartPanelProps) {
         </div>
       </Show>
       <ul class="legend" data-testid="chart-legend">
-        <li class="legend-x">{legend().x === undefined ? props.x : `${props.x} ${formatMetric(legend().x)}`}</li>
+        <li class="legend-x">{legend().x === undefined ? props.x : `${props.x} ${formatX(props.x, legend().x!)}`}</li>
         <For each={props.runIds}>
           {(runId) => (
             <li>
