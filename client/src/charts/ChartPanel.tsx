@@ -312,7 +312,7 @@ export function ChartPanel(props: ChartPanelProps) {
     if (props.x !== 'step') return scheduleReload(3000)
     let d = drawn.get(msg.runId)
     if (!d) {
-      draw([...[...drawn].map(([id, x]): [string, LiveCurve] => [id, x.curve]), [msg.runId, new LiveCurve(props.smoothing)]])
+      draw([...[...drawn].map(([id, x]): [string, LiveCurve] => [id, x.curve]), [msg.runId, new LiveCurve(props.smoothing, layout)]])
       d = drawn.get(msg.runId)!
     }
     for (let i = 0; i < msg.step.length; i++) {
@@ -413,7 +413,8 @@ export function ChartPanel(props: ChartPanelProps) {
   // Zoom: the visible range at full resolution, merged into the overview around it.
   let zoomTimer: ReturnType<typeof setTimeout> | undefined
   const onRangeChange = () => {
-    if (settingRange || overview.exact) return
+    // While live frames move the view, the user's own zoom still counts.
+    if ((settingRange && !userMoving()) || overview.exact) return
     clearTimeout(zoomTimer)
     zoomTimer = setTimeout(async () => {
       const range = chart?.timeScale().getVisibleRange()
