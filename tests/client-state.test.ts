@@ -199,6 +199,14 @@ describe('the items of a panel\'s curves series', () => {
     expect(realIndices(relaid).at(-1)).toEqual([61, 61])
   })
 
+  it('reads each curve\'s nearest value within reach: curves on other x values still show one', () => {
+    // Wall-clock x: each run logs at its own times.
+    const grid = CurveGrid.from([points([0, 100, 200], (x) => x), points([40, 140, 240], (x) => -x), points([5000], () => 9)], false)
+    const i = grid.indexOf(100)
+    expect(grid.valuesNear(i, 60)).toEqual([100, -140, undefined])
+    expect(grid.valuesNear(i, 10)).toEqual([100, undefined, undefined])
+  })
+
   it('gives a crosshair on a blank slot the values of the nearest real item', () => {
     const grid = CurveGrid.from([points([0, 1, 10], (x) => x + 1)], false)
     expect(isBlank(grid.items[2]!)).toBe(true)

@@ -74,6 +74,8 @@ const SIGNALS_REFRESH_MS = 10_000
 const STOP_COLOR = '#e5534b'
 /** The stopping rule's reference line: a grey that reads on both themes. */
 const BAND_COLOR = '#8d96a0'
+/** The legend reads a curve's value this fraction of the view away from the crosshair at most. */
+const LEGEND_REACH = 50
 /** A change of the visible range this soon after the user's wheel or drag is theirs. */
 const USER_MOVE_MS = 500
 /** Wide lines cost far more to rasterize (without a GPU, 15× for 100 runs): only for a few runs. */
@@ -466,11 +468,18 @@ export function ChartPanel(props: ChartPanelProps) {
     curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
     curves.attachPrimitive(dots)
     chart.panes()[0]!.attachPrimitive(marks)
-    /** The legend and dots read the real item nearest the crosshair: a blank slot (curve-grid.ts) has no values. */
+    /**
+     * The dots mark the real item nearest the crosshair (a blank slot, curve-grid.ts, has no values); the
+     * legend reads each curve's value nearest it, within a fiftieth of the view: runs logged at other steps
+     * or times still read one.
+     */
     const showValues = (item: CurvesItem | undefined) => {
       dots.show(item)
+      const view = chart?.timeScale().getVisibleRange()
+      const reach = Math.max(grid.unit, view ? (view.to - view.from) / LEGEND_REACH : 0)
+      const near = item ? grid.valuesNear(grid.indexOf(item.time), reach) : []
       const values: Record<string, number | undefined> = {}
-      for (const [runId, d] of drawn) values[runId] = item?.y[d.index]
+      for (const [runId, d] of drawn) values[runId] = near[d.index]
       setLegend({ x: item?.time, values })
     }
     chart.subscribeCrosshairMove((param) => {

@@ -156,6 +156,35 @@ export class CurveGrid {
     return undefined
   }
 
+  /**
+   * Each curve's value nearest index i, from items no further than `reach`
+   * in x: curves logged at other x values (another interval, another clock)
+   * still read a value, a curve that has no point near reads none.
+   */
+  valuesNear(i: number, reach: number): (number | undefined)[] {
+    const items = this.items
+    const at = items[i]
+    const out = new Array<number | undefined>(this.curves).fill(undefined)
+    if (!at) return out
+    let missing = this.curves
+    for (let d = 0; missing > 0 && d < items.length; d++) {
+      const before = items[i - d]
+      const after = items[i + d]
+      const near = (item: CurvesItem | undefined) => item !== undefined && Math.abs(item.time - at.time) <= reach
+      if (!near(before) && !near(after)) break
+      for (const item of [before, after]) {
+        if (!item || isBlank(item) || !near(item)) continue
+        for (let c = 0; c < this.curves; c++) {
+          if (out[c] === undefined && item.y[c] !== undefined) {
+            out[c] = item.y[c]
+            missing--
+          }
+        }
+      }
+    }
+    return out
+  }
+
   /** Index of the item at x, or of the first one past it when none is at x. */
   indexOf(x: number): number {
     return this.indexFrom(x, false)
