@@ -2,6 +2,7 @@
 // grow while you watch; a line appended to a store file reaching the chart.
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { browserForFile, chartPoints, openPage } from './helpers/browser.ts'
 import { MlflowFileStoreWriter } from '../demo/mlflow-file-writer.ts'
@@ -16,6 +17,16 @@ function scratchDir(): string {
   const dir = tempDir()
   cleanups.push(dir.remove)
   return dir.path
+}
+
+/** The step the chart's legend reads with the mouse at (x, y). */
+async function stepAt(page: Page, x: number, y: number): Promise<number> {
+  await page.mouse.move(x, y)
+  await page.waitForTimeout(100)
+  const text = (await page.textContent('[data-testid=chart-legend] .legend-x')) ?? ''
+  const m = /^step (-?\d+)$/.exec(text)
+  if (!m) throw new Error(`the legend reads no step: ${JSON.stringify(text)}`)
+  return Number(m[1])
 }
 
 async function serve(args: string[], cwd: string): Promise<RunwatchProcess & { url: string }> {
@@ -130,6 +141,74 @@ describe('runwatch in Chromium', () => {
     await waitFor(() => requests.length === 3, 'a read of the zoomed range', 10_000)
     const [from, to] = requests[2]!.range!
     expect(to - from).toBeLessThan(1999)
+    expect(errors).toEqual([])
+  })
+
+  it('keeps a live chart on its whole x range as points arrive, until the user zooms; a double click follows again', { timeout: 90_000 }, async () => {
+    const dir = scratchDir()
+    const root = `${dir}/mlruns`
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('live')
+    const run = w.createRun(exp, { name: 'live-run' })
+    const log = (from: number, to: number) =>
+      w.logMetric(run, 'loss', Array.from({ length: to - from }, (_, i) => ({ timestamp: Date.now(), value: 1 / (from + i + 1), step: from + i })))
+    log(0, 100)
+    const server = await serve([root], dir)
+    const { page, errors } = await openPage(browser(), `${server.url}/?experiments=${exp}&metrics=loss`)
+    await waitFor(async () => (await chartPoints(page)) === 100, 'the first 100 points')
+    for (let batch = 1; batch <= 10; batch++) {
+      log(batch * 100, (batch + 1) * 100)
+      await waitFor(async () => (await chartPoints(page)) === (batch + 1) * 100, `live batch ${batch}`, 15_000)
+    }
+    await page.waitForTimeout(300)
+    const box = (await page.locator('[data-testid=live-chart]').boundingBox())!
+    // The plot's left edge still shows the first steps (not the last hundred steps' width, slid along).
+    expect(await stepAt(page, box.x + 2, box.y + box.height / 2)).toBeLessThan(30)
+
+    // Zoomed in by the wheel: later points leave the view where the user put it.
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -300)
+    await waitFor(async () => (await page.getAttribute('[data-testid=live-chart]', 'data-following')) === 'false', 'the view no longer following')
+    await page.waitForTimeout(600)
+    const zoomedLeft = await stepAt(page, box.x + 2, box.y + box.height / 2)
+    expect(zoomedLeft).toBeGreaterThan(30)
+    log(1100, 1300)
+    await waitFor(async () => (await chartPoints(page)) === 1300, 'points after the zoom', 15_000)
+    await page.waitForTimeout(300)
+    expect(Math.abs((await stepAt(page, box.x + 2, box.y + box.height / 2)) - zoomedLeft)).toBeLessThan(20)
+
+    // A double click shows everything again and follows the next points.
+    await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2)
+    await waitFor(async () => (await page.getAttribute('[data-testid=live-chart]', 'data-following')) === 'true', 'following again')
+    log(1300, 1500)
+    await waitFor(async () => (await chartPoints(page)) === 1500, 'points after the double click', 15_000)
+    await page.waitForTimeout(300)
+    expect(await stepAt(page, box.x + 2, box.y + box.height / 2)).toBeLessThan(30)
+    expect(errors).toEqual([])
+  })
+
+  it('places steps proportionally on the x axis for runs logging at different intervals', { timeout: 60_000 }, async () => {
+    const dir = scratchDir()
+    const root = `${dir}/mlruns`
+    const w = new MlflowFileStoreWriter(root)
+    const exp = w.createExperiment('intervals')
+    // One run every 10 steps up to 1000, one every 3 steps up to 300: the union of steps is dense below 300.
+    for (const [name, every, last] of [['sparse', 10, 1000], ['dense', 3, 300]] as const) {
+      const id = w.createRun(exp, { name })
+      w.logMetric(id, 'loss', Array.from({ length: last / every + 1 }, (_, i) => ({ timestamp: i, value: 1 / (i + 1), step: i * every })))
+    }
+    const server = await serve([root], dir)
+    const { page, errors } = await openPage(browser(), `${server.url}/?experiments=${exp}&metrics=loss`)
+    await waitFor(async () => (await chartPoints(page)) === 101 + 101, 'both curves drawn')
+    await page.waitForTimeout(300)
+    const box = (await page.locator('[data-testid=live-chart]').boundingBox())!
+    const y = box.y + box.height / 2
+    // Equal distances in pixels read equal distances in steps (the crosshair reads the nearest point: 10 steps apart at most).
+    const [a, b, c] = [await stepAt(page, box.x + box.width * 0.1, y), await stepAt(page, box.x + box.width * 0.4, y), await stepAt(page, box.x + box.width * 0.7, y)]
+    expect(Math.abs(b - a - (c - b))).toBeLessThanOrEqual(20)
+    expect(c - a).toBeGreaterThan(400)
+    // Between the dense run's last step and the next sparse one the crosshair may sit on an empty slot: the legend still reads values.
+    expect(await page.locator('[data-testid=chart-legend] b').allTextContents()).toContainEqual(expect.stringMatching(/\d/))
     expect(errors).toEqual([])
   })
 

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest'
 // autocompletion, brushes, previews.
 import { lastPerStep, mergeIncreasing } from '../protocol/index.ts'
 import { LiveCurve } from '../client/src/charts/live-curve.ts'
-import { CurveGrid } from '../client/src/charts/curve-grid.ts'
+import { CurveGrid, isBlank } from '../client/src/charts/curve-grid.ts'
+import { m4Grid } from '../server/query/series/m4.ts'
+import { formatElapsed, formatX, formatXTick, xTickLength } from '../client/src/charts/x-format.ts'
 import { emaDebiased } from '../server/query/series/smoothing.ts'
 import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/state/view-state.ts'
 import { colorFor, distinctSlots } from '../client/src/colors.ts'
@@ -58,7 +60,7 @@ describe('a chart curve continued live', () => {
     // The server answered the first 200 points, smoothed; the rest arrive live.
     const grid = Float64Array.from({ length: 200 }, (_, i) => i)
     const curve = LiveCurve.fromAnswer(grid, { runId: 'r', y: full.slice(0, 200), raw: Float64Array.from(values.slice(0, 200)) }, 0.8, 200)
-    for (let i = 200; i < 300; i++) expect(curve.append(i, values[i]!)).toBe('append')
+    for (let i = 200; i < 300; i++) expect(curve.append(i, values[i]!).kind).toBe('append')
     curve.points.slice(200).forEach((p, k) => expect(p.y).toBeCloseTo(full[200 + k]!, 12))
   })
 
@@ -74,13 +76,56 @@ describe('a chart curve continued live', () => {
     const curve = new LiveCurve(0.5)
     curve.append(0, 4)
     curve.append(1, 2)
-    expect(curve.append(1, 8)).toBe('replace')
+    expect(curve.append(1, 8).kind).toBe('replace')
     expect(curve.points.map((p) => p.raw)).toEqual([4, 8])
     expect(curve.points[1]!.y).toBeCloseTo(Array.from(emaDebiased([4, 8], 0.5))[1]!, 12)
-    expect(curve.append(0, 1)).toBe('drop')
+    expect(curve.append(0, 1).kind).toBe('drop')
     curve.append(2, NaN)
     expect(curve.best(true)).toMatchObject({ x: 0, raw: 4 })
     expect(curve.best(false)).toMatchObject({ x: 1, raw: 8 })
+  })
+
+  /** A bucketed answer of `buckets` buckets of width w from 0: four slots each, as the server lays them out. */
+  const bucketedGrid = (buckets: number, w: number) => Float64Array.from(m4Grid(0, buckets * w, buckets))
+
+  it('folds live points of a bucketed curve into first, min, max and last on the slots the server uses', () => {
+    const grid = bucketedGrid(2, 100)
+    // The answer: two buckets, the second ending at its first slot's value.
+    const curve = LiveCurve.fromAnswer(grid, { runId: 'r', y: Float64Array.from([5, 4, 6, 5, 3, 3, 3, 3]) }, 0, 150, true)
+    // Past the answer: bucket 2 (x 200..300) gets its own four slots, whatever the steps.
+    let effect = curve.append(210, 9)
+    expect(effect.points.map((p) => [p.x, p.y])).toEqual([[200, 9], [225, 9], [250, 9], [275, 9]])
+    curve.append(230, 1)
+    effect = curve.append(260, 7)
+    expect(effect.points.map((p) => [p.x, p.y])).toEqual([[200, 9], [225, 9], [250, 1], [275, 7]])
+    expect(effect.cleared).toEqual([])
+    // Four points per bucket, not one per step.
+    expect(curve.points.map((p) => p.x)).toEqual([...grid, 200, 225, 250, 275])
+    effect = curve.append(420, 2)
+    expect(effect.points.map((p) => p.x)).toEqual([400, 425, 450, 475])
+    expect(curve.points).toHaveLength(16)
+  })
+
+  it('folds the smoothed value (smoothing comes before folding) and the raw value each into their own slots', () => {
+    const curve = LiveCurve.fromAnswer(bucketedGrid(1, 10), { runId: 'r', y: Float64Array.from([1, 1, 1, 1]), raw: Float64Array.from([1, 1, 1, 1]) }, 0.5, 4, true)
+    curve.append(10, 3)
+    const effect = curve.append(11, 5)
+    const smoothed = effect.points.map((p) => p.y)
+    expect(effect.points.map((p) => p.raw)).toEqual([3, 3, 5, 5])
+    // The EMA continues over both points; min and max of the smoothed values.
+    expect(smoothed[0]).toBeLessThan(3)
+    expect(smoothed[3]).toBeLessThan(5)
+    expect(smoothed[3]).toBeGreaterThan(smoothed[0]!)
+  })
+
+  it('continues the bucket a run behind the others ended in, from that bucket\'s slots', () => {
+    const grid = bucketedGrid(4, 10)
+    // This run's points end in bucket 1 (x 10..20); the others went on to bucket 3.
+    const y = Float64Array.from([4, 4, 4, 4, 2, 1, 3, 2, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN])
+    const curve = LiveCurve.fromAnswer(grid, { runId: 'r', y }, 0, 20, true)
+    const effect = curve.append(18, 0.5)
+    expect(effect.points.map((p) => [p.x, p.y])).toEqual([[10, 2], [12.5, 3], [15, 0.5], [17.5, 0.5]])
+    expect(effect.kind).toBe('append')
   })
 })
 
@@ -103,10 +148,75 @@ describe('the items of a panel\'s curves series', () => {
     expect(grid.set(1, { x: 15, y: 6, raw: 6 })).toMatchObject({ change: 'insert', item: { time: 15, y: [undefined, 6] } })
     expect(grid.items.map((i) => i.time)).toEqual([0, 10, 15, 20])
     expect(grid.lastX).toBe(20)
-    // The crosshair synced from another panel lands on the first item at or past its x.
-    expect(grid.at(11)?.time).toBe(15)
+    // The crosshair synced from another panel lands on the item nearest its x.
+    expect(grid.at(11)?.time).toBe(10)
+    expect(grid.at(13)?.time).toBe(15)
     expect(grid.at(15)?.time).toBe(15)
-    expect(grid.at(21)).toBeUndefined()
+    expect(grid.at(21)?.time).toBe(20)
+  })
+
+  /** Index of each real item: where lightweight-charts draws it. */
+  const realIndices = (grid: CurveGrid) => grid.items.flatMap((item, i): [number, number][] => (isBlank(item) ? [] : [[item.time, i]]))
+
+  it('puts each x at an index proportional to it: blank items fill the gaps of curves logged at different intervals', () => {
+    const grid = CurveGrid.from([points([0, 10, 20, 30], (x) => x), points([0, 3, 6, 9, 12], (x) => x)], false)
+    expect(grid.unit).toBe(1)
+    expect(grid.items).toHaveLength(31)
+    for (const [x, i] of realIndices(grid)) expect(i).toBe(x)
+    // A blank item holds no value for any curve.
+    expect(grid.items[1]!.y[0]).toBeUndefined()
+    expect(grid.items[1]!.y[1]).toBeUndefined()
+  })
+
+  it('keeps a bucketed answer with empty buckets proportional', () => {
+    const xs = m4Grid(0, 400, 4).filter((x) => x < 100 || x >= 300)
+    const grid = CurveGrid.from([points(xs, () => 1)], false)
+    expect(grid.unit).toBe(25)
+    for (const [x, i] of realIndices(grid)) expect(i).toBe(x / 25)
+  })
+
+  it('caps the blanks: one point far away cannot make millions of items', () => {
+    const grid = CurveGrid.from([points([0, 1, 2, 3, 1e9], (x) => x)], false)
+    expect(grid.items.length).toBeLessThan(5000)
+    const indices = realIndices(grid).map(([, i]) => i)
+    expect(indices.slice(0, 4)).toEqual([0, 1, 2, 3])
+    expect(indices[4]).toBe(grid.items.length - 1)
+  })
+
+  it('fills a live gap with blanks, replaces a blank a live point lands on, and lays out whole again for denser points', () => {
+    const grid = CurveGrid.from([points([0, 10, 20], (x) => x), points([0, 20], (x) => x)], false)
+    // Curve 1 at 30, then 60: two blank slots between.
+    expect(grid.set(1, { x: 30, y: 3, raw: 3 })).toMatchObject({ change: 'append', blanks: [] })
+    const jump = grid.set(1, { x: 60, y: 6, raw: 6 })
+    expect(jump.change).toBe('append')
+    expect(jump.blanks.map((b) => b.time)).toEqual([40, 50])
+    expect(realIndices(grid)).toEqual([[0, 0], [10, 1], [20, 2], [30, 3], [60, 6]])
+    // Curve 0 catches up on a blank slot: the item at 40 becomes real, in place.
+    const caught = grid.set(0, { x: 40, y: 4, raw: 4 })
+    expect(caught).toMatchObject({ change: 'update', item: { time: 40, y: [4, undefined] } })
+    expect(grid.items[4]).toBe(caught.item)
+    expect(grid.holds(jump.blanks[0]!)).toBe(false)
+    // A point 1 past the last when the unit is 10: the layout must be made again.
+    expect(grid.set(1, { x: 61, y: 6, raw: 6 }).change).toBe('insert')
+    const relaid = CurveGrid.from([points([0, 10, 20, 30, 40], (x) => x), points([0, 20, 30, 60, 61], (x) => x)], false)
+    expect(relaid.unit).toBe(1)
+    expect(realIndices(relaid).at(-1)).toEqual([61, 61])
+  })
+
+  it('reads each curve\'s nearest value within reach: curves on other x values still show one', () => {
+    // Wall-clock x: each run logs at its own times.
+    const grid = CurveGrid.from([points([0, 100, 200], (x) => x), points([40, 140, 240], (x) => -x), points([5000], () => 9)], false)
+    const i = grid.indexOf(100)
+    expect(grid.valuesNear(i, 60)).toEqual([100, -140, undefined])
+    expect(grid.valuesNear(i, 10)).toEqual([100, undefined, undefined])
+  })
+
+  it('gives a crosshair on a blank slot the values of the nearest real item', () => {
+    const grid = CurveGrid.from([points([0, 1, 10], (x) => x + 1)], false)
+    expect(isBlank(grid.items[2]!)).toBe(true)
+    expect(grid.nearestReal(2)?.y).toEqual([2])
+    expect(grid.nearestReal(8)?.y).toEqual([11])
+    expect(grid.nearestReal(10)?.y).toEqual([11])
   })
 })
 
@@ -354,5 +464,34 @@ describe('keys a filter names that no run has', () => {
     const ast = parseFilter("metrics.loss < 1 AND (params.lr = '0.1' OR metrics.val_los < 2) AND NOT tags.modle = 'x' AND tags.other IS NULL AND attributes.status = 'RUNNING'", 'runwatch')
     expect(unknownKeys(ast, keys)).toEqual(['metrics.val_los', 'tags.modle'])
     expect(unknownKeys(undefined, keys)).toEqual([])
+  })
+})
+
+describe('the chart\'s x values as they read', () => {
+  it('shows relative time as a duration to the precision that matters at its size', () => {
+    expect(formatElapsed(450)).toBe('450ms')
+    expect(formatElapsed(8_600)).toBe('8.6s')
+    expect(formatElapsed(45_000)).toBe('45s')
+    expect(formatElapsed(90_000)).toBe('1m30s')
+    expect(formatElapsed(2 * 3_600_000 + 5 * 60_000)).toBe('2h05m')
+    expect(formatElapsed(3 * 86_400_000 + 4 * 3_600_000)).toBe('3d04h')
+    expect(formatX('relative', 90_000)).toBe('1m30s')
+  })
+
+  it('shows wall time as a local date and time, ticks as precise as the axis span needs', () => {
+    const at = new Date(2026, 10, 27, 14, 3, 5, 250).getTime()
+    expect(formatX('wall', at)).toBe('2026-11-27 14:03:05.250')
+    expect(formatXTick('wall', at, 2_000)).toBe('14:03:05.250')
+    expect(formatXTick('wall', at, 600_000)).toBe('14:03:05')
+    expect(formatXTick('wall', at, 7_200_000)).toBe('14:03')
+    expect(formatXTick('wall', at, 3 * 86_400_000)).toBe('11-27 14:03')
+    // The axis leaves room for the longest label of its span.
+    expect(xTickLength('wall', 3 * 86_400_000)).toBe('11-27 14:03'.length)
+    expect(xTickLength('wall', 2_000)).toBe('14:03:05.250'.length)
+  })
+
+  it('shows steps as whole numbers (a bucket slot lies between steps)', () => {
+    expect(formatX('step', 1234.25)).toBe('1234')
+    expect(formatXTick('step', 20, 100)).toBe('20')
   })
 })

@@ -8,12 +8,10 @@ import { For, Show, createEffect, createMemo, createSignal, on, onCleanup, onMou
 import {
   createOptionsChart,
   CrosshairMode,
-  LineSeries,
   LineStyle,
   PriceScaleMode,
   type IChartApiBase,
   type ISeriesApi,
-  type LineData,
   type SeriesPartialOptions,
   type WhitespaceData,
 } from 'lightweight-charts'
@@ -28,13 +26,12 @@ import type { CrosshairBus } from './crosshair-bus.ts'
 import { CrosshairDots } from './crosshair-dots.ts'
 import { CurveGrid } from './curve-grid.ts'
 import { CurvesSeries, type CurvesItem, type CurvesOptions } from './curves-series.ts'
-import { LiveCurve, type CurvePoint } from './live-curve.ts'
+import { LiveCurve, bucketLayout, type BucketLayout, type CurvePoint } from './live-curve.ts'
 import { PointMarks, type PointMark } from './point-marks.ts'
 import { estimatedPanelWidth, firstPaintBudget, seriesBudget } from './series-budget.ts'
 import { markPrefetchedPainted, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
-
-type Point = LineData<number> | WhitespaceData<number>
+import { formatX, formatXTick, xTickLength } from './x-format.ts'
 
 export interface ChartPanelProps {
   metricKey: string
@@ -58,7 +55,6 @@ interface Drawn {
   color: string
 }
 
-const toPoint = (x: number, y: number): Point => (Number.isFinite(y) ? { time: x, value: y } : { time: x })
 const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
 /** The size lightweight-charts gives a chart in a box of this size: whole, even pixels. */
@@ -76,6 +72,12 @@ const RUNS_SETTLE_MS = 400
 const SIGNALS_REFRESH_MS = 10_000
 /** Canvas markers cannot read CSS variables: the failed-run red of both themes. */
 const STOP_COLOR = '#e5534b'
+/** The stopping rule's reference line: a grey that reads on both themes. */
+const BAND_COLOR = '#8d96a0'
+/** The legend reads a curve's value this fraction of the view away from the crosshair at most. */
+const LEGEND_REACH = 50
+/** A change of the visible range this soon after the user's wheel or drag is theirs. */
+const USER_MOVE_MS = 500
 /** Wide lines cost far more to rasterize (without a GPU, 15× for 100 runs): only for a few runs. */
 const THICK_LINES_UP_TO = 10
 
@@ -97,6 +99,8 @@ export function ChartPanel(props: ChartPanelProps) {
   const [state, setState] = createSignal<'loading' | 'ready' | 'empty' | string>('loading')
   const [pointCount, setPointCount] = createSignal(0)
   let generation = 0
+  /** The x axis of the curves drawn: a view kept over a new read must be on the same one. */
+  let shownAxis: XMode | undefined
   /** Extent of the whole loaded curve and whether it is bucketed; zoom detail is read inside it. */
   let overview: { exact: boolean; from: number; to: number } = { exact: true, from: 0, to: 0 }
   let settingRange = false
@@ -115,7 +119,15 @@ export function ChartPanel(props: ChartPanelProps) {
     const runs = signals()?.runs
     return runs ? runs.runId.filter((_, i) => runs.candidate[i]) : []
   })
-  let band: ISeriesApi<'Line', number> | undefined
+  /**
+   * The rule's reference (the median per step, or per rung), drawn dashed as
+   * one more curve of the curves series after the runs' (a series of its own
+   * would add its steps to the axis' items: lightweight-charts spaces items
+   * by index, and the view jumped to the band's last steps).
+   */
+  let band: CurvePoint[] = []
+  /** The buckets of the curves drawn (none: exact), which live points and the band fold into. */
+  let layout: BucketLayout | undefined
 
   // The chart's own idea of its width (kept by its resize observer): reading the element's would
   // force a layout of whatever changed just before, such as the table's new rows.
@@ -136,27 +148,46 @@ export function ChartPanel(props: ChartPanelProps) {
   const draw = (next: Iterable<[string, LiveCurve]>) => {
     drawn.clear()
     for (const [runId, curve] of next) drawn.set(runId, { curve, index: drawn.size, color: colorFor(runId) })
-    colors = [...drawn.values()].map((d) => d.color)
-    curves!.applyOptions({ colors, lineWidth: drawn.size > THICK_LINES_UP_TO ? 1 : 2 })
+    applyColors()
     redraw()
     for (const [runId, d] of drawn) markBest(d, runId)
+  }
+
+  /** The runs' colours, then the band's (dashed) when it is drawn. */
+  const applyColors = () => {
+    colors = [...drawn.values()].map((d) => d.color)
+    if (band.length > 0) colors.push(BAND_COLOR)
+    curves!.applyOptions({ colors, dashed: band.length > 0 ? [drawn.size] : [], lineWidth: drawn.size > THICK_LINES_UP_TO ? 1 : 2 })
   }
 
   /** The curves' items built again from their points (after a read merged detail into them). */
   const redraw = () => {
     cancelLiveFrame()
-    grid = CurveGrid.from([...drawn.values()].map((d) => d.curve.points), props.smoothing > 0)
-    curves!.setData(grid.items)
+    const lines = [...drawn.values()].map((d) => d.curve.points)
+    grid = CurveGrid.from(band.length > 0 ? [...lines, band] : lines, props.smoothing > 0)
+    // New items move the view (their indices changed): it is put back where the user had it, or fitted.
+    const kept = following() ? undefined : chart?.timeScale().getVisibleRange()
+    settingVisibleRange(() => {
+      curves!.setData(grid.items)
+      if (kept) chart?.timeScale().setVisibleRange(kept)
+      else if (grid.items.length > 0) chart?.timeScale().fitContent()
+    })
     shownLastX = grid.lastX
+    const tickLength = xTickLength(props.x, xSpan())
+    if (tickLength !== shownTickLength) chart?.applyOptions({ timeScale: { tickMarkMaxCharacterLength: (shownTickLength = tickLength) } })
   }
+  let shownTickLength = 8
+
+  const xSpan = () => (grid.items.length > 0 ? grid.lastX - grid.items[0]!.time : 0)
 
   /** Best-so-far dot, and where the stopping rule would have stopped the run. */
   const markBest = (d: Drawn, runId: string) => {
     const best = d.curve.best(lower())
     const out: PointMark[] = best ? [{ x: best.x, y: best.y, color: d.color, shape: 'dot' }] : []
-    const stopAt = stopSteps().get(runId)
+    // A step is placed on the step axis only: on a time axis it would be compared with a time (the notice says so).
+    const stopAt = props.x === 'step' ? stopSteps().get(runId) : undefined
     const at = stopAt === undefined ? undefined : d.curve.points.find((p) => p.x >= stopAt)
-    if (at) out.push({ x: at.x, y: at.y, color: STOP_COLOR, shape: 'stop' })
+    if (at) out.push({ x: at.x, y: at.y, color: STOP_COLOR, shape: candidates().includes(runId) ? 'stop' : 'would-stop' })
     marks.set(runId, out)
   }
 
@@ -178,7 +209,7 @@ export function ChartPanel(props: ChartPanelProps) {
 
   const curvesFrom = (answer: SeriesAnswer) => {
     const positions = decodeCursor(answer.cursor) ?? new Map<string, number>()
-    return new Map(answer.runs.map((r) => [r.runId, LiveCurve.fromAnswer(answer.grid, r, props.smoothing, positions.get(positionKey(r.runId, props.metricKey)) ?? 0)]))
+    return new Map(answer.runs.map((r) => [r.runId, LiveCurve.fromAnswer(answer.grid, r, props.smoothing, positions.get(positionKey(r.runId, props.metricKey)) ?? 0, !answer.exact)]))
   }
 
   const load = async () => {
@@ -208,14 +239,22 @@ export function ChartPanel(props: ChartPanelProps) {
       if (prefetched) markPrefetchedPainted()
       return
     }
+    // A new read of the same axis (runs added, a reconnect) keeps the user's view; zoom detail is read for it again.
+    const kept = !following() && shownAxis === props.x ? chart.timeScale().getVisibleRange() : null
+    shownAxis = props.x
+    if (!kept) setFollowing(true)
     clearLines()
+    band = []
+    layout = answer.exact ? undefined : bucketLayout(answer.grid)
     performance.mark('series-answer')
     draw(curvesFrom(answer))
+    if (signals()) drawBand()
     performance.mark('series-drawn')
     overview = { exact: answer.exact, from: answer.grid[0] ?? 0, to: answer.grid.at(-1) ?? 0 }
     setState(answer.grid.length ? 'ready' : 'empty')
     countPoints()
-    fitAll()
+    if (kept) chart.timeScale().setVisibleRange(kept)
+    else fitAll()
     if (prefetched) afterPaint(markPrefetchedPainted)
     if (!answer.exact && first < seriesBudget(panelWidth, props.runIds.length)) readDetail(mine)
     props.live.subscribe(
@@ -245,13 +284,19 @@ export function ChartPanel(props: ChartPanelProps) {
   const showLive = () => {
     liveFrame = undefined
     if (!curves) return
-    if (liveReset) redraw()
-    else {
-      for (const item of [...liveItems].sort((a, b) => a.time - b.time)) {
-        curves.update(item, item.time < shownLastX)
-        shownLastX = Math.max(shownLastX, item.time)
+    // The series' own moves (lightweight-charts shifts the view with a new last item) are not the user's.
+    settingVisibleRange(() => {
+      if (liveReset) redraw()
+      else {
+        for (const item of [...liveItems].sort((a, b) => a.time - b.time)) {
+          // A blank replaced by a real item in the same frame: only the real one is sent.
+          if (!grid.holds(item)) continue
+          curves!.update(item, item.time < shownLastX)
+          shownLastX = Math.max(shownLastX, item.time)
+        }
       }
-    }
+      if (following() && !userMoving()) chart?.timeScale().fitContent()
+    })
     liveItems.clear()
     liveReset = false
   }
@@ -269,16 +314,24 @@ export function ChartPanel(props: ChartPanelProps) {
     if (props.x !== 'step') return scheduleReload(3000)
     let d = drawn.get(msg.runId)
     if (!d) {
-      draw([...[...drawn].map(([id, x]): [string, LiveCurve] => [id, x.curve]), [msg.runId, new LiveCurve(props.smoothing)]])
+      draw([...[...drawn].map(([id, x]): [string, LiveCurve] => [id, x.curve]), [msg.runId, new LiveCurve(props.smoothing, layout)]])
       d = drawn.get(msg.runId)!
     }
     for (let i = 0; i < msg.step.length; i++) {
       const value = fromWire(msg.value[i]!)
       const step = msg.step[i]!
-      if (d.curve.append(step, value) === 'drop') continue
-      const { item, change } = grid.set(d.index, d.curve.points.at(-1)!)
-      if (change === 'insert') liveReset = true
-      else liveItems.add(item)
+      const effect = d.curve.append(step, value)
+      if (effect.kind === 'drop') continue
+      for (const x of effect.cleared) {
+        const item = grid.unset(d.index, x)
+        if (item) liveItems.add(item)
+      }
+      for (const p of effect.points) {
+        const { item, change, blanks } = grid.set(d.index, p)
+        if (change === 'insert') liveReset = true
+        for (const blank of blanks) liveItems.add(blank)
+        liveItems.add(item)
+      }
     }
     liveFrame ??= requestAnimationFrame(showLive)
     overview.to = Math.max(overview.to, d.curve.lastX)
@@ -295,9 +348,33 @@ export function ChartPanel(props: ChartPanelProps) {
   const settingVisibleRange = (set: () => void) => {
     settingRange = true
     set()
-    requestAnimationFrame(() => (settingRange = false))
+    // lightweight-charts reports the change when it paints, in its own frame, which may come after one of ours.
+    afterPaint(() => (settingRange = false))
   }
   const fitAll = () => settingVisibleRange(() => chart?.timeScale().fitContent())
+  /**
+   * The view shows the whole x range and keeps doing so as live points arrive,
+   * until the user zooms or pans; zooming back out to everything (or a double
+   * click, or the panel's button) follows again.
+   */
+  const [following, setFollowing] = createSignal(true)
+  const showAll = () => {
+    // The clicks that asked for this are not a move of the view.
+    userMovedAt = -Infinity
+    setFollowing(true)
+    fitAll()
+  }
+  // Only the user's own moves count: lightweight-charts reports the panel's moves (fits, new items) in a later frame.
+  let userMovedAt = -Infinity
+  /** The user is zooming or panning: their move is reported later, and must not be undone by a fit meanwhile. */
+  const userMoving = () => performance.now() - userMovedAt <= USER_MOVE_MS
+  const onUserInput = (e: Event) => {
+    if (e.type !== 'pointermove' || (e as PointerEvent).buttons !== 0) userMovedAt = performance.now()
+  }
+  const onLogicalRangeChange = (range: { from: number; to: number } | null) => {
+    if (!range || !userMoving()) return
+    setFollowing(range.from <= 0.5 && range.to >= grid.items.length - 1.5)
+  }
   /** The visible range shows all of the loaded curves: nothing is zoomed in. */
   const showsAll = (range: { from: number; to: number }) => range.from <= overview.from && range.to >= overview.to
 
@@ -316,15 +393,16 @@ export function ChartPanel(props: ChartPanelProps) {
   // The first paint of many curves is drawn from fewer points (firstPaintBudget); the whole range is
   // then read again at the full budget, once that paint is on screen, unless the user zoomed meanwhile.
   let detailFrame: number | undefined
-  let zoomed = false
   const readDetail = (mine: number) => {
-    zoomed = false
     detailFrame = requestAnimationFrame(() => {
       detailFrame = undefined
       setTimeout(async () => {
         if (mine !== generation) return
         const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }).catch(() => undefined)
-        if (!answer || mine !== generation || !chart || zoomed || answer.grid.length === 0) return
+        if (!answer || mine !== generation || !chart || !following() || answer.grid.length === 0) return
+        // Live points from now on fold into the detail's buckets, as the points before them are.
+        layout = answer.exact ? undefined : bucketLayout(answer.grid)
+        for (const d of drawn.values()) d.curve.refold(layout)
         mergeDetail(answer, -Infinity, answer.grid.at(-1)!)
         overview = { exact: answer.exact, from: answer.grid[0]!, to: Math.max(overview.to, answer.grid.at(-1)!) }
         for (const [id, d] of drawn) markBest(d, id)
@@ -337,13 +415,13 @@ export function ChartPanel(props: ChartPanelProps) {
   // Zoom: the visible range at full resolution, merged into the overview around it.
   let zoomTimer: ReturnType<typeof setTimeout> | undefined
   const onRangeChange = () => {
-    if (settingRange || overview.exact) return
+    // While live frames move the view, the user's own zoom still counts.
+    if ((settingRange && !userMoving()) || overview.exact) return
     clearTimeout(zoomTimer)
     zoomTimer = setTimeout(async () => {
       const range = chart?.timeScale().getVisibleRange()
       // All of it in view (the first paint fitted, or zoomed back out): the overview is what there is to show.
       if (!range || showsAll(range)) return
-      zoomed = true
       const mine = generation
       const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing, range: [range.from, range.to] }).catch(() => undefined)
       if (!answer || mine !== generation || !chart) return
@@ -378,29 +456,53 @@ export function ChartPanel(props: ChartPanelProps) {
       grid: { vertLines: { color: theme.grid }, horzLines: { color: theme.grid } },
       rightPriceScale: { mode: props.logY ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal },
       // No conflation: lightweight-charts would keep one of a custom series' items per merged bar (the curves series thins its own).
-      timeScale: { minBarSpacing: 0.001 },
+      // The view is moved by the panel alone (following, or where the user put it): no shift by new items.
+      timeScale: { minBarSpacing: 0.001, shiftVisibleRangeOnNewBar: false },
+      localization: { timeFormatter: (x: number) => formatX(props.x, x) },
       // Not magnet: it would snap to the curves series' one value per item (the highest curve's); the axis label shows the cursor's own value.
       crosshair: { mode: CrosshairMode.Normal, vertLine: { style: LineStyle.Dashed }, horzLine: { visible: false } },
     })
+    // The numeric axis formats ticks with a fixed precision and takes no tick formatter: the chart's own axis behaviour is given one.
+    const axis = chart.horzBehaviour()
+    axis.formatTickmark = (mark) => formatXTick(props.x, mark.time as unknown as number, xSpan())
     curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
     curves.attachPrimitive(dots)
     chart.panes()[0]!.attachPrimitive(marks)
+    /**
+     * The dots mark the real item nearest the crosshair (a blank slot, curve-grid.ts, has no values); the
+     * legend reads each curve's value nearest it, within a fiftieth of the view: runs logged at other steps
+     * or times still read one.
+     */
+    const showValues = (item: CurvesItem | undefined) => {
+      dots.show(item)
+      const view = chart?.timeScale().getVisibleRange()
+      const reach = Math.max(grid.unit, view ? (view.to - view.from) / LEGEND_REACH : 0)
+      const near = item ? grid.valuesNear(grid.indexOf(item.time), reach) : []
+      const values: Record<string, number | undefined> = {}
+      for (const [runId, d] of drawn) values[runId] = near[d.index]
+      setLegend({ x: item?.time, values })
+    }
     chart.subscribeCrosshairMove((param) => {
       const x = param.time as number | undefined
-      const item = param.seriesData.get(curves!) as CurvesItem | undefined
-      dots.show(item)
-      const values: Record<string, number | undefined> = {}
-      for (const [runId, d] of drawn) values[runId] = item?.y[d.index]
-      setLegend({ x, values })
+      showValues(x === undefined || param.logical === undefined ? undefined : grid.nearestReal(Math.round(param.logical)))
       if (param.sourceEvent) props.crosshair.move(x, panel)
     })
     chart.timeScale().subscribeVisibleTimeRangeChange(onRangeChange)
+    chart.timeScale().subscribeVisibleLogicalRangeChange(onLogicalRangeChange)
+    el.addEventListener('dblclick', showAll)
+    for (const type of ['wheel', 'pointerdown', 'pointermove', 'touchmove']) el.addEventListener(type, onUserInput, { capture: true, passive: true })
     const stopSync = props.crosshair.listen((x, source) => {
       if (source === panel || !chart) return
-      if (x === undefined) return chart.clearCrosshairPosition()
-      const item = grid.at(x)
+      if (x === undefined) {
+        chart.clearCrosshairPosition()
+        return showValues(undefined)
+      }
+      // The slot nearest x (not the first past it: that read 164 for 154), and the values of the real item nearest that.
+      const slot = grid.at(x)
+      const item = slot && grid.nearestReal(grid.indexOf(slot.time))
       const y = item?.y.find((v) => v !== undefined && Number.isFinite(v))
-      if (item && y !== undefined) chart.setCrosshairPosition(y, item.time, curves!)
+      if (slot && y !== undefined) chart.setCrosshairPosition(y, slot.time, curves!)
+      showValues(item)
     })
     const stopTheme = onThemeChange(applyTheme)
     onCleanup(() => {
@@ -458,16 +560,26 @@ export function ChartPanel(props: ChartPanelProps) {
     onCleanup(() => clearInterval(timer))
   }))
 
-  /** The rule's reference (the median per step, or per rung) as a dashed line on the step axis. */
+  /**
+   * The rule's reference as a dashed line on the step axis, over the charted
+   * runs' steps only (the completed runs' later steps would widen the view
+   * away from the running ones), in the curves' buckets when they have some.
+   */
   const drawBand = () => {
-    if (!chart) return
+    if (!chart || !curves) return
     const answer = signals()
-    if (!answer || props.x !== 'step' || answer.band.step.length === 0) {
-      if (band) chart.removeSeries(band)
-      band = undefined
-    } else {
-      band ??= chart.addSeries(LineSeries, { color: '#8d96a0', lineWidth: 2, lineStyle: LineStyle.Dashed, lastValueVisible: false, priceLineVisible: false, crosshairMarkerVisible: false, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
-      band.setData(answer.band.step.map((x, i) => toPoint(x, fromWire(answer.band.value[i]!))))
+    let end = -Infinity
+    for (const d of drawn.values()) end = Math.max(end, d.curve.lastX)
+    const reference = new LiveCurve(0, layout)
+    if (answer && props.x === 'step') {
+      answer.band.step.forEach((x, i) => {
+        if (x <= end) reference.append(x, fromWire(answer.band.value[i]!))
+      })
+    }
+    if (band.length > 0 || reference.points.length > 0) {
+      band = reference.points
+      applyColors()
+      redraw()
     }
     for (const [id, d] of drawn) markBest(d, id)
   }
@@ -481,13 +593,18 @@ export function ChartPanel(props: ChartPanelProps) {
       <header class="chart-head">
         <h3>{props.metricKey}</h3>
         <span class="muted chart-state">{state() === 'loading' ? 'loading…' : state() === 'empty' ? 'no points' : state() === 'ready' ? '' : state()}</span>
+        <Show when={!following()}>
+          <button type="button" class="icon" title="Show everything and follow new points (or double-click the plot)" data-testid="chart-reset-zoom" onClick={showAll}>
+            ⤢
+          </button>
+        </Show>
         {props.onRemove && (
           <button type="button" class="icon" title="Remove panel" onClick={props.onRemove}>
             ×
           </button>
         )}
       </header>
-      <div class="chart" ref={box} data-testid="live-chart" data-points={pointCount()}>
+      <div class="chart" ref={box} data-testid="live-chart" data-points={pointCount()} data-following={following()}>
         <div class="chart-canvas" ref={el} />
       </div>
       <Show when={props.stopping}>
@@ -495,7 +612,7 @@ export function ChartPanel(props: ChartPanelProps) {
           <a href="/docs/stopping-rules.md" target="_blank" title="The rule's exact definition">{props.stopping!.rule}</a>{' '}
           {signals() ? `over ${signals()!.completed} completed runs · ` : 'computing… '}
           <Show when={signals()}>
-            <Show when={candidates().length > 0} fallback={<span class="muted">no run to stop now</span>}>
+            <Show when={candidates().length > 0} fallback={<span class="muted">no running run to stop now</span>}>
               <b>stop now:</b>{' '}
               <For each={candidates()}>
                 {(id) => (
@@ -505,11 +622,20 @@ export function ChartPanel(props: ChartPanelProps) {
                 )}
               </For>
             </Show>
+            <Show when={props.x !== 'step'} fallback={
+              <Show when={stopSteps().size > candidates().length}>
+                <span class="muted" title="The first step at which the rule stops the run; a finished run is judged in hindsight, against today's completed runs">
+                  ▽ where it would have stopped a run
+                </span>
+              </Show>
+            }>
+              <span class="muted" data-testid="stop-step-only">the median and stop marks are drawn with x = step</span>
+            </Show>
           </Show>
         </div>
       </Show>
       <ul class="legend" data-testid="chart-legend">
-        <li class="legend-x">{legend().x === undefined ? props.x : `${props.x} ${formatMetric(legend().x)}`}</li>
+        <li class="legend-x">{legend().x === undefined ? props.x : `${props.x} ${formatX(props.x, legend().x!)}`}</li>
         <For each={props.runIds}>
           {(runId) => (
             <li>

@@ -26,6 +26,8 @@ export interface CurvesItem extends CustomData<number> {
 export interface CurvesOptions extends CustomSeriesOptions {
   /** One colour per curve, in the items' curve order. */
   colors: string[]
+  /** The curves drawn dashed (a reference line such as the stopping rule's median), by their place in that order. */
+  dashed: number[]
   lineWidth: number
   /** The price scale is logarithmic: its coordinates are not a straight function of the value. */
   logY: boolean
@@ -70,25 +72,26 @@ export class CurvesSeries implements ICustomSeriesPaneView<number, CurvesItem, C
   }
 
   defaultOptions(): CurvesOptions {
-    return { ...customSeriesDefaultOptions, colors: [], lineWidth: 1, logY: false, lastValueVisible: false, priceLineVisible: false }
+    return { ...customSeriesDefaultOptions, colors: [], dashed: [], lineWidth: 1, logY: false, lastValueVisible: false, priceLineVisible: false }
   }
 
   private draw(target: Target, toY: PriceToCoordinateConverter): void {
     const data = this.data
     const options = this.options
     if (!data?.visibleRange || !options || data.bars.length === 0) return
-    const { bars, visibleRange } = data
+    const { bars, visibleRange, barSpacing } = data
     const y = options.logY ? toY : straightConverter(bars, visibleRange, toY)
     target.useBitmapCoordinateSpace(({ context, horizontalPixelRatio, verticalPixelRatio }) => {
       context.lineCap = 'butt'
       const stroke = (curve: number, pick: (item: CurvesItem) => (number | undefined)[], color: string, width: number) => {
         context.strokeStyle = color
+        context.setLineDash(options.dashed.includes(curve) ? [6 * horizontalPixelRatio, 4 * horizontalPixelRatio] : [])
         context.lineWidth = Math.max(1, Math.round(width * horizontalPixelRatio))
         // Round joins show only on wide lines; on one-pixel lines they doubled the time Chromium took
         // to rasterize 100 curves of 1,000 points without a GPU (23 ms against 12 ms for bevel joins).
         context.lineJoin = context.lineWidth > 1 ? 'round' : 'bevel'
         context.beginPath()
-        strokeCurve(context, bars, visibleRange, (item) => pick(item)[curve], y, horizontalPixelRatio, verticalPixelRatio)
+        strokeCurve(context, bars, visibleRange, barSpacing, (item) => pick(item)[curve], y, horizontalPixelRatio, verticalPixelRatio)
         context.stroke()
       }
       const curves = options.colors.length
@@ -124,12 +127,16 @@ export function straightConverter(bars: Bars, visible: { from: number; to: numbe
  * to its first point after them (so that a curve without a point at the
  * edges still reaches them). Items denser than the pixel columns are drawn
  * as each column's first, lowest, highest and last value: every spike stays,
- * and a long live curve costs at most four segments a column.
+ * and a long live curve costs at most four segments a column. The items
+ * outside the visible ones are placed by their index: lightweight-charts
+ * updates only the visible bars' x, the others keep the x of an earlier
+ * paint (a stray line from the plot's edge after a zoom).
  */
-function strokeCurve(
-  context: CanvasRenderingContext2D,
+export function strokeCurve(
+  context: Pick<CanvasRenderingContext2D, 'moveTo' | 'lineTo'>,
   bars: Bars,
   visible: { from: number; to: number },
+  barSpacing: number,
   valueOf: (item: CurvesItem) => number | undefined,
   toY: (price: number) => number | null,
   xRatio: number,
@@ -139,6 +146,10 @@ function strokeCurve(
   while (from > 0 && valueOf(bars[from]!.originalData) === undefined) from--
   let to = Math.min(bars.length - 1, visible.to)
   while (to < bars.length - 1 && valueOf(bars[to]!.originalData) === undefined) to++
+  const firstShown = Math.max(0, visible.from)
+  const lastShown = Math.min(bars.length - 1, visible.to)
+  const xOf = (i: number) =>
+    i < firstShown ? bars[firstShown]!.x - (firstShown - i) * barSpacing : i > lastShown ? bars[lastShown]!.x + (i - lastShown) * barSpacing : bars[i]!.x
   let pen = false
   let column = NaN
   let low = 0
@@ -161,7 +172,7 @@ function strokeCurve(
       pen = false
       continue
     }
-    const px = Math.round(bar.x * xRatio)
+    const px = Math.round(xOf(i) * xRatio)
     const py = y * yRatio
     if (pen && px === column) {
       if (py < low) low = py

@@ -10,8 +10,13 @@ export interface PointMark {
   x: number
   y: number
   color: string
-  /** A dot on the point (best so far), or an arrow above it (where a rule would stop the run). */
-  shape: 'dot' | 'stop'
+  /**
+   * A dot on the point (best so far), or an arrow above it where a rule
+   * would stop the run: filled for a run to stop now, hollow where it would
+   * have stopped a run it does not tell to stop now (a finished run judged
+   * in hindsight, a running one that has since done better).
+   */
+  shape: 'dot' | 'stop' | 'would-stop'
 }
 
 const DOT_RADIUS = 3.5
@@ -48,6 +53,8 @@ export class PointMarks extends TopLayerPrimitive implements IPanePrimitive<numb
           const y = series.priceToCoordinate(m.y)
           if (x === null || y === null) continue
           c.fillStyle = m.color
+          c.strokeStyle = m.color
+          c.lineWidth = 1.5
           c.beginPath()
           if (m.shape === 'dot') c.arc(x, y, DOT_RADIUS, 0, 2 * Math.PI)
           else {
@@ -57,7 +64,8 @@ export class PointMarks extends TopLayerPrimitive implements IPanePrimitive<numb
             c.lineTo(x + ARROW.halfWidth, tip - ARROW.height)
             c.closePath()
           }
-          c.fill()
+          if (m.shape === 'would-stop') c.stroke()
+          else c.fill()
         }
       }
     })

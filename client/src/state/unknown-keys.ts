@@ -10,8 +10,8 @@ export function unknownKeys(ast: FilterAst | undefined, keys: RunKeys): string[]
   const known = { metric: new Set(keys.metrics), param: new Set(keys.params), tag: new Set(keys.tags) }
   const out = new Set<string>()
   const walk = (node: FilterAst) => {
-    if (node.type === 'and' || node.type === 'or') node.items.forEach(walk)
-    else if (node.type === 'not') walk(node.item)
+    if (node.type === 'not') walk(node.item)
+    else if (node.type !== 'cmp') node.items.forEach(walk)
     else if (node.entity === 'metric' || node.entity === 'param' || node.entity === 'tag') {
       // "Has no such tag" is what IS NULL asks: not a typo.
       if (!known[node.entity].has(node.key) && node.op !== 'IS NULL') out.add(`${PREFIX[node.entity]}.${node.key}`)

@@ -19,8 +19,13 @@ export interface M4Bucket {
 export function m4Grid(x0: number, x1: number, buckets: number): number[] {
   const width = (x1 - x0) / buckets
   const grid: number[] = []
-  for (let b = 0; b < buckets; b++) for (let k = 0; k < 4; k++) grid.push(x0 + (b + k / 4) * width)
+  for (let b = 0; b < buckets; b++) for (let k = 0; k < 4; k++) grid.push(m4SlotX(x0, width, b, k))
   return grid
+}
+
+/** Slot k of bucket b; the chart folds live points onto the same slots (live-curve.ts), so the x values must match exactly. */
+export function m4SlotX(x0: number, width: number, bucket: number, k: number): number {
+  return x0 + (bucket + k / 4) * width
 }
 
 export function bucketOf(x: number, x0: number, x1: number, buckets: number): number {
@@ -36,18 +41,26 @@ export function m4(xs: ArrayLike<number>, ys: ArrayLike<number>, x0: number, x1:
     if (x < x0 || x > x1) continue
     const y = ys[i]!
     const b = bucketOf(x, x0, x1, buckets)
-    let m = out.get(b)
-    if (!m) {
-      m = { firstX: x, firstY: y, lastX: x, lastY: y, minX: NaN, minY: NaN, maxX: NaN, maxY: NaN }
-      out.set(b, m)
-    }
-    m.lastX = x
-    m.lastY = y
-    if (Number.isNaN(y)) continue
-    if (!(m.minY <= y)) { m.minY = y; m.minX = x }
-    if (!(m.maxY >= y)) { m.maxY = y; m.maxX = x }
+    const m = out.get(b)
+    if (m) addToBucket(m, x, y)
+    else out.set(b, newBucket(x, y))
   }
   return out
+}
+
+export function newBucket(x: number, y: number): M4Bucket {
+  const m = { firstX: x, firstY: y, lastX: x, lastY: y, minX: NaN, minY: NaN, maxX: NaN, maxY: NaN }
+  addToBucket(m, x, y)
+  return m
+}
+
+/** The next point of a bucket, in increasing x. */
+export function addToBucket(m: M4Bucket, x: number, y: number): void {
+  m.lastX = x
+  m.lastY = y
+  if (Number.isNaN(y)) return
+  if (!(m.minY <= y)) { m.minY = y; m.minX = x }
+  if (!(m.maxY >= y)) { m.maxY = y; m.maxX = x }
 }
 
 /**

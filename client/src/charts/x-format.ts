@@ -1,0 +1,59 @@
+// How the chart's x values read, on the axis and in the legend: steps as
+// whole numbers, relative time as a duration (1m30s, 2h05m), wall time as a
+// local date and time. Pure.
+import type { XMode } from '../state/view-state.ts'
+
+const DAY_MS = 86_400_000
+const pad = (n: number) => String(n).padStart(2, '0')
+
+/** A duration in milliseconds, to the precision that matters at its size: 450ms, 12.5s, 1m30s, 2h05m, 3d04h. */
+export function formatElapsed(ms: number): string {
+  if (!Number.isFinite(ms)) return ''
+  if (ms < 0) return `-${formatElapsed(-ms)}`
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 10_000) return `${Number((ms / 1000).toFixed(1))}s`
+  const s = Math.round(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m${pad(s % 60)}s`
+  const h = Math.floor(m / 60)
+  if (h < 24) return `${h}h${pad(m % 60)}m`
+  return `${Math.floor(h / 24)}d${pad(h % 24)}h`
+}
+
+/**
+ * A wall-clock time (epoch milliseconds) in local time. `span` is how much
+ * time the axis covers: within a day the time of day is enough, the seconds
+ * matter under an hour, the milliseconds under a minute.
+ */
+export function formatWall(ms: number, span: number): string {
+  if (!Number.isFinite(ms)) return ''
+  const d = new Date(ms)
+  const minutes = `${pad(d.getHours())}:${pad(d.getMinutes())}`
+  const seconds = `${minutes}:${pad(d.getSeconds())}`
+  const time = span < 60_000 ? `${seconds}.${String(d.getMilliseconds()).padStart(3, '0')}` : span < 3_600_000 ? seconds : minutes
+  if (span < DAY_MS) return time
+  return `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`
+}
+
+/** The legend's reading of x: the whole date and time for wall time. */
+export function formatX(mode: XMode, x: number): string {
+  if (mode === 'wall') {
+    const d = new Date(x)
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatWall(x, 0)}`
+  }
+  if (mode === 'relative') return formatElapsed(x)
+  return String(Math.round(x))
+}
+
+/** An axis tick of x, for an axis covering `span`. */
+export function formatXTick(mode: XMode, x: number, span: number): string {
+  if (mode === 'wall') return formatWall(x, span)
+  return formatX(mode, x)
+}
+
+/** The longest tick label of the mode, in characters: lightweight-charts spaces ticks by it. */
+export function xTickLength(mode: XMode, span: number): number {
+  if (mode === 'wall') return span < 60_000 ? 12 : span < 3_600_000 ? 8 : span < DAY_MS ? 5 : 11
+  return mode === 'relative' ? 6 : 8
+}
