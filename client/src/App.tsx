@@ -31,6 +31,8 @@ const TABLE_REFRESH_MS = 1000
  * a second), and each redraws the changed rows' cells.
  */
 const TABLE_PATCH_MS = 200
+/** A typed filter reaches the URL once the typing has paused this long (longer than the pause between two keys). */
+const URL_TYPING_PAUSE_MS = 500
 /** Without a selection, the charts overlay the table's first runs. */
 const CHARTED_TOP_RUNS = 10
 const PREFERRED_METRICS = ['loss', 'val_loss', 'accuracy', 'acc']
@@ -116,18 +118,33 @@ export function App() {
 
   // The URL follows the view when the page is idle: replaceState costs Chromium ~10-20 ms,
   // which a keystroke in the filter must not wait for before its query is sent.
+  // While a filter is typed, the URL waits for a pause in the typing: replaceState
+  // also costs the browser process CPU, which on a busy machine each keystroke's
+  // page read (server) and table paint (renderer) wait for.
   let urlWrite: number | undefined
+  let typing: ReturnType<typeof setTimeout> | undefined
   const writeUrl = () => {
     if (urlWrite !== undefined) cancelIdleCallback(urlWrite)
-    urlWrite = undefined
+    clearTimeout(typing)
+    urlWrite = typing = undefined
     const search = serializeViewState(untrack(view))
     if (untrack(route).page !== 'explorer' || search === location.search) return
     history.replaceState(null, '', `${location.pathname}${search}`)
   }
-  createEffect(on([view, route], () => {
-    urlWrite ??= requestIdleCallback(writeUrl, { timeout: 100 })
+  const writeUrlWhenIdle = () => (urlWrite ??= requestIdleCallback(writeUrl, { timeout: 100 }))
+  createEffect(on([v.filter, view, route], ([filter], before) => {
+    if (before && filter !== before[0]) {
+      clearTimeout(typing)
+      typing = setTimeout(() => {
+        typing = undefined
+        writeUrlWhenIdle()
+      }, URL_TYPING_PAUSE_MS)
+    } else if (typing === undefined) writeUrlWhenIdle()
   }))
-  onCleanup(() => urlWrite !== undefined && cancelIdleCallback(urlWrite))
+  onCleanup(() => {
+    if (urlWrite !== undefined) cancelIdleCallback(urlWrite)
+    clearTimeout(typing)
+  })
 
   // ---- experiments and keys --------------------------------------------------
   const loadExperiments = async () => {
