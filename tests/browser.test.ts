@@ -83,6 +83,8 @@ describe('runwatch in Chromium', () => {
     await page.fill('[data-testid=filter-input]', "params.optimizer = 'sgd' OR metrics.acc > 0.9")
     const either = await expected("params.optimizer = 'sgd' OR metrics.acc > 0.9")
     await waitFor(async () => (await rowCount()) === either && !(await page.isVisible('[data-testid=filter-problem]')), 'the OR filter applied')
+    // The URL takes a typed filter once the typing pauses, not at every key.
+    await waitFor(() => new URL(page.url()).searchParams.get('filter') === "params.optimizer = 'sgd' OR metrics.acc > 0.9", 'the filter in the URL')
     await page.reload()
     await waitFor(async () => (await rowCount()) === either, 'the same rows after a reload')
     expect(await page.inputValue('[data-testid=filter-input]')).toBe("params.optimizer = 'sgd' OR metrics.acc > 0.9")
