@@ -31,6 +31,8 @@ const TABLE_REFRESH_MS = 1000
  * a second), and each redraws the changed rows' cells.
  */
 const TABLE_PATCH_MS = 200
+/** The table's live subscription for a new filter waits until the filter has held still this long. */
+const TABLE_SUBSCRIBE_SETTLE_MS = 300
 /** A typed filter reaches the URL once the typing has paused this long (longer than the pause between two keys). */
 const URL_TYPING_PAUSE_MS = 500
 /** Without a selection, the charts overlay the table's first runs. */
@@ -244,11 +246,17 @@ export function App() {
     const filter = effectiveFilter()
     if (exps.length === 0 || route().page !== 'explorer') return live.unsubscribe('table')
     // Only what changes comes over the socket; the rows themselves are read by page. Subscribed once
-    // the table's first page for this filter has come: the server evaluates the filter for a
-    // subscription too, and a keystroke's page read should not share the server with it.
+    // the table's first page for this filter has come and the filter has held still a moment: the
+    // server evaluates the filter for a subscription too, and a keystroke's page read (or the paint
+    // of its rows) should not share the machine with it. What changes meanwhile comes with the
+    // re-read the subscription starts.
     let replaced = false
-    onCleanup(() => (replaced = true))
-    void pages.answered().then(() => !replaced && live.subscribe(
+    let settle: ReturnType<typeof setTimeout> | undefined
+    onCleanup(() => {
+      replaced = true
+      clearTimeout(settle)
+    })
+    const subscribe = () => live.subscribe(
       { sub: 'table', experimentIds: exps, metrics: [], snapshot: false, ...(filter ? { filter } : {}) },
       {
         onMessage: (msg) => {
@@ -264,7 +272,10 @@ export function App() {
         },
         onSubscribing: (resuming) => !resuming && scheduleRefresh(),
       },
-    ))
+    )
+    void pages.answered().then(() => {
+      if (!replaced) settle = setTimeout(subscribe, TABLE_SUBSCRIBE_SETTLE_MS)
+    })
   })
 
   // ---- selection and charts --------------------------------------------------------
