@@ -96,6 +96,9 @@ export function ChartPanel(props: ChartPanelProps) {
   const [legend, setLegend] = createSignal<{ x: number | undefined; values: Record<string, number | undefined> }>({ x: undefined, values: {} })
   const [state, setState] = createSignal<'loading' | 'ready' | 'empty' | string>('loading')
   const [pointCount, setPointCount] = createSignal(0)
+  // The legend names the runs whose curves are drawn: a new set of runs (the table's first runs,
+  // as a filter is typed) is drawn once it has held still, and its names come with its curves.
+  const [legendRuns, setLegendRuns] = createSignal(props.runIds)
   let generation = 0
   /** Extent of the whole loaded curve and whether it is bucketed; zoom detail is read inside it. */
   let overview: { exact: boolean; from: number; to: number } = { exact: true, from: 0, to: 0 }
@@ -186,6 +189,7 @@ export function ChartPanel(props: ChartPanelProps) {
     props.live.unsubscribe(sub)
     if (props.runIds.length === 0) {
       clearLines()
+      setLegendRuns([])
       setState('empty')
       return
     }
@@ -211,6 +215,7 @@ export function ChartPanel(props: ChartPanelProps) {
     clearLines()
     performance.mark('series-answer')
     draw(curvesFrom(answer))
+    setLegendRuns(request.runIds)
     performance.mark('series-drawn')
     overview = { exact: answer.exact, from: answer.grid[0] ?? 0, to: answer.grid.at(-1) ?? 0 }
     setState(answer.grid.length ? 'ready' : 'empty')
@@ -510,7 +515,7 @@ export function ChartPanel(props: ChartPanelProps) {
       </Show>
       <ul class="legend" data-testid="chart-legend">
         <li class="legend-x">{legend().x === undefined ? props.x : `${props.x} ${formatMetric(legend().x)}`}</li>
-        <For each={props.runIds}>
+        <For each={legendRuns()}>
           {(runId) => (
             <li>
               <i class="swatch" style={{ background: colorFor(runId) }} />
