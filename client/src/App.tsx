@@ -424,7 +424,7 @@ export function App() {
                 </div>
               }
             >
-              <RunTable pages={pages} version={version()} columns={columnSpecs()} sort={v.sort()} onSort={(sort) => update({ sort })} selected={selected()} onToggle={toggle} onOpen={openRun} />
+              <RunTable pages={pages} version={version()} runsKey={JSON.stringify([experimentIds(), effectiveFilter(), orderBy()])} columns={columnSpecs()} sort={v.sort()} onSort={(sort) => update({ sort })} selected={selected()} onToggle={toggle} onOpen={openRun} />
             </Show>
           </main>
         </Match>

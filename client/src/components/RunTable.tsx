@@ -1,7 +1,7 @@
 // The run table: rows read page by page from the server (sorted there), only
 // the rows in view in the DOM. TanStack Table v9 owns the columns, headers and
 // sorting state; the server owns the order.
-import { For, Index, Show, createEffect, createMemo, createSignal, onCleanup } from 'solid-js'
+import { For, Index, Show, createEffect, createMemo, createSignal, on, onCleanup } from 'solid-js'
 import { createVirtualizer } from '@tanstack/solid-virtual'
 import { createColumnHelper, createTable, flexRender, rowSortingFeature, tableFeatures, type SortingState } from '@tanstack/solid-table'
 import { colorFor } from '../colors.ts'
@@ -22,6 +22,8 @@ export interface RunTableProps {
   pages: RunPages
   /** Changes whenever the pages do. */
   version: number
+  /** Changes when the table shows other runs (filter, sort, experiments), not when only columns change. */
+  runsKey: string
   columns: ColumnSpec[]
   sort: SortTerm[]
   onSort: (sort: SortTerm[]) => void
@@ -137,6 +139,8 @@ export function RunTable(props: RunTableProps) {
     estimateSize: () => ROW_HEIGHT,
     overscan: OVERSCAN,
   })
+  // Other runs (a new filter, sort or experiment) are shown from the first row: RunPages reads them from there.
+  createEffect(on(() => props.runsKey, () => scroller.scrollTo({ top: 0 }), { defer: true }))
   const items = () => virtualizer.getVirtualItems()
   const indexes = createMemo(() => items().map((item) => item.index))
   createEffect(() => {
