@@ -140,7 +140,8 @@ export function RunTable(props: RunTableProps) {
     overscan: OVERSCAN,
   })
   // Other runs (a new filter, sort or experiment) are shown from the first row: RunPages reads them from there.
-  createEffect(on(() => props.runsKey, () => scroller.scrollTo({ top: 0 }), { defer: true }))
+  // (The virtualizer's offset is known from scroll events: reading the element's would lay the page out mid-keystroke.)
+  createEffect(on(() => props.runsKey, () => (virtualizer.scrollOffset ?? 0) > 0 && scroller.scrollTo({ top: 0 }), { defer: true }))
   const items = () => virtualizer.getVirtualItems()
   const indexes = createMemo(() => items().map((item) => item.index))
   createEffect(() => {
