@@ -64,8 +64,13 @@ let panelCount = 0
 /** The size lightweight-charts gives a chart in a box of this size: whole, even pixels. */
 const chartSize = (box: { width: number; height: number }) => ({ width: evenFloor(box.width), height: evenFloor(box.height) })
 const evenFloor = (n: number) => Math.floor(n) - (Math.floor(n) % 2)
-/** After the next frame has been painted: a task after that frame's animation callbacks. */
-const afterPaint = (fn: () => void) => requestAnimationFrame(() => setTimeout(fn))
+/**
+ * Once the next frame is on screen: a task after the animation callbacks of
+ * the frame after it. (A task right after the next frame's own callbacks ran
+ * before Chromium had drawn that frame, and the work it started, such as the
+ * table's first read or a detail read, delayed the drawing on a busy machine.)
+ */
+const afterPaint = (fn: () => void) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(fn)))
 /**
  * A new set of charted runs is read once it has stayed the same this long:
  * longer than the pause between two keys of a filter being typed, so that
@@ -320,24 +325,19 @@ export function ChartPanel(props: ChartPanelProps) {
 
   // The first paint of many curves is drawn from fewer points (firstPaintBudget); the whole range is
   // then read again at the full budget, once that paint is on screen, unless the user zoomed meanwhile.
-  let detailFrame: number | undefined
   let zoomed = false
   const readDetail = (mine: number) => {
     zoomed = false
-    detailFrame = requestAnimationFrame(() => {
-      detailFrame = undefined
-      setTimeout(async () => {
-        if (mine !== generation) return
-        const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }).catch(() => undefined)
-        if (!answer || mine !== generation || !chart || zoomed || answer.grid.length === 0) return
-        mergeDetail(answer, -Infinity, answer.grid.at(-1)!)
-        overview = { exact: answer.exact, from: answer.grid[0]!, to: Math.max(overview.to, answer.grid.at(-1)!) }
-        for (const [id, d] of drawn) markBest(d, id)
-        fitAll()
-      })
+    afterPaint(async () => {
+      if (mine !== generation || !chart) return
+      const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }).catch(() => undefined)
+      if (!answer || mine !== generation || !chart || zoomed || answer.grid.length === 0) return
+      mergeDetail(answer, -Infinity, answer.grid.at(-1)!)
+      overview = { exact: answer.exact, from: answer.grid[0]!, to: Math.max(overview.to, answer.grid.at(-1)!) }
+      for (const [id, d] of drawn) markBest(d, id)
+      fitAll()
     })
   }
-  onCleanup(() => detailFrame !== undefined && cancelAnimationFrame(detailFrame))
 
   // Zoom: the visible range at full resolution, merged into the overview around it.
   let zoomTimer: ReturnType<typeof setTimeout> | undefined
