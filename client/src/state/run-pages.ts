@@ -32,7 +32,7 @@ export type FetchPage = (query: RunsQuery, offset: number, limit: number) => Pro
 
 const sameColumns = (a: RunsQuery, b: RunsQuery) => a.parentColumn === b.parentColumn && a.columns.join('\u0000') === b.columns.join('\u0000')
 /** The same runs in the same order (the columns read may differ). */
-export const sameRuns = (a: RunsQuery, b: RunsQuery) =>
+const sameRuns = (a: RunsQuery, b: RunsQuery) =>
   a.filter === b.filter && a.orderBy.join('\u0000') === b.orderBy.join('\u0000') && (a.experimentIds ?? []).join('\u0000') === (b.experimentIds ?? []).join('\u0000')
 
 export const PAGE_SIZE = 100
