@@ -103,6 +103,8 @@ describe('runwatch in Chromium', () => {
     await page.fill('[data-testid=filter-input]', "params.optimizer = 'sgd' OR metrics.acc > 0.9")
     const either = await expected("params.optimizer = 'sgd' OR metrics.acc > 0.9")
     await waitFor(async () => (await rowCount()) === either && !(await page.isVisible('[data-testid=filter-problem]')), 'the OR filter applied')
+    // The URL takes a typed filter once the typing pauses, not at every key.
+    await waitFor(() => new URL(page.url()).searchParams.get('filter') === "params.optimizer = 'sgd' OR metrics.acc > 0.9", 'the filter in the URL')
     await page.reload()
     await waitFor(async () => (await rowCount()) === either, 'the same rows after a reload')
     expect(await page.inputValue('[data-testid=filter-input]')).toBe("params.optimizer = 'sgd' OR metrics.acc > 0.9")
@@ -234,6 +236,19 @@ describe('runwatch in Chromium', () => {
     await page.locator('[data-testid=run-table-scroller]').evaluate((el) => el.scrollTo(0, el.scrollHeight))
     await waitFor(() => page.isVisible('text=run-0000'), 'the last row after scrolling')
     expect(await page.locator('[data-testid=run-table] tr[data-run-id]').count()).toBeLessThan(100)
+    // A filter shows its runs from the first, not from where the rows before were scrolled to:
+    // the rows it reads are its first ones (not a page past its end first).
+    const offsets: number[] = []
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/runs/query')) offsets.push((JSON.parse(r.postData() ?? '{}') as { offset: number }).offset)
+    })
+    await page.fill('[data-testid=filter-input]', "attributes.run_name LIKE 'run-1%'")
+    await waitFor(async () => (await page.textContent('[data-testid=filter-total]')) === '1,000 runs', 'the filtered count')
+    const names = () => page.locator('[data-testid=run-table] tr[data-run-id] [data-testid=run-link]').allTextContents()
+    await waitFor(async () => (await names())[0] === 'run-1999', 'the newest matching run first in the table')
+    expect(await page.locator('[data-testid=run-table-scroller]').evaluate((el) => el.scrollTop)).toBe(0)
+    expect(await names()).not.toContain('run-1000')
+    expect(offsets).toEqual([0])
     expect(errors).toEqual([])
   })
 

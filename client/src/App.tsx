@@ -35,6 +35,10 @@ const TABLE_REFRESH_MS = 1000
  * a second), and each redraws the changed rows' cells.
  */
 const TABLE_PATCH_MS = 200
+/** The table's live subscription for a new filter waits until the filter has held still this long. */
+const TABLE_SUBSCRIBE_SETTLE_MS = 300
+/** A typed filter reaches the URL once the typing has paused this long (longer than the pause between two keys). */
+const URL_TYPING_PAUSE_MS = 500
 /** Without a selection, the charts overlay the table's first runs. */
 const CHARTED_TOP_RUNS = 10
 const PREFERRED_PARAMS = ['lr', 'learning_rate', 'batch_size', 'optimizer']
@@ -119,18 +123,33 @@ export function App() {
 
   // The URL follows the view when the page is idle: replaceState costs Chromium ~10-20 ms,
   // which a keystroke in the filter must not wait for before its query is sent.
+  // While a filter is typed, the URL waits for a pause in the typing: replaceState
+  // also costs the browser process CPU, which on a busy machine each keystroke's
+  // page read (server) and table paint (renderer) wait for.
   let urlWrite: number | undefined
+  let typing: ReturnType<typeof setTimeout> | undefined
   const writeUrl = () => {
     if (urlWrite !== undefined) cancelIdleCallback(urlWrite)
-    urlWrite = undefined
+    clearTimeout(typing)
+    urlWrite = typing = undefined
     const search = serializeViewState(untrack(view))
     if (untrack(route).page !== 'explorer' || search === location.search) return
     history.replaceState(null, '', `${location.pathname}${search}`)
   }
-  createEffect(on([view, route], () => {
-    urlWrite ??= requestIdleCallback(writeUrl, { timeout: 100 })
+  const writeUrlWhenIdle = () => (urlWrite ??= requestIdleCallback(writeUrl, { timeout: 100 }))
+  createEffect(on([v.filter, view, route], ([filter], before) => {
+    if (before && filter !== before[0]) {
+      clearTimeout(typing)
+      typing = setTimeout(() => {
+        typing = undefined
+        writeUrlWhenIdle()
+      }, URL_TYPING_PAUSE_MS)
+    } else if (typing === undefined) writeUrlWhenIdle()
   }))
-  onCleanup(() => urlWrite !== undefined && cancelIdleCallback(urlWrite))
+  onCleanup(() => {
+    if (urlWrite !== undefined) cancelIdleCallback(urlWrite)
+    clearTimeout(typing)
+  })
 
   // ---- experiments and keys --------------------------------------------------
   const loadExperiments = async () => {
@@ -240,11 +259,17 @@ export function App() {
     const filter = effectiveFilter()
     if (exps.length === 0 || route().page !== 'explorer') return live.unsubscribe('table')
     // Only what changes comes over the socket; the rows themselves are read by page. Subscribed once
-    // the table's first page for this filter has come: the server evaluates the filter for a
-    // subscription too, and a keystroke's page read should not share the server with it.
+    // the table's first page for this filter has come and the filter has held still a moment: the
+    // server evaluates the filter for a subscription too, and a keystroke's page read (or the paint
+    // of its rows) should not share the machine with it. What changes meanwhile comes with the
+    // re-read the subscription starts.
     let replaced = false
-    onCleanup(() => (replaced = true))
-    void pages.answered().then(() => !replaced && live.subscribe(
+    let settle: ReturnType<typeof setTimeout> | undefined
+    onCleanup(() => {
+      replaced = true
+      clearTimeout(settle)
+    })
+    const subscribe = () => live.subscribe(
       { sub: 'table', experimentIds: exps, metrics: [], snapshot: false, ...(filter ? { filter } : {}) },
       {
         onMessage: (msg) => {
@@ -260,7 +285,10 @@ export function App() {
         },
         onSubscribing: (resuming) => !resuming && scheduleRefresh(),
       },
-    ))
+    )
+    void pages.answered().then(() => {
+      if (!replaced) settle = setTimeout(subscribe, TABLE_SUBSCRIBE_SETTLE_MS)
+    })
   })
 
   // ---- selection and charts --------------------------------------------------------
@@ -420,7 +448,7 @@ export function App() {
                 </div>
               }
             >
-              <RunTable pages={pages} version={version()} columns={columnSpecs()} sort={v.sort()} onSort={(sort) => update({ sort })} selected={selected()} onToggle={toggle} onOpen={openRun} />
+              <RunTable pages={pages} version={version()} runsKey={JSON.stringify([experimentIds(), effectiveFilter(), orderBy()])} columns={columnSpecs()} sort={v.sort()} onSort={(sort) => update({ sort })} selected={selected()} onToggle={toggle} onOpen={openRun} />
             </Show>
           </main>
         </Match>

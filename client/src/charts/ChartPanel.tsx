@@ -60,8 +60,13 @@ let panelCount = 0
 /** The size lightweight-charts gives a chart in a box of this size: whole, even pixels. */
 const chartSize = (box: { width: number; height: number }) => ({ width: evenFloor(box.width), height: evenFloor(box.height) })
 const evenFloor = (n: number) => Math.floor(n) - (Math.floor(n) % 2)
-/** After the next frame has been painted: a task after that frame's animation callbacks. */
-const afterPaint = (fn: () => void) => requestAnimationFrame(() => setTimeout(fn))
+/**
+ * Once the next frame is on screen: a task after the animation callbacks of
+ * the frame after it. (A task right after the next frame's own callbacks ran
+ * before Chromium had drawn that frame, and the work it started, such as the
+ * table's first read or a detail read, delayed the drawing on a busy machine.)
+ */
+const afterPaint = (fn: () => void) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(fn)))
 /**
  * A new set of charted runs is read once it has stayed the same this long:
  * longer than the pause between two keys of a filter being typed, so that
@@ -98,6 +103,9 @@ export function ChartPanel(props: ChartPanelProps) {
   const [legend, setLegend] = createSignal<{ x: number | undefined; values: Record<string, number | undefined> }>({ x: undefined, values: {} })
   const [state, setState] = createSignal<'loading' | 'ready' | 'empty' | string>('loading')
   const [pointCount, setPointCount] = createSignal(0)
+  // The legend names the runs whose curves are drawn: a new set of runs (the table's first runs,
+  // as a filter is typed) is drawn once it has held still, and its names come with its curves.
+  const [legendRuns, setLegendRuns] = createSignal(props.runIds)
   let generation = 0
   /** The x axis of the curves drawn: a view kept over a new read must be on the same one. */
   let shownAxis: XMode | undefined
@@ -217,6 +225,7 @@ export function ChartPanel(props: ChartPanelProps) {
     props.live.unsubscribe(sub)
     if (props.runIds.length === 0) {
       clearLines()
+      setLegendRuns([])
       setState('empty')
       return
     }
@@ -249,6 +258,7 @@ export function ChartPanel(props: ChartPanelProps) {
     performance.mark('series-answer')
     draw(curvesFrom(answer))
     if (signals()) drawBand()
+    setLegendRuns(request.runIds)
     performance.mark('series-drawn')
     overview = { exact: answer.exact, from: answer.grid[0] ?? 0, to: answer.grid.at(-1) ?? 0 }
     setState(answer.grid.length ? 'ready' : 'empty')
@@ -392,25 +402,20 @@ export function ChartPanel(props: ChartPanelProps) {
 
   // The first paint of many curves is drawn from fewer points (firstPaintBudget); the whole range is
   // then read again at the full budget, once that paint is on screen, unless the user zoomed meanwhile.
-  let detailFrame: number | undefined
   const readDetail = (mine: number) => {
-    detailFrame = requestAnimationFrame(() => {
-      detailFrame = undefined
-      setTimeout(async () => {
-        if (mine !== generation) return
-        const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }).catch(() => undefined)
-        if (!answer || mine !== generation || !chart || !following() || answer.grid.length === 0) return
-        // Live points from now on fold into the detail's buckets, as the points before them are.
-        layout = answer.exact ? undefined : bucketLayout(answer.grid)
-        for (const d of drawn.values()) d.curve.refold(layout)
-        mergeDetail(answer, -Infinity, answer.grid.at(-1)!)
-        overview = { exact: answer.exact, from: answer.grid[0]!, to: Math.max(overview.to, answer.grid.at(-1)!) }
-        for (const [id, d] of drawn) markBest(d, id)
-        fitAll()
-      })
+    afterPaint(async () => {
+      if (mine !== generation || !chart) return
+      const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing }).catch(() => undefined)
+      if (!answer || mine !== generation || !chart || !following() || answer.grid.length === 0) return
+      // Live points from now on fold into the detail's buckets, as the points before them are.
+      layout = answer.exact ? undefined : bucketLayout(answer.grid)
+      for (const d of drawn.values()) d.curve.refold(layout)
+      mergeDetail(answer, -Infinity, answer.grid.at(-1)!)
+      overview = { exact: answer.exact, from: answer.grid[0]!, to: Math.max(overview.to, answer.grid.at(-1)!) }
+      for (const [id, d] of drawn) markBest(d, id)
+      fitAll()
     })
   }
-  onCleanup(() => detailFrame !== undefined && cancelAnimationFrame(detailFrame))
 
   // Zoom: the visible range at full resolution, merged into the overview around it.
   let zoomTimer: ReturnType<typeof setTimeout> | undefined
@@ -636,7 +641,7 @@ export function ChartPanel(props: ChartPanelProps) {
       </Show>
       <ul class="legend" data-testid="chart-legend">
         <li class="legend-x">{legend().x === undefined ? props.x : `${props.x} ${formatX(props.x, legend().x!)}`}</li>
-        <For each={props.runIds}>
+        <For each={legendRuns()}>
           {(runId) => (
             <li>
               <i class="swatch" style={{ background: colorFor(runId) }} />

@@ -21,14 +21,20 @@ export interface FilterProblem {
   column: number
 }
 
+/** The last text checked: the filter bar and the app both check each keystroke's text (a mistake costs an Error's stack). */
+let lastChecked: { text: string; problem: FilterProblem | undefined } | undefined
+
 export function checkFilter(text: string): FilterProblem | undefined {
+  if (lastChecked?.text === text) return lastChecked.problem
+  let problem: FilterProblem | undefined
   try {
     parseFilter(text, 'runwatch')
-    return undefined
   } catch (err) {
-    if (err instanceof FilterSyntaxError) return { message: err.message, column: err.column }
-    throw err
+    if (!(err instanceof FilterSyntaxError)) throw err
+    problem = { message: err.message, column: err.column }
   }
+  lastChecked = { text, problem }
+  return problem
 }
 
 export interface FilterBarProps {

@@ -1,9 +1,9 @@
 // The run table: rows read page by page from the server (sorted there), only
 // the rows in view in the DOM. TanStack Table v9 owns the columns, headers and
 // sorting state; the server owns the order.
-import { For, Index, Show, createEffect, createMemo, createSignal, onCleanup } from 'solid-js'
+import { For, Index, Show, createEffect, createMemo, createSignal, on, onCleanup, untrack } from 'solid-js'
 import { createVirtualizer } from '@tanstack/solid-virtual'
-import { createColumnHelper, createTable, flexRender, rowSortingFeature, tableFeatures, type SortingState } from '@tanstack/solid-table'
+import { createColumnHelper, createTable, rowSortingFeature, tableFeatures, type SortingState } from '@tanstack/solid-table'
 import { colorFor } from '../colors.ts'
 import { PARENT_COLUMN, type ColumnSpec } from '../columns.ts'
 import { formatAgo, formatDuration, formatMetric } from '../format.ts'
@@ -22,6 +22,8 @@ export interface RunTableProps {
   pages: RunPages
   /** Changes whenever the pages do. */
   version: number
+  /** Changes when the table shows other runs (filter, sort, experiments), not when only columns change. */
+  runsKey: string
   columns: ColumnSpec[]
   sort: SortTerm[]
   onSort: (sort: SortTerm[]) => void
@@ -47,68 +49,14 @@ export function RunTable(props: RunTableProps) {
   const clock = setInterval(() => setNow(Date.now()), 1000)
   onCleanup(() => clearInterval(clock))
 
+  // The columns as TanStack sees them (headers, sorting); their cells are drawn by BodyCell.
   const columns = createMemo(() =>
     helper.columns([
-      helper.display({
-        id: 'select',
-        header: '',
-        enableSorting: false,
-        cell: (info) => (
-          <input
-            type="checkbox"
-            aria-label="select run"
-            data-testid="select-run"
-            checked={props.selected.has(info.row.original.runId)}
-            onClick={(e) => e.stopPropagation()}
-            onChange={() => props.onToggle(info.row.original.runId)}
-          />
-        ),
-      }),
-      helper.accessor((r) => text(r.values.run_name), {
-        id: 'run_name',
-        header: 'Run',
-        cell: (info) => {
-          const run = info.row.original
-          return (
-            <span class="run-name" classList={{ nested: !!run.values[PARENT_COLUMN] }}>
-              <i class="swatch" style={{ background: colorFor(run.runId) }} />
-              <a
-                href={`/runs/${run.runId}`}
-                data-testid="run-link"
-                onClick={(e) => {
-                  if (e.metaKey || e.ctrlKey || e.shiftKey) return
-                  e.preventDefault()
-                  e.stopPropagation()
-                  props.onOpen(run.runId)
-                }}
-              >
-                {info.getValue() || run.runId.slice(0, 8)}
-              </a>
-            </span>
-          )
-        },
-      }),
-      helper.accessor((r) => text(r.values.status), {
-        id: 'status',
-        header: 'Status',
-        cell: (info) => (
-          <>
-            <span class={`status status-${info.getValue().toLowerCase()}`}>{info.getValue()}</span>
-            <HealthBadge health={info.row.original.values.health} />
-          </>
-        ),
-      }),
-      // Fragments: the text follows the clock (a cell is rendered once, untracked).
-      helper.accessor((r) => num(r.values.start_time), { id: 'start_time', header: 'Started', cell: (info) => <>{formatAgo(info.getValue(), now())}</> }),
-      helper.display({
-        id: 'duration',
-        header: 'Duration',
-        enableSorting: false,
-        cell: (info) => {
-          const { start_time: start, end_time: end } = info.row.original.values
-          return <>{typeof start === 'number' ? formatDuration((typeof end === 'number' ? end : now()) - start) : ''}</>
-        },
-      }),
+      helper.display({ id: 'select', header: '', enableSorting: false }),
+      helper.accessor((r) => text(r.values.run_name), { id: 'run_name', header: 'Run' }),
+      helper.accessor((r) => text(r.values.status), { id: 'status', header: 'Status' }),
+      helper.accessor((r) => num(r.values.start_time), { id: 'start_time', header: 'Started' }),
+      helper.display({ id: 'duration', header: 'Duration', enableSorting: false }),
       helper.accessor((r) => text(r.values.user_id), { id: 'user_id', header: 'User' }),
       ...props.columns.map((c) =>
         helper.accessor((r) => r.values[c.id] ?? null, {
@@ -118,11 +66,76 @@ export function RunTable(props: RunTableProps) {
               {c.label}
             </span>
           ),
-          cell: (info) => (c.kind === 'metric' ? formatMetric((info.getValue() ?? undefined) as never) : text(info.getValue())),
         }),
       ),
     ]),
   )
+  const metricColumns = createMemo(() => new Set(props.columns.filter((c) => c.kind === 'metric').map((c) => c.id)))
+
+  /**
+   * One body cell. Its elements are made once for the column at its place and
+   * follow the run shown there: a keystroke's new rows change texts and
+   * attributes instead of building every cell's elements again (most of the
+   * script and style work of painting a filter's rows).
+   */
+  const BodyCell = (cellProps: { column: string; run: () => RunRow }) => {
+    const run = cellProps.run
+    const value = (key: string) => run().values[key]
+    switch (cellProps.column) {
+      case 'select':
+        return (
+          <input
+            type="checkbox"
+            aria-label="select run"
+            data-testid="select-run"
+            checked={props.selected.has(run().runId)}
+            onClick={(e) => e.stopPropagation()}
+            onChange={() => props.onToggle(run().runId)}
+          />
+        )
+      case 'run_name':
+        return (
+          <span class="run-name" classList={{ nested: !!value(PARENT_COLUMN) }}>
+            <i class="swatch" style={{ background: colorFor(run().runId) }} />
+            <a
+              href={`/runs/${run().runId}`}
+              data-testid="run-link"
+              onClick={(e) => {
+                if (e.metaKey || e.ctrlKey || e.shiftKey) return
+                e.preventDefault()
+                e.stopPropagation()
+                props.onOpen(run().runId)
+              }}
+            >
+              {text(value('run_name')) || run().runId.slice(0, 8)}
+            </a>
+          </span>
+        )
+      case 'status':
+        return (
+          <>
+            <span class={`status status-${text(value('status')).toLowerCase()}`}>{text(value('status'))}</span>
+            <HealthBadge health={value('health')} />
+          </>
+        )
+      // The texts follow the clock.
+      case 'start_time':
+        return <>{formatAgo(num(value('start_time')), now())}</>
+      case 'duration':
+        return (
+          <>
+            {(() => {
+              const [start, end] = [value('start_time'), value('end_time')]
+              return typeof start === 'number' ? formatDuration((typeof end === 'number' ? end : now()) - start) : ''
+            })()}
+          </>
+        )
+      default: {
+        const metric = untrack(metricColumns).has(cellProps.column)
+        return <>{metric ? formatMetric((value(cellProps.column) ?? undefined) as never) : text(value(cellProps.column))}</>
+      }
+    }
+  }
 
   const sorting = (): SortingState => props.sort.map((s) => ({ id: s.column, desc: s.desc }))
 
@@ -137,6 +150,9 @@ export function RunTable(props: RunTableProps) {
     estimateSize: () => ROW_HEIGHT,
     overscan: OVERSCAN,
   })
+  // Other runs (a new filter, sort or experiment) are shown from the first row: RunPages reads them from there.
+  // (The virtualizer's offset is known from scroll events: reading the element's would lay the page out mid-keystroke.)
+  createEffect(on(() => props.runsKey, () => (virtualizer.scrollOffset ?? 0) > 0 && scroller.scrollTo({ top: 0 }), { defer: true }))
   const items = () => virtualizer.getVirtualItems()
   const indexes = createMemo(() => items().map((item) => item.index))
   createEffect(() => {
@@ -230,12 +246,17 @@ export function RunTable(props: RunTableProps) {
                     >
                       {/* By position: a live update gives new cell objects, which must not rebuild the row's DOM. */}
                       <Index each={r().getAllCells()}>
-                        {(cell) => (
-                          <td classList={{ pinned: cell().column.id === 'run_name', select: cell().column.id === 'select' }}>
-                            {/* Not <FlexRender>: its switch and shows per cell were most of a row's cost to build. */}
-                            {flexRender(cell().column.columnDef.cell, cell().getContext())}
-                          </td>
-                        )}
+                        {(cell) => {
+                          const column = createMemo(() => cell().column.id)
+                          return (
+                            <td classList={{ pinned: column() === 'run_name', select: column() === 'select' }}>
+                              {/* Not <FlexRender>: its switch and shows per cell were most of a row's cost to build. */}
+                              <Show when={column()} keyed>
+                                {(id) => <BodyCell column={id} run={() => cell().row.original} />}
+                              </Show>
+                            </td>
+                          )
+                        }}
                       </Index>
                     </tr>
                     )

@@ -31,6 +31,9 @@ export interface RunsPage {
 export type FetchPage = (query: RunsQuery, offset: number, limit: number) => Promise<RunsPage>
 
 const sameColumns = (a: RunsQuery, b: RunsQuery) => a.parentColumn === b.parentColumn && a.columns.join('\u0000') === b.columns.join('\u0000')
+/** The same runs in the same order (the columns read may differ). */
+const sameRuns = (a: RunsQuery, b: RunsQuery) =>
+  a.filter === b.filter && a.orderBy.join('\u0000') === b.orderBy.join('\u0000') && (a.experimentIds ?? []).join('\u0000') === (b.experimentIds ?? []).join('\u0000')
 
 export const PAGE_SIZE = 100
 export const UNREACHABLE = 'The server cannot be reached; the rows shown are from before it went away.'
@@ -71,8 +74,15 @@ export class RunPages {
     return () => this.listeners.delete(fn)
   }
 
-  /** A new query: rows are read again from the first page in view. */
+  /**
+   * A new query: rows are read again from the first page in view. Other runs
+   * (a new filter, sort or experiment) are read from the first row: the table
+   * shows them from the top (RunTable), and where it was scrolled to in the
+   * rows before means nothing in these (it was often past their end, which
+   * cost a read of an empty page before the first rows).
+   */
   setQuery(query: RunsQuery): void {
+    if (this.query && !sameRuns(this.query, query)) this.window = [0, this.window[1] - this.window[0]]
     this.query = query
     this.generation++
     // Rows of the query before are shown until an answer comes (kept from the first of several
