@@ -99,6 +99,9 @@ describe('runwatch in Chromium', () => {
     await waitFor(() => page.isVisible('[data-testid=filter-problem]'), 'the problem shown')
     expect(await page.textContent('[data-testid=filter-problem]')).toBe("expected a number after '<' but found 'abc' at column 15")
     expect(await rowCount()).toBe(sgd)
+    // A valid filter on a key no run has says so, rather than only showing no rows.
+    await page.fill('[data-testid=filter-input]', 'metrics.accc > 0.5')
+    await waitFor(async () => (await page.textContent('[data-testid=filter-unknown-keys]').catch(() => null)) === 'no run here has metrics.accc', 'the unknown key named')
 
     await page.fill('[data-testid=filter-input]', "params.optimizer = 'sgd' OR metrics.acc > 0.9")
     const either = await expected("params.optimizer = 'sgd' OR metrics.acc > 0.9")

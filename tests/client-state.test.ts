@@ -351,6 +351,10 @@ describe('filter autocompletion', () => {
     text = `${done.text}= '0.1'`
     expect(text).toBe("params.`learning rate` = '0.1'")
     expect(() => parseFilter(text, 'runwatch')).not.toThrow()
+    // Every comparison a param takes, numeric ones included; no second space before one already there.
+    expect(suggestFilter('params.lr ', 10, keys).items).toEqual(expect.arrayContaining(['<', '<=', '>', '>=', '=', 'IN']))
+    const middle = 'params.l = 1'
+    expect(applySuggestion(middle, 8, suggestFilter(middle, 8, keys), 'lr')).toEqual({ text: 'params.lr = 1', caret: 9 })
   })
 })
 

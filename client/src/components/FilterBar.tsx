@@ -4,9 +4,10 @@
 // from what the index holds.
 import { For, Show, createSignal, onCleanup, onMount } from 'solid-js'
 import type { RunKeys } from '../../../protocol/index.ts'
-import { parseFilter } from '../../../server/query/filter-grammar.ts'
+import { parseFilter, type FilterAst } from '../../../server/query/filter-grammar.ts'
 import { FilterSyntaxError } from '../../../server/query/filter-tokens.ts'
 import { applySuggestion, suggestFilter, type Suggestions } from '../state/filter-suggestions.ts'
+import { unknownKeys } from '../state/unknown-keys.ts'
 import { isTextEntry } from './text-entry.ts'
 
 /**
@@ -22,20 +23,31 @@ export interface FilterProblem {
 }
 
 /** The last text checked: the filter bar and the app both check each keystroke's text (a mistake costs an Error's stack). */
-let lastChecked: { text: string; problem: FilterProblem | undefined } | undefined
+let lastChecked: { text: string; problem: FilterProblem | undefined; ast: FilterAst | undefined } | undefined
 
-export function checkFilter(text: string): FilterProblem | undefined {
-  if (lastChecked?.text === text) return lastChecked.problem
+function check(text: string): NonNullable<typeof lastChecked> {
+  if (lastChecked?.text === text) return lastChecked
   let problem: FilterProblem | undefined
+  let ast: FilterAst | undefined
   try {
-    parseFilter(text, 'runwatch')
+    ast = parseFilter(text, 'runwatch')
   } catch (err) {
     if (!(err instanceof FilterSyntaxError)) throw err
     problem = { message: err.message, column: err.column }
   }
-  lastChecked = { text, problem }
-  return problem
+  return (lastChecked = { text, problem, ast })
 }
+
+export function checkFilter(text: string): FilterProblem | undefined {
+  return check(text).problem
+}
+
+/**
+ * A mistake is shown once typing pauses this long: `metrics.` on its way to
+ * `metrics.loss < 1` is not an error yet, and a box flashing under every
+ * keystroke covers the controls below.
+ */
+const PROBLEM_DELAY_MS = 600
 
 export interface FilterBarProps {
   value: string
@@ -52,6 +64,21 @@ export function FilterBar(props: FilterBarProps) {
   const [active, setActive] = createSignal(0)
   let input!: HTMLInputElement
   let timer: ReturnType<typeof setTimeout> | undefined
+  const [paused, setPaused] = createSignal(true)
+  let pauseTimer: ReturnType<typeof setTimeout> | undefined
+  const typed = () => {
+    setPaused(false)
+    clearTimeout(pauseTimer)
+    pauseTimer = setTimeout(() => setPaused(true), PROBLEM_DELAY_MS)
+  }
+  onCleanup(() => clearTimeout(pauseTimer))
+  const problem = () => (paused() ? props.problem : undefined)
+  // Keys no run has: only once the keys are known (before, every key would be one).
+  const unknown = () => {
+    const k = props.keys
+    if (!paused() || props.problem || k.metrics.length + k.params.length + k.tags.length === 0) return []
+    return unknownKeys(check(text()).ast, k)
+  }
   const onKey = (e: KeyboardEvent) => {
     // `/` focuses the filter from anywhere, as in most tools.
     if (e.key === '/' && !isTextEntry(e.target)) {
@@ -102,12 +129,16 @@ export function FilterBar(props: FilterBarProps) {
           autocomplete="off"
           placeholder="Filter runs: metrics.loss < 0.5 AND params.optimizer = 'adam'   (press / to focus)"
           value={text()}
-          classList={{ invalid: !!props.problem }}
+          classList={{ invalid: !!problem() }}
           onInput={(e) => {
+            typed()
             commit(e.currentTarget.value)
             refreshSuggestions()
           }}
-          onBlur={() => setTimeout(() => setSuggestions({ from: 0, items: [] }), 150)}
+          onBlur={() => {
+            setPaused(true)
+            setTimeout(() => setSuggestions({ from: 0, items: [] }), 150)
+          }}
           onKeyDown={(e) => {
             const items = suggestions().items
             if (e.key === 'Escape') {
@@ -140,7 +171,7 @@ export function FilterBar(props: FilterBarProps) {
             </For>
           </ul>
         </Show>
-        <Show when={props.problem}>
+        <Show when={problem()}>
           {(p) => (
             <div class="filter-caret" aria-hidden="true" style={{ 'margin-left': `calc(${p().column - 1}ch + 9px)` }}>
               ^
@@ -148,12 +179,17 @@ export function FilterBar(props: FilterBarProps) {
           )}
         </Show>
       </div>
-      <Show when={props.problem}>
+      <Show when={problem()}>
         {(p) => (
           <div class="filter-problem" role="alert" data-testid="filter-problem">
             {p().message}
           </div>
         )}
+      </Show>
+      <Show when={unknown().length > 0}>
+        <div class="filter-problem filter-hint" role="status" data-testid="filter-unknown-keys">
+          no run here has {unknown().join(', ')}
+        </div>
       </Show>
     </div>
   )

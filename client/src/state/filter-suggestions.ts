@@ -34,7 +34,8 @@ export function suggestFilter(text: string, caret: number, keys: RunKeys): Sugge
   const op = /(?:^|[\s(])(metrics|params|tags|attributes)\.(`[^`]+`|[^\s`]+)\s+([A-Za-z<>=!]*)$/.exec(before)
   if (op) {
     const [, entity, , partial] = op as unknown as [string, string, string, string]
-    const ops = entity === 'metrics' || entity === 'params' ? (entity === 'params' ? [...STRING_OPS, '<', '>'] : NUMERIC_OPS) : STRING_OPS
+    // Params compare as numbers too when both sides read as numbers (runwatch's extension).
+    const ops = entity === 'metrics' ? NUMERIC_OPS : entity === 'params' ? [...STRING_OPS, '<', '<=', '>', '>='] : STRING_OPS
     const needle = partial.toUpperCase()
     return { from: caret - partial.length, items: ops.filter((o) => o.startsWith(needle) && o !== needle) }
   }
@@ -48,7 +49,8 @@ export function suggestFilter(text: string, caret: number, keys: RunKeys): Sugge
 }
 
 export function applySuggestion(text: string, caret: number, s: Suggestions, item: string): { text: string; caret: number } {
-  const tail = item.endsWith('.') ? '' : ' '
+  // A space after a completed word, unless one follows already.
+  const tail = item.endsWith('.') || /^\s/.test(text.slice(caret)) ? '' : ' '
   const next = text.slice(0, s.from) + item + tail + text.slice(caret)
   return { text: next, caret: s.from + item.length + tail.length }
 }
