@@ -12,6 +12,7 @@ import { colorFor, distinctSlots } from '../client/src/colors.ts'
 import { formatDuration, naturalOrder } from '../client/src/format.ts'
 import { parseInline, parseMarkdown } from '../client/src/run/markdown.ts'
 import { unknownKeys } from '../client/src/state/unknown-keys.ts'
+import { priceFormatter } from '../client/src/charts/price-format.ts'
 import { PAGE_SIZE, RunPages, UNREACHABLE, type RunsQuery } from '../client/src/state/run-pages.ts'
 import { applySuggestion, suggestFilter } from '../client/src/state/filter-suggestions.ts'
 import { brushClause, buildAxis, inBrush, position } from '../client/src/compare/axes.ts'
@@ -497,5 +498,13 @@ describe('the chart\'s x values as they read', () => {
   it('shows steps as whole numbers (a bucket slot lies between steps)', () => {
     expect(formatX('step', 1234.25)).toBe('1234')
     expect(formatXTick('step', 20, 100)).toBe('20')
+  })
+})
+
+describe('value axis labels', () => {
+  it('read as few digits as the value needs, and float noise as 0', () => {
+    expect([0.5, 1, 1.5, 0.25, 2.7777e-16, -3.1e-17, 123.456].map(priceFormatter)).toEqual(['0.5', '1', '1.5', '0.25', '0', '0', '123.5'])
+    expect(priceFormatter(12345)).toBe('1.23e+4')
+    expect(priceFormatter(0.0001234)).toBe('1.23e-4')
   })
 })

@@ -32,6 +32,7 @@ import { estimatedPanelWidth, firstPaintBudget, seriesBudget } from './series-bu
 import { markPrefetchedPainted, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
 import { formatX, formatXTick, xTickLength } from './x-format.ts'
+import { PRICE_STEP, priceFormatter } from './price-format.ts'
 
 export interface ChartPanelProps {
   metricKey: string
@@ -55,7 +56,6 @@ interface Drawn {
   color: string
 }
 
-const priceFormatter = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4))
 let panelCount = 0
 /** The size lightweight-charts gives a chart in a box of this size: whole, even pixels. */
 const chartSize = (box: { width: number; height: number }) => ({ width: evenFloor(box.width), height: evenFloor(box.height) })
@@ -470,7 +470,7 @@ export function ChartPanel(props: ChartPanelProps) {
     // The numeric axis formats ticks with a fixed precision and takes no tick formatter: the chart's own axis behaviour is given one.
     const axis = chart.horzBehaviour()
     axis.formatTickmark = (mark) => formatXTick(props.x, mark.time as unknown as number, xSpan())
-    curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: 1e-12 } })
+    curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: PRICE_STEP } })
     curves.attachPrimitive(dots)
     chart.panes()[0]!.attachPrimitive(marks)
     /**
