@@ -14,6 +14,8 @@ export async function launchBrowser(): Promise<Browser> {
 /** A page that records console errors and uncaught exceptions. */
 export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  // A step that cannot happen fails on its own, naming the selector, before the test's timeout hides which it was.
+  page.setDefaultTimeout(15_000)
   const errors: string[] = []
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text())
