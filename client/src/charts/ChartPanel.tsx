@@ -107,6 +107,8 @@ export function ChartPanel(props: ChartPanelProps) {
   // as a filter is typed) is drawn once it has held still, and its names come with its curves.
   const [legendRuns, setLegendRuns] = createSignal(props.runIds)
   let generation = 0
+  /** The user's cursor is on this panel: the others show its crosshair. */
+  let leading = false
   /** The x axis of the curves drawn: a view kept over a new read must be on the same one. */
   let shownAxis: XMode | undefined
   /** Extent of the whole loaded curve and whether it is bucketed; zoom detail is read inside it. */
@@ -234,7 +236,11 @@ export function ChartPanel(props: ChartPanelProps) {
     performance.mark('series-request')
     // Both from one width: a width read before layout (an estimate) must not make the two differ.
     const panelWidth = width()
-    const first = firstPaintBudget(panelWidth, props.runIds.length)
+    const full = seriesBudget(panelWidth, props.runIds.length)
+    // Curves read again on the axis they are drawn on (live points on a time axis, runs added) come at
+    // full detail at once: a coarse paint first would replace the detail on screen every few seconds.
+    const again = drawn.size > 0 && shownAxis === props.x
+    const first = again ? full : firstPaintBudget(panelWidth, props.runIds.length)
     const request: SeriesRequest = { runIds: props.runIds, key: props.metricKey, x: props.x, budget: first, smoothing: props.smoothing }
     const prefetched = takePrefetched(request)
     try {
@@ -253,6 +259,11 @@ export function ChartPanel(props: ChartPanelProps) {
     shownAxis = props.x
     if (!kept) setFollowing(true)
     clearLines()
+    // A crosshair this panel had put on the others goes with its curves.
+    if (leading) {
+      leading = false
+      props.crosshair.move(undefined, panel)
+    }
     band = []
     layout = answer.exact ? undefined : bucketLayout(answer.grid)
     performance.mark('series-answer')
@@ -266,7 +277,9 @@ export function ChartPanel(props: ChartPanelProps) {
     if (kept) chart.timeScale().setVisibleRange(kept)
     else fitAll()
     if (prefetched) afterPaint(markPrefetchedPainted)
-    if (!answer.exact && first < seriesBudget(panelWidth, props.runIds.length)) readDetail(mine)
+    if (!answer.exact && first < full) readDetail(mine)
+    // The view the user zoomed to keeps its full resolution.
+    if (kept && !answer.exact) void readRange(kept)
     props.live.subscribe(
       { sub, experimentIds: undefined, metrics: [props.metricKey], filter: runIdFilter(props.runIds), cursor: answer.cursor },
       { onMessage: (msg) => onLive(msg, mine), onSubscribing: (resuming) => !resuming && mine === generation && scheduleReload() },
@@ -398,6 +411,8 @@ export function ChartPanel(props: ChartPanelProps) {
     }
     redraw()
     countPoints()
+    // The marks name points by x: the merged points' x values replace the ones they were placed on.
+    for (const [id, d] of drawn) markBest(d, id)
   }
 
   // The first paint of many curves is drawn from fewer points (firstPaintBudget); the whole range is
@@ -412,7 +427,6 @@ export function ChartPanel(props: ChartPanelProps) {
       for (const d of drawn.values()) d.curve.refold(layout)
       mergeDetail(answer, -Infinity, answer.grid.at(-1)!)
       overview = { exact: answer.exact, from: answer.grid[0]!, to: Math.max(overview.to, answer.grid.at(-1)!) }
-      for (const [id, d] of drawn) markBest(d, id)
       fitAll()
     })
   }
@@ -423,16 +437,19 @@ export function ChartPanel(props: ChartPanelProps) {
     // While live frames move the view, the user's own zoom still counts.
     if ((settingRange && !userMoving()) || overview.exact) return
     clearTimeout(zoomTimer)
-    zoomTimer = setTimeout(async () => {
+    zoomTimer = setTimeout(() => {
       const range = chart?.timeScale().getVisibleRange()
       // All of it in view (the first paint fitted, or zoomed back out): the overview is what there is to show.
-      if (!range || showsAll(range)) return
-      const mine = generation
-      const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing, range: [range.from, range.to] }).catch(() => undefined)
-      if (!answer || mine !== generation || !chart) return
-      mergeDetail(answer, range.from, range.to)
-      settingVisibleRange(() => chart?.timeScale().setVisibleRange(range))
+      if (range && !showsAll(range)) void readRange(range)
     }, 350)
+  }
+  /** The range in view at full resolution, merged into the curves around it. */
+  const readRange = async (range: { from: number; to: number }) => {
+    const mine = generation
+    const answer = await fetchSeries({ runIds: props.runIds, key: props.metricKey, x: props.x, budget: budget(), smoothing: props.smoothing, range: [range.from, range.to] }).catch(() => undefined)
+    if (!answer || mine !== generation || !chart) return
+    mergeDetail(answer, range.from, range.to)
+    settingVisibleRange(() => chart?.timeScale().setVisibleRange(range))
   }
   onCleanup(() => clearTimeout(zoomTimer))
 
@@ -478,19 +495,22 @@ export function ChartPanel(props: ChartPanelProps) {
      * legend reads each curve's value nearest it, within a fiftieth of the view: runs logged at other steps
      * or times still read one.
      */
-    const showValues = (item: CurvesItem | undefined) => {
+    const showValues = (item: CurvesItem | undefined, at = item?.time) => {
       dots.show(item)
       const view = chart?.timeScale().getVisibleRange()
       const reach = Math.max(grid.unit, view ? (view.to - view.from) / LEGEND_REACH : 0)
       const near = item ? grid.valuesNear(grid.indexOf(item.time), reach) : []
       const values: Record<string, number | undefined> = {}
       for (const [runId, d] of drawn) values[runId] = near[d.index]
-      setLegend({ x: item?.time, values })
+      setLegend({ x: at, values })
     }
     chart.subscribeCrosshairMove((param) => {
       const x = param.time as number | undefined
       showValues(x === undefined || param.logical === undefined ? undefined : grid.nearestReal(Math.round(param.logical)))
-      if (param.sourceEvent) props.crosshair.move(x, panel)
+      if (param.sourceEvent) {
+        leading = x !== undefined
+        props.crosshair.move(x, panel)
+      }
     })
     chart.timeScale().subscribeVisibleTimeRangeChange(onRangeChange)
     chart.timeScale().subscribeVisibleLogicalRangeChange(onLogicalRangeChange)
@@ -507,7 +527,8 @@ export function ChartPanel(props: ChartPanelProps) {
       const item = slot && grid.nearestReal(grid.indexOf(slot.time))
       const y = item?.y.find((v) => v !== undefined && Number.isFinite(v))
       if (slot && y !== undefined) chart.setCrosshairPosition(y, slot.time, curves!)
-      showValues(item)
+      // The legend names the x the cursor is at, the same in every panel (their bucket slots differ).
+      showValues(item, item ? x : undefined)
     })
     const stopTheme = onThemeChange(applyTheme)
     onCleanup(() => {

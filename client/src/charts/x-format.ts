@@ -10,6 +10,7 @@ const pad = (n: number) => String(n).padStart(2, '0')
 export function formatElapsed(ms: number): string {
   if (!Number.isFinite(ms)) return ''
   if (ms < 0) return `-${formatElapsed(-ms)}`
+  if (ms === 0) return '0s'
   if (ms < 1000) return `${Math.round(ms)}ms`
   if (ms < 10_000) return `${Number((ms / 1000).toFixed(1))}s`
   const s = Math.round(ms / 1000)

@@ -198,7 +198,8 @@ export function WallView() {
                     <Show when={health() !== 'ok'}>
                       <span class={`health health-${health()}`} data-testid="wall-health">{health()}</span>
                     </Show>
-                    <span class={`status status-${tile.run.status.toLowerCase()}`}>{tile.run.status}</span>
+                    {/* RUNNING is the wall's usual case: its pulsing dot alone, leaving the width to the run's name. */}
+                    <span class={`status status-${tile.run.status.toLowerCase()}`} title={tile.run.status}>{tile.run.status === 'RUNNING' ? '' : tile.run.status}</span>
                   </div>
                   <div class="wall-values">
                     <div>
