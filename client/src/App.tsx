@@ -311,6 +311,7 @@ export function App() {
   )
   // The charted runs (and so the table's swatches of them) get distinct colours.
   createComputed(() => assignColors(chartedRuns()))
+  const chartedSet = createMemo(() => new Set(chartedRuns()))
   const names = createMemo(() => {
     version()
     const out: Record<string, string> = {}
@@ -448,7 +449,7 @@ export function App() {
                 </div>
               }
             >
-              <RunTable pages={pages} version={version()} runsKey={JSON.stringify([experimentIds(), effectiveFilter(), orderBy()])} columns={columnSpecs()} sort={v.sort()} onSort={(sort) => update({ sort })} selected={selected()} onToggle={toggle} onOpen={openRun} />
+              <RunTable pages={pages} version={version()} runsKey={JSON.stringify([experimentIds(), effectiveFilter(), orderBy()])} columns={columnSpecs()} sort={v.sort()} onSort={(sort) => update({ sort })} selected={selected()} charted={chartedSet()} onToggle={toggle} onOpen={openRun} />
             </Show>
           </main>
         </Match>

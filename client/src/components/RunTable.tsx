@@ -28,6 +28,8 @@ export interface RunTableProps {
   sort: SortTerm[]
   onSort: (sort: SortTerm[]) => void
   selected: ReadonlySet<string>
+  /** The runs the charts draw: their swatch shows their curve's colour; the others' is hollow. */
+  charted: ReadonlySet<string>
   onToggle: (runId: string) => void
   onOpen: (runId: string) => void
 }
@@ -96,7 +98,7 @@ export function RunTable(props: RunTableProps) {
       case 'run_name':
         return (
           <span class="run-name" classList={{ nested: !!value(PARENT_COLUMN) }}>
-            <i class="swatch" style={{ background: colorFor(run().runId) }} />
+            <i class="swatch" classList={{ hollow: !props.charted.has(run().runId) }} style={{ background: props.charted.has(run().runId) ? colorFor(run().runId) : undefined }} />
             <a
               href={`/runs/${run().runId}`}
               data-testid="run-link"
