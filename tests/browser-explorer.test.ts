@@ -163,7 +163,7 @@ describe('the explorer in Chromium', () => {
     // The scatter plot draws the runs brushed away faintly, as the lines are.
     expect(await page.locator('[data-testid=scatter] circle[data-brushed-out]').count()).toBe(10 - lowLr.total)
     // A reload keeps the brush, from the URL.
-    await waitFor(() => /brushes=/.test(page.url()), 'the brush in the URL')
+    await waitFor(() => new URL(page.url()).searchParams.getAll('brush').length === 1, 'the brush in the URL')
     await page.reload()
     await waitFor(async () => (await rowNames(page)).length === lowLr.total, 'the runs inside the brush after a reload', 15_000)
     expect(await page.isVisible('[data-testid=brush-note]')).toBe(true)

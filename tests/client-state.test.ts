@@ -230,7 +230,7 @@ describe('view state in the URL', () => {
     }
     expect(parseViewState(serializeViewState(state))).toEqual(state)
     expect(serializeViewState(DEFAULT_VIEW)).toBe('')
-    expect(parseViewState('?smooth=7&x=epoch&brushes=nonsense,%5B1%5D')).toMatchObject({ smoothing: 0, x: 'step', brushes: [] })
+    expect(parseViewState('?smooth=7&x=epoch&brush=nonsense&brush=%5B1%5D')).toMatchObject({ smoothing: 0, x: 'step', brushes: [] })
     // Links from before multi-experiment URLs still open.
     expect(parseViewState('?experiment=5&metric=loss')).toMatchObject({ experiments: ['5'], metrics: ['loss'] })
   })

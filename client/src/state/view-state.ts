@@ -69,7 +69,7 @@ export function parseViewState(search: string): ViewState {
     x: x === 'relative' || x === 'wall' ? x : 'step',
     panel: q.get('panel') === 'compare' ? 'compare' : 'charts',
     stopping: STOPPING.find((r) => r === q.get('stop')) ?? 'off',
-    brushes: encodedList(q.get('brushes')).flatMap(parseBrush),
+    brushes: q.getAll('brush').flatMap(parseBrush),
   }
 }
 
@@ -98,7 +98,8 @@ export function serializeViewState(state: ViewState): string {
   if (state.x !== 'step') q.set('x', state.x)
   if (state.panel !== 'charts') q.set('panel', state.panel)
   if (state.stopping !== 'off') q.set('stop', state.stopping)
-  if (state.brushes.length) q.set('brushes', enc(state.brushes.map((b) => JSON.stringify([b.column, b.lo, b.hi, b.clause]))))
+  // One parameter per brush: a brush's clause holds commas, and a list would have to encode it twice.
+  for (const b of state.brushes) q.append('brush', JSON.stringify([b.column, b.lo, b.hi, b.clause]))
   const text = q.toString()
   return text ? `?${text}` : ''
 }
