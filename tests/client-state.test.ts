@@ -5,7 +5,7 @@ import { lastPerStep, mergeIncreasing } from '../protocol/index.ts'
 import { LiveCurve } from '../client/src/charts/live-curve.ts'
 import { CurveGrid, isBlank } from '../client/src/charts/curve-grid.ts'
 import { m4Grid } from '../server/query/series/m4.ts'
-import { formatElapsed, formatX, formatXTick, xTickLength } from '../client/src/charts/x-format.ts'
+import { formatElapsed, formatX, formatXTick, tickWeight, xTickLength } from '../client/src/charts/x-format.ts'
 import { emaDebiased } from '../server/query/series/smoothing.ts'
 import { DEFAULT_VIEW, parseViewState, serializeViewState } from '../client/src/state/view-state.ts'
 import { colorFor, distinctSlots } from '../client/src/colors.ts'
@@ -493,6 +493,17 @@ describe('the chart\'s x values as they read', () => {
     // The axis leaves room for the longest label of its span.
     expect(xTickLength('wall', 3 * 86_400_000)).toBe('11-27 14:03'.length)
     expect(xTickLength('wall', 2_000)).toBe('14:03:05.250'.length)
+  })
+
+  it('puts ticks on the roundest items: round numbers of steps, whole units of time', () => {
+    const best = (mode: 'step' | 'wall', xs: number[]) => xs.reduce((a, b) => (tickWeight(mode, b) > tickWeight(mode, a) ? b : a))
+    expect(best('step', [150, 175, 200, 225])).toBe(200)
+    expect(best('step', [900, 950, 1000, 1050])).toBe(1000)
+    expect(best('step', [12.5, 25, 37.5])).toBe(25)
+    expect(tickWeight('step', 500)).toBeGreaterThan(tickWeight('step', 200))
+    expect(tickWeight('step', 200)).toBeGreaterThan(tickWeight('step', 110))
+    const minute = 1.7e12 + 60_000 * 7 - (1.7e12 % 60_000)
+    expect(best('wall', [minute - 15_000, minute - 2_500, minute, minute + 500])).toBe(minute)
   })
 
   it('shows steps as whole numbers (a bucket slot lies between steps)', () => {

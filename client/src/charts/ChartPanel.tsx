@@ -13,6 +13,7 @@ import {
   type IChartApiBase,
   type ISeriesApi,
   type SeriesPartialOptions,
+  type TickMarkWeightValue,
   type WhitespaceData,
 } from 'lightweight-charts'
 import { decodeCursor, fromWire, positionKey, type ServerMessage, type SignalRule } from '../../../protocol/index.ts'
@@ -31,7 +32,7 @@ import { PointMarks, type PointMark } from './point-marks.ts'
 import { estimatedPanelWidth, firstPaintBudget, seriesBudget } from './series-budget.ts'
 import { markPrefetchedPainted, takePrefetched } from './series-prefetch.ts'
 import { chartTheme, onThemeChange } from './theme.ts'
-import { formatX, formatXTick, xTickLength } from './x-format.ts'
+import { formatX, formatXTick, tickWeight, xTickLength } from './x-format.ts'
 import { PRICE_STEP, priceFormatter } from './price-format.ts'
 
 export interface ChartPanelProps {
@@ -487,6 +488,10 @@ export function ChartPanel(props: ChartPanelProps) {
     // The numeric axis formats ticks with a fixed precision and takes no tick formatter: the chart's own axis behaviour is given one.
     const axis = chart.horzBehaviour()
     axis.formatTickmark = (mark) => formatXTick(props.x, mark.time as unknown as number, xSpan())
+    // Ticks go on the roundest items (the server's bucket slots fall on round numbers, see roundSpan).
+    axis.fillWeightsForPoints = (points, start = 0) => {
+      for (let i = start; i < points.length; i++) points[i]!.timeWeight = tickWeight(props.x, points[i]!.time as unknown as number) as unknown as TickMarkWeightValue
+    }
     curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: PRICE_STEP } })
     curves.attachPrimitive(dots)
     chart.panes()[0]!.attachPrimitive(marks)

@@ -58,3 +58,32 @@ export function xTickLength(mode: XMode, span: number): number {
   if (mode === 'wall') return span < 60_000 ? 12 : span < 3_600_000 ? 8 : span < DAY_MS ? 5 : 11
   return mode === 'relative' ? 6 : 8
 }
+
+/** Time units a tick on a time axis can fall on, in milliseconds: a multiple of a longer one is a better tick. */
+const TIME_UNITS = [1, 10, 100, 1000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 21_600_000, 86_400_000]
+
+/**
+ * How good a tick x makes: lightweight-charts labels the items of the axis,
+ * choosing those of the highest weight that fit. Steps prefer round numbers
+ * at any scale (a multiple of 1000 over one of 500, 200, 100 …); times prefer
+ * whole seconds, minutes, hours.
+ */
+export function tickWeight(mode: XMode, x: number): number {
+  if (!Number.isFinite(x)) return 0
+  if (mode !== 'step') {
+    let weight = 0
+    TIME_UNITS.forEach((unit, i) => {
+      if (x % unit === 0) weight = i + 1
+    })
+    return weight
+  }
+  if (!Number.isInteger(x)) return 0
+  if (x === 0) return 100
+  let zeros = 0
+  let rest = Math.abs(x)
+  while (rest % 10 === 0 && zeros < 20) {
+    rest /= 10
+    zeros++
+  }
+  return 1 + 3 * zeros + (rest % 5 === 0 ? 2 : rest % 2 === 0 ? 1 : 0)
+}
