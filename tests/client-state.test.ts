@@ -489,7 +489,8 @@ describe('the chart\'s x values as they read', () => {
     expect(formatXTick('wall', at, 2_000)).toBe('14:03:05.250')
     expect(formatXTick('wall', at, 600_000)).toBe('14:03:05')
     expect(formatXTick('wall', at, 7_200_000)).toBe('14:03')
-    expect(formatXTick('wall', at, 3 * 86_400_000)).toBe('11-27 14:03')
+    // On an axis of three days, five minutes is nothing: the tick reads the nearest half hour.
+    expect(formatXTick('wall', at, 3 * 86_400_000)).toBe('11-27 14:00')
     // The axis leaves room for the longest label of its span.
     expect(xTickLength('wall', 3 * 86_400_000)).toBe('11-27 14:03'.length)
     expect(xTickLength('wall', 2_000)).toBe('14:03:05.250'.length)
@@ -504,6 +505,13 @@ describe('the chart\'s x values as they read', () => {
     expect(tickWeight('step', 200)).toBeGreaterThan(tickWeight('step', 110))
     const minute = 1.7e12 + 60_000 * 7 - (1.7e12 % 60_000)
     expect(best('wall', [minute - 15_000, minute - 2_500, minute, minute + 500])).toBe(minute)
+    // Logged times seldom fall on a whole second: one 13 ms off ticks as that second, on an axis of a minute.
+    expect(tickWeight('relative', 2_987, 60_000)).toBeGreaterThan(tickWeight('relative', 2_500, 60_000))
+    expect(formatXTick('relative', 2_987, 60_000)).toBe('3s')
+    expect(formatXTick('relative', 61_900, 600_000)).toBe('1m00s')
+    // On an axis of two seconds, 13 ms is not nothing.
+    expect(formatXTick('relative', 2_987, 2_000)).toBe('3s')
+    expect(tickWeight('relative', 2_987, 2_000)).toBeLessThan(tickWeight('relative', 3_000, 2_000))
   })
 
   it('shows steps as whole numbers (a bucket slot lies between steps)', () => {

@@ -110,6 +110,8 @@ export function ChartPanel(props: ChartPanelProps) {
   let generation = 0
   /** The user's cursor is on this panel: the others show its crosshair. */
   let leading = false
+  /** This panel shows another panel's crosshair. */
+  let showingOthersCrosshair = false
   /** The x axis of the curves drawn: a view kept over a new read must be on the same one. */
   let shownAxis: XMode | undefined
   /** Extent of the whole loaded curve and whether it is bucketed; zoom detail is read inside it. */
@@ -260,11 +262,6 @@ export function ChartPanel(props: ChartPanelProps) {
     shownAxis = props.x
     if (!kept) setFollowing(true)
     clearLines()
-    // A crosshair this panel had put on the others goes with its curves.
-    if (leading) {
-      leading = false
-      props.crosshair.move(undefined, panel)
-    }
     band = []
     layout = answer.exact ? undefined : bucketLayout(answer.grid)
     performance.mark('series-answer')
@@ -490,7 +487,8 @@ export function ChartPanel(props: ChartPanelProps) {
     axis.formatTickmark = (mark) => formatXTick(props.x, mark.time as unknown as number, xSpan())
     // Ticks go on the roundest items (the server's bucket slots fall on round numbers, see roundSpan).
     axis.fillWeightsForPoints = (points, start = 0) => {
-      for (let i = start; i < points.length; i++) points[i]!.timeWeight = tickWeight(props.x, points[i]!.time as unknown as number) as unknown as TickMarkWeightValue
+      const span = xSpan()
+      for (let i = start; i < points.length; i++) points[i]!.timeWeight = tickWeight(props.x, points[i]!.time as unknown as number, span) as unknown as TickMarkWeightValue
     }
     curves = chart.addCustomSeries(new CurvesSeries(), { logY: props.logY, priceFormat: { type: 'custom', formatter: priceFormatter, minMove: PRICE_STEP } })
     curves.attachPrimitive(dots)
@@ -510,6 +508,9 @@ export function ChartPanel(props: ChartPanelProps) {
       setLegend({ x: at, values })
     }
     chart.subscribeCrosshairMove((param) => {
+      // A crosshair another panel set here (setCrosshairPosition) reports back: its legend is already
+      // written, with the cursor's own x.
+      if (!param.sourceEvent && showingOthersCrosshair) return
       const x = param.time as number | undefined
       showValues(x === undefined || param.logical === undefined ? undefined : grid.nearestReal(Math.round(param.logical)))
       if (param.sourceEvent) {
@@ -517,12 +518,19 @@ export function ChartPanel(props: ChartPanelProps) {
         props.crosshair.move(x, panel)
       }
     })
+    // The cursor leaving the plot takes the crosshair off the other panels too.
+    el.addEventListener('pointerleave', () => {
+      if (!leading) return
+      leading = false
+      props.crosshair.move(undefined, panel)
+    })
     chart.timeScale().subscribeVisibleTimeRangeChange(onRangeChange)
     chart.timeScale().subscribeVisibleLogicalRangeChange(onLogicalRangeChange)
     el.addEventListener('dblclick', showAll)
     for (const type of ['wheel', 'pointerdown', 'pointermove', 'touchmove']) el.addEventListener(type, onUserInput, { capture: true, passive: true })
     const stopSync = props.crosshair.listen((x, source) => {
       if (source === panel || !chart) return
+      showingOthersCrosshair = x !== undefined
       if (x === undefined) {
         chart.clearCrosshairPosition()
         return showValues(undefined)

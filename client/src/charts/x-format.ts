@@ -49,7 +49,8 @@ export function formatX(mode: XMode, x: number): string {
 
 /** An axis tick of x, for an axis covering `span`. */
 export function formatXTick(mode: XMode, x: number, span: number): string {
-  if (mode === 'wall') return formatWall(x, span)
+  if (mode === 'wall') return formatWall(timeTick(x, span).snapped, span)
+  if (mode === 'relative') return formatElapsed(timeTick(x, span).snapped)
   return formatX(mode, x)
 }
 
@@ -59,6 +60,25 @@ export function xTickLength(mode: XMode, span: number): number {
   return mode === 'relative' ? 6 : 8
 }
 
+/**
+ * A time tick counts as on a unit when it is within this fraction of the
+ * axis' span of a multiple: logged times are milliseconds that rarely fall on
+ * a whole second, and a tick a pixel or two off one reads as that second (the
+ * label names the second; the curve's points stay where they are).
+ */
+const TICK_SNAP = 0.004
+
+/** The longest time unit x lies on (within TICK_SNAP of the span), its weight, and that multiple. */
+function timeTick(x: number, span: number): { weight: number; snapped: number } {
+  const slack = Math.max(0, span) * TICK_SNAP
+  for (let i = TIME_UNITS.length - 1; i >= 0; i--) {
+    const unit = TIME_UNITS[i]!
+    const snapped = Math.round(x / unit) * unit
+    if (Math.abs(x - snapped) <= slack) return { weight: i + 1, snapped }
+  }
+  return { weight: 0, snapped: x }
+}
+
 /** Time units a tick on a time axis can fall on, in milliseconds: a multiple of a longer one is a better tick. */
 const TIME_UNITS = [1, 10, 100, 1000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 21_600_000, 86_400_000]
 
@@ -66,17 +86,11 @@ const TIME_UNITS = [1, 10, 100, 1000, 5_000, 10_000, 30_000, 60_000, 300_000, 60
  * How good a tick x makes: lightweight-charts labels the items of the axis,
  * choosing those of the highest weight that fit. Steps prefer round numbers
  * at any scale (a multiple of 1000 over one of 500, 200, 100 …); times prefer
- * whole seconds, minutes, hours.
+ * whole seconds, minutes, hours (`span`: the axis' extent, see TICK_SNAP).
  */
-export function tickWeight(mode: XMode, x: number): number {
+export function tickWeight(mode: XMode, x: number, span = 0): number {
   if (!Number.isFinite(x)) return 0
-  if (mode !== 'step') {
-    let weight = 0
-    TIME_UNITS.forEach((unit, i) => {
-      if (x % unit === 0) weight = i + 1
-    })
-    return weight
-  }
+  if (mode !== 'step') return timeTick(x, span).weight
   if (!Number.isInteger(x)) return 0
   if (x === 0) return 100
   let zeros = 0
