@@ -137,24 +137,21 @@ export class LiveCurve {
     let i = this.points.length
     while (i > 0 && this.points[i - 1]!.x >= start) i--
     const before = this.points.splice(i)
-    let fold = this.fold
-    if (fold?.bucket !== bucket) {
-      // A bucket the answer ended in (a run behind the others), or one read on another layout: its points seed it.
-      fold = undefined
-      for (const q of before) {
-        if (fold) {
-          addToBucket(fold.drawn, q.x, q.y)
-          addToBucket(fold.raw, q.x, q.raw)
-        } else fold = { bucket, drawn: newBucket(q.x, q.y), raw: newBucket(q.x, q.raw) }
+    let fold = this.fold?.bucket === bucket ? this.fold : undefined
+    const add = (q: CurvePoint) => {
+      if (!fold) fold = { bucket, drawn: newBucket(q.x, q.y), raw: newBucket(q.x, q.raw) }
+      else {
+        addToBucket(fold.drawn, q.x, q.y)
+        addToBucket(fold.raw, q.x, q.raw)
       }
     }
-    if (fold) {
-      addToBucket(fold.drawn, p.x, p.y)
-      addToBucket(fold.raw, p.x, p.raw)
-    } else fold = { bucket, drawn: newBucket(p.x, p.y), raw: newBucket(p.x, p.raw) }
-    this.fold = fold
-    const drawn = bucketSlots(fold.drawn)
-    const raw = bucketSlots(fold.raw)
+    // A bucket the answer ended in (a run behind the others), or one read on another layout: its points seed it.
+    if (!fold) before.forEach(add)
+    add(p)
+    // Set by add (TypeScript does not follow the closure).
+    const folded = (this.fold = fold as unknown as Fold)
+    const drawn = bucketSlots(folded.drawn)
+    const raw = bucketSlots(folded.raw)
     const points = drawn.map((y, k) => ({ x: slotX(layout, bucket, k), y, raw: raw[k]! }))
     this.points.push(...points)
     const kept = new Set(points.map((q) => q.x))

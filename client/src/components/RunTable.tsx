@@ -83,6 +83,7 @@ export function RunTable(props: RunTableProps) {
   const BodyCell = (cellProps: { column: string; run: () => RunRow }) => {
     const run = cellProps.run
     const value = (key: string) => run().values[key]
+    const charted = () => props.charted.has(run().runId)
     switch (cellProps.column) {
       case 'select':
         return (
@@ -98,7 +99,7 @@ export function RunTable(props: RunTableProps) {
       case 'run_name':
         return (
           <span class="run-name" classList={{ nested: !!value(PARENT_COLUMN) }}>
-            <i class="swatch" classList={{ hollow: !props.charted.has(run().runId) }} style={{ background: props.charted.has(run().runId) ? colorFor(run().runId) : undefined }} />
+            <i class="swatch" classList={{ hollow: !charted() }} style={{ background: charted() ? colorFor(run().runId) : undefined }} />
             <a
               href={`/runs/${run().runId}`}
               data-testid="run-link"
